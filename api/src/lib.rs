@@ -1,1 +1,38 @@
-//! placeholder
+//! `lkn-api`: the Living Knowledge Network's GraphQL API over sea-orm.
+//!
+//! The binary only parses its configuration and calls into this library; tests call the
+//! same functions ([`http::app`], [`http::serve`], [`db::connect`]) against real
+//! databases on loopback ports.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod service;
+pub mod telemetry;
+
+pub use http::{AppState, app, serve};
+
+/// Connects, migrates and seeds the founding partners: what `serve` does before it
+/// listens, and what tests do to get a ready database.
+pub async fn prepare_database(settings: &db::DatabaseSettings) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
+    let connection = db::connect(settings).await?;
+    db::migrate(&connection).await?;
+    service::partners::seed_founders(&connection, chrono::Utc::now())
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(format!("seeding partners failed: {e}")))?;
+    Ok(connection)
+}
+
+/// The schema as sorted SDL, as `lkn-api schema` prints it and `api/schema.graphql` keeps it.
+pub fn schema_sdl() -> String {
+    use async_graphql::SDLExportOptions;
+    let schema = async_graphql::Schema::build(
+        graphql::QueryRoot::default(),
+        graphql::MutationRoot::default(),
+        async_graphql::EmptySubscription,
+    )
+    .finish();
+    schema.sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_arguments().sorted_enum_items())
+}

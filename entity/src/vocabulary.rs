@@ -16,9 +16,13 @@ pub enum PartnerKind {
     /// A local authority running its library service directly.
     #[sea_orm(string_value = "LOCAL_AUTHORITY")]
     LocalAuthority,
-    /// A trust, mutual or society that runs libraries for a local authority.
+    /// A trust, mutual, society or community interest company running public services
+    /// for a local authority.
     #[sea_orm(string_value = "LIBRARY_TRUST")]
     LibraryTrust,
+    /// An arm's-length public body running a nation's or region's libraries (Libraries NI).
+    #[sea_orm(string_value = "PUBLIC_BODY")]
+    PublicBody,
     /// An independent or subscription library.
     #[sea_orm(string_value = "INDEPENDENT_LIBRARY")]
     IndependentLibrary,

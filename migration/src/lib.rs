@@ -1,1 +1,56 @@
-//! placeholder
+//! The database schema of the Living Knowledge Network, as ordered migration steps.
+//!
+//! Each step is one file named `mYYYYMMDD_NNNNNN_<verb>_<table>.rs` and works on SQLite
+//! and PostgreSQL alike. `lkn-api migrate` (and `serve`, before it listens) applies the
+//! pending ones; tests apply all of them to a fresh database.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261129_000001_create_partners;
+mod m20261129_000002_create_members;
+mod m20261129_000003_create_identity;
+mod m20261129_000004_create_threads;
+mod m20261129_000005_create_thread_activity;
+mod m20261129_000006_create_collaborations;
+mod m20261129_000007_create_write_records;
+
+/// The ordered list of every migration step.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261129_000001_create_partners::Migration),
+            Box::new(m20261129_000002_create_members::Migration),
+            Box::new(m20261129_000003_create_identity::Migration),
+            Box::new(m20261129_000004_create_threads::Migration),
+            Box::new(m20261129_000005_create_thread_activity::Migration),
+            Box::new(m20261129_000006_create_collaborations::Migration),
+            Box::new(m20261129_000007_create_write_records::Migration),
+        ]
+    }
+}
+
+/// Builds a `CREATE INDEX IF NOT EXISTS` over `columns` of `table`, named after both.
+pub(crate) fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
+    let mut statement = Index::create();
+    statement
+        .name(format!("ix_{}_{}", table, columns.join("_")))
+        .table(table.to_owned())
+        .if_not_exists();
+    for column in columns {
+        statement.col(String::from(*column));
+    }
+    statement
+}
+
+/// A foreign key from `table.column` to `target.id`, named after the pair.
+pub(crate) fn foreign_key(table: &str, column: &str, target: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(table.to_owned(), Alias::new(column))
+        .to(target.to_owned(), "id")
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}

@@ -1,0 +1,147 @@
+//! The command line of `lkn-api`: one typed configuration, flags over environment over
+//! defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The Living Knowledge Network's GraphQL API.
+#[derive(Debug, Parser)]
+#[command(name = "lkn-api", version, about)]
+pub struct Cli {
+    /// Database URL: `sqlite:lkn.db` (created if absent) or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:lkn.db", global = true)]
+    pub database_url: String,
+
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(long, env = "LKN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people at a terminal.
+    Text,
+    /// For log collectors.
+    Json,
+}
+
+/// `lkn-api`'s commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, seed the network's partners if absent, and serve HTTP.
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Manage members.
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Add data sets.
+    #[command(subcommand)]
+    Seed(SeedCommand),
+    /// Print the GraphQL schema (SDL).
+    Schema,
+}
+
+/// Settings for `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LKN_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Most database connections in the pool.
+    #[arg(long, env = "LKN_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+    /// Seconds a request waits for a database connection before failing with DATABASE_UNAVAILABLE.
+    #[arg(long, env = "LKN_DB_ACQUIRE_TIMEOUT_SECS", default_value_t = 2)]
+    pub db_acquire_timeout_secs: u64,
+    /// Seconds in-flight requests get to finish after a shutdown signal.
+    #[arg(long, env = "LKN_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            db_max_connections: 16,
+            db_acquire_timeout_secs: 2,
+            shutdown_grace_secs: 20,
+        }
+    }
+}
+
+/// `member` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Create a member and print their first API token, alone on standard output.
+    Add {
+        /// Slug of the member's partner (`lkn-api` lists them in `partners`).
+        #[arg(long)]
+        partner: String,
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// Name shown on their posts.
+        #[arg(long)]
+        name: String,
+        /// member, coordinator, admin, or bot (the chat bot's service identity).
+        #[arg(long, value_enum, default_value_t = RoleArg::Member)]
+        role: RoleArg,
+    },
+}
+
+/// Roles as typed on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Library staff.
+    Member,
+    /// A partner's coordinator.
+    Coordinator,
+    /// A network administrator.
+    Admin,
+    /// The chat bot's service identity.
+    Bot,
+}
+
+/// `token` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Issue a further token for a member and print it.
+    Issue {
+        /// The member's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke every token a member holds.
+    Revoke {
+        /// The member's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// `seed` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SeedCommand {
+    /// Add the deterministic demo data set scaled to N threads.
+    Demo {
+        /// How many threads.
+        #[arg(long, default_value_t = 1000)]
+        threads: usize,
+    },
+}
+
+/// Where `schema` output is kept in the repository.
+pub fn committed_schema_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema.graphql")
+}

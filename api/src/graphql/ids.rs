@@ -1,0 +1,80 @@
+//! Relay global object ids: `base64url("Thread:42")`.
+//!
+//! Clients treat ids as opaque; the type prefix lets `node(id:)` find any object and
+//! stops an id of one type being used as another.
+
+use async_graphql::ID;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::error::{Result, ServiceError};
+
+/// The object types that have global ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeType {
+    /// A partner.
+    Partner,
+    /// A member.
+    Member,
+    /// A thread.
+    Thread,
+    /// A reply.
+    Reply,
+    /// A collaboration.
+    Collaboration,
+}
+
+impl NodeType {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Partner => "Partner",
+            Self::Member => "Member",
+            Self::Thread => "Thread",
+            Self::Reply => "Reply",
+            Self::Collaboration => "Collaboration",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "Partner" => Self::Partner,
+            "Member" => Self::Member,
+            "Thread" => Self::Thread,
+            "Reply" => Self::Reply,
+            "Collaboration" => Self::Collaboration,
+            _ => return None,
+        })
+    }
+}
+
+/// The global id of row `id` of `kind`.
+pub fn encode(kind: NodeType, id: i64) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{}:{id}", kind.name())))
+}
+
+/// Reads any global id.
+pub fn decode_any(id: &str) -> Option<(NodeType, i64)> {
+    let bytes = URL_SAFE_NO_PAD.decode(id.trim().as_bytes()).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (kind, number) = text.split_once(':')?;
+    Some((NodeType::parse(kind)?, number.parse().ok()?))
+}
+
+/// Reads a global id that must be of `kind`; anything else names nothing.
+pub fn decode(kind: NodeType, id: &str) -> Option<i64> {
+    match decode_any(id) {
+        Some((found, number)) if found == kind => Some(number),
+        _ => None,
+    }
+}
+
+/// Like [`decode`], for input fields: a wrong id is a user error on `field`.
+pub fn decode_input(kind: NodeType, id: &str, field: &str) -> Result<i64> {
+    decode(kind, id).ok_or_else(|| {
+        ServiceError::invalid(
+            field,
+            crate::error::UserErrorCode::NotFound,
+            format!("`{id}` is not the id of a {}", kind.name().to_lowercase()),
+        )
+    })
+}

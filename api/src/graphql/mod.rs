@@ -1,0 +1,89 @@
+//! The GraphQL schema: one module per feature, merged here.
+//!
+//! Transports (HTTP, WebSocket) stay thin: they authenticate, build a
+//! [`RequestContext`] and hand the request to the schema built by [`build_schema`].
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+use crate::error::ServiceError;
+use crate::service::identity::Viewer;
+
+pub mod collaborations;
+pub mod connection;
+pub mod ids;
+pub mod loaders;
+pub mod network;
+pub mod partners;
+pub mod threads;
+pub mod viewer;
+pub mod vocabulary;
+
+/// Every query field, merged from the feature modules.
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    viewer::ViewerQuery,
+    partners::PartnerQuery,
+    threads::ThreadQuery,
+    collaborations::CollaborationQuery,
+    network::NetworkQuery,
+);
+
+/// Every mutation, merged from the feature modules.
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(viewer::IdentityMutation);
+
+/// The LKN schema type.
+pub type LknSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Builds the schema. The database pool is schema data; the viewer and loaders are
+/// attached per request.
+pub fn build_schema(db: DatabaseConnection) -> LknSchema {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .data(db)
+        .finish()
+}
+
+/// What one request carries: who is asking, the loaders that batch its reads, and its
+/// id for logs and the audit trail.
+pub struct RequestContext {
+    /// The caller.
+    pub viewer: Viewer,
+    /// Batched, per-request loads of related rows.
+    pub loader: DataLoader<loaders::Db>,
+    /// The request id, as in the `x-request-id` header.
+    pub request_id: Option<String>,
+}
+
+impl RequestContext {
+    /// A context for `viewer` over `db`.
+    pub fn new(db: DatabaseConnection, viewer: Viewer, request_id: Option<String>) -> Self {
+        let loader = DataLoader::new(loaders::Db::new(db, viewer.clone()), tokio::spawn);
+        Self { viewer, loader, request_id }
+    }
+}
+
+/// The request's context; missing only if a transport forgot to attach it.
+pub fn request<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestContext> {
+    ctx.data::<RequestContext>()
+        .map_err(|_| ServiceError::Internal("request context missing".into()).into_graphql())
+}
+
+/// The database pool.
+pub fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+        .map_err(|_| ServiceError::Internal("database missing from schema".into()).into_graphql())
+}
+
+/// Service results as GraphQL results.
+pub trait OrGraphql<T> {
+    /// Maps the service error through the error policy.
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> OrGraphql<T> for Result<T, ServiceError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(ServiceError::into_graphql)
+    }
+}

@@ -1,0 +1,242 @@
+//! Knowledge-exchange threads as GraphQL: `Thread`, `Reply`, `Tag`, and the `threads`,
+//! `thread` and `tags` queries.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use lkn_entity::{reply, thread};
+
+use crate::graphql::collaborations::Collaboration;
+use crate::graphql::connection::{Conn, connection};
+use crate::graphql::ids::{self, NodeType};
+use crate::graphql::loaders::{FirstReplies, MemberById, PartnerById, ReplyById, TagsOfThread};
+use crate::graphql::partners::Partner;
+use crate::graphql::viewer::Member;
+use crate::graphql::vocabulary::{Language, ThreadKind, ThreadStatus, Visibility};
+use crate::graphql::{OrGraphql, db, request};
+use crate::service::page::{Cursor, Page, PageRequest, TotalCount};
+use crate::service::{collaborations, threads};
+
+/// A knowledge-exchange thread: a question, an idea or a shared resource.
+pub struct Thread(pub thread::Model);
+
+#[Object]
+impl Thread {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Thread, self.0.id)
+    }
+    /// Question, idea or resource.
+    async fn kind(&self) -> ThreadKind {
+        self.0.kind.into()
+    }
+    /// One-line title.
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// Markdown body.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// The language it is written in.
+    async fn language(&self) -> Language {
+        self.0.language.into()
+    }
+    /// Open, answered or closed.
+    async fn status(&self) -> ThreadStatus {
+        self.0.status.into()
+    }
+    /// Network-only or public.
+    async fn visibility(&self) -> Visibility {
+        self.0.visibility.into()
+    }
+    /// Who posted it.
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        Ok(request(ctx)?.loader.load_one(MemberById(self.0.author_id)).await?.map(Member))
+    }
+    /// The author's partner when it was posted.
+    async fn partner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Partner>> {
+        Ok(request(ctx)?.loader.load_one(PartnerById(self.0.partner_id)).await?.map(Partner))
+    }
+    /// Its tags, in name order.
+    async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        Ok(request(ctx)?.loader.load_one(TagsOfThread(self.0.id)).await?.unwrap_or_default())
+    }
+    /// Its replies, oldest first.
+    async fn replies(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<Reply>> {
+        let page_request = PageRequest::new(first, after.as_deref()).gql()?;
+        if page_request.after.is_some() {
+            let page = threads::replies(db(ctx)?, self.0.id, &page_request).await.gql()?;
+            return Ok(connection(page, Reply));
+        }
+        // The first page of many threads' replies is one batched statement.
+        let key = FirstReplies { thread_id: self.0.id, n: page_request.first + 1 };
+        let rows = request(ctx)?.loader.load_one(key).await?.unwrap_or_default();
+        let total = TotalCount::Known(self.0.reply_count.into());
+        let page = Page::from_rows(&page_request, rows, |r| Cursor { key: None, id: r.id }, total);
+        Ok(connection(page, Reply))
+    }
+    /// How many replies it has.
+    async fn reply_count(&self) -> i32 {
+        self.0.reply_count
+    }
+    /// The reply accepted as the answer.
+    async fn accepted_reply(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Reply>> {
+        let Some(id) = self.0.accepted_reply_id else { return Ok(None) };
+        Ok(request(ctx)?.loader.load_one(ReplyById(id)).await?.map(Reply))
+    }
+    /// Members who endorse it.
+    async fn endorsement_count(&self) -> i32 {
+        self.0.endorsement_count
+    }
+    /// Distinct partners whose members endorse it.
+    async fn endorsing_partner_count(&self) -> i32 {
+        self.0.endorsing_partner_count
+    }
+    /// Collaborations that grew from this idea.
+    async fn collaborations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Collaboration>> {
+        let rows = collaborations::by_origin_thread(db(ctx)?, &request(ctx)?.viewer, self.0.id).await.gql()?;
+        Ok(rows.into_iter().map(Collaboration).collect())
+    }
+    /// The version an edit must name, to refuse overwriting someone else's change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// When it was posted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// When its content or status last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// When it was posted or last replied to.
+    async fn last_activity_at(&self) -> DateTime<Utc> {
+        self.0.last_activity_at
+    }
+}
+
+/// A reply in a thread.
+pub struct Reply(pub reply::Model);
+
+#[Object]
+impl Reply {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeType::Reply, self.0.id)
+    }
+    /// Markdown body.
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    /// Who wrote it.
+    async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        Ok(request(ctx)?.loader.load_one(MemberById(self.0.author_id)).await?.map(Member))
+    }
+    /// Whether it is the thread's accepted answer.
+    async fn is_accepted(&self) -> bool {
+        self.0.is_accepted
+    }
+    /// When it was posted.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// The thread it answers.
+    async fn thread(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Thread>> {
+        use crate::graphql::loaders::VisibleThread;
+        Ok(request(ctx)?.loader.load_one(VisibleThread(self.0.thread_id)).await?.map(Thread))
+    }
+}
+
+/// A tag and how many visible threads carry it.
+#[derive(SimpleObject)]
+pub struct Tag {
+    /// Lower-case words joined by hyphens.
+    pub name: String,
+    /// Visible threads carrying it.
+    pub thread_count: i64,
+}
+
+/// The orders a thread feed can take.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+#[graphql(remote = "threads::ThreadOrder")]
+pub enum ThreadOrder {
+    /// Newest first.
+    #[default]
+    Newest,
+    /// Most recently posted or replied to first.
+    RecentlyActive,
+    /// Most endorsed first.
+    MostEndorsed,
+    /// Threads without replies first.
+    UnansweredFirst,
+}
+
+/// Narrows a thread feed.
+#[derive(InputObject, Default)]
+pub struct ThreadFilter {
+    /// Only this kind.
+    pub kind: Option<ThreadKind>,
+    /// Only this status.
+    pub status: Option<ThreadStatus>,
+    /// Only threads with this tag.
+    pub tag: Option<String>,
+    /// Only threads from this partner.
+    pub partner_slug: Option<String>,
+    /// Only threads in this language.
+    pub language: Option<Language>,
+    /// Only threads whose title contains this text (ignoring case).
+    pub title_contains: Option<String>,
+}
+
+/// The thread queries.
+#[derive(Default)]
+pub struct ThreadQuery;
+
+#[Object]
+impl ThreadQuery {
+    /// A feed of the threads the caller may see.
+    async fn threads(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ThreadFilter>,
+        #[graphql(default)] order_by: ThreadOrder,
+    ) -> async_graphql::Result<Conn<Thread>> {
+        let page_request = PageRequest::new(first, after.as_deref()).gql()?;
+        let filter = filter.unwrap_or_default();
+        let query = threads::ThreadQuery {
+            kind: filter.kind.map(Into::into),
+            status: filter.status.map(Into::into),
+            tag: filter.tag,
+            partner_slug: filter.partner_slug,
+            language: filter.language.map(Into::into),
+            title_contains: filter.title_contains,
+            order: order_by.into(),
+        };
+        let page = threads::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request).await.gql()?;
+        Ok(connection(page, Thread))
+    }
+
+    /// A thread by global id; null if there is none the caller may see.
+    async fn thread(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Thread>> {
+        let Some(id) = ids::decode(NodeType::Thread, &id) else { return Ok(None) };
+        let found = threads::visible_by_id(db(ctx)?, &request(ctx)?.viewer, id).await.gql()?;
+        Ok(found.map(Thread))
+    }
+
+    /// The most used tags with their visible thread counts.
+    async fn tags(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+    ) -> async_graphql::Result<Vec<Tag>> {
+        let rows = threads::tag_usage(db(ctx)?, &request(ctx)?.viewer, first as u64).await.gql()?;
+        Ok(rows.into_iter().map(|t| Tag { name: t.name, thread_count: t.thread_count }).collect())
+    }
+}

@@ -1,0 +1,356 @@
+//! Who is calling: API tokens, members, the bot acting for linked Discord users, and
+//! the Discord link codes that connect the two.
+//!
+//! Tokens are `lkn_` followed by 43 characters of base64url (32 random bytes). Only their
+//! SHA-256 is stored, so a leaked database reveals no usable token; the token itself is
+//! shown once, when issued.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use lkn_entity::vocabulary::MemberRole;
+use lkn_entity::{api_token, discord_link_code, member, partner};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession,
+    TransactionTrait,
+};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Result, ServiceError, UserErrorCode, is_unique_violation};
+
+/// What every token starts with, so secret scanners and people can recognise one.
+pub const TOKEN_PREFIX: &str = "lkn_";
+/// How long a Discord link code stays usable.
+pub const LINK_CODE_LIFETIME_MINUTES: i64 = 10;
+/// A token's last-used time is refreshed at most this often, to keep reads read-only.
+const LAST_USED_GRANULARITY_SECONDS: i64 = 60;
+
+/// The caller of a request, as every authorization check sees it.
+#[derive(Debug, Clone, Default)]
+pub enum Viewer {
+    /// No token: sees public content only.
+    #[default]
+    Anonymous,
+    /// A member, acting directly or through the bot on behalf of their linked Discord user.
+    Member {
+        /// The member whose permissions apply.
+        member: member::Model,
+        /// The bot identity that carried the request, if it did.
+        via_bot: Option<member::Model>,
+    },
+    /// The bot's own identity, acting for nobody: reads public content and links accounts.
+    Bot(member::Model),
+}
+
+impl Viewer {
+    /// The member whose permissions apply, if any.
+    pub fn member(&self) -> Option<&member::Model> {
+        match self {
+            Self::Member { member, .. } => Some(member),
+            _ => None,
+        }
+    }
+
+    /// Whether network-only threads and collaborations are visible.
+    pub fn sees_network(&self) -> bool {
+        matches!(self, Self::Member { .. })
+    }
+
+    /// The acting member, or the refusal every write gives to anyone else.
+    pub fn require_member(&self) -> Result<&member::Model> {
+        match self {
+            Self::Member { member, .. } => Ok(member),
+            Self::Anonymous => Err(ServiceError::Unauthenticated(
+                "sign in with an API token to do this".into(),
+            )),
+            Self::Bot(_) => Err(ServiceError::Forbidden),
+        }
+    }
+
+    /// The member who made the request (the bot when it acts for someone) and the member
+    /// acted for, as the audit trail records them.
+    pub fn audit_pair(&self) -> (Option<i64>, Option<i64>) {
+        match self {
+            Self::Anonymous => (None, None),
+            Self::Bot(bot) => (Some(bot.id), None),
+            Self::Member { member, via_bot: None } => (Some(member.id), None),
+            Self::Member { member, via_bot: Some(bot) } => (Some(bot.id), Some(member.id)),
+        }
+    }
+
+    /// Whether this is an administrator of the network.
+    pub fn is_admin(&self) -> bool {
+        self.member().is_some_and(|m| m.role == MemberRole::Admin)
+    }
+
+    /// Whether this is a coordinator (or admin) entitled to act for `partner_id`.
+    pub fn coordinates(&self, partner_id: i64) -> bool {
+        self.member().is_some_and(|m| {
+            m.role == MemberRole::Admin
+                || (m.role == MemberRole::Coordinator && m.partner_id == partner_id)
+        })
+    }
+}
+
+/// SHA-256 as lower-case hex: how tokens and link codes are stored.
+pub fn fingerprint(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Resolves the `Authorization` bearer token and the bot's `X-Lkn-Discord-User` header
+/// to the request's viewer.
+#[tracing::instrument(skip_all)]
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    bearer: Option<&str>,
+    discord_user: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Viewer> {
+    let Some(token) = bearer else {
+        if discord_user.is_some() {
+            return Err(ServiceError::Unauthenticated(
+                "X-Lkn-Discord-User needs the bot's API token".into(),
+            ));
+        }
+        return Ok(Viewer::Anonymous);
+    };
+    let invalid = || ServiceError::Unauthenticated("the API token is not valid".into());
+    if !token.starts_with(TOKEN_PREFIX) {
+        return Err(invalid());
+    }
+    let Some(token_row) = api_token::Entity::find()
+        .filter(api_token::Column::TokenHash.eq(fingerprint(token)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+    else {
+        return Err(invalid());
+    };
+    let holder = member::Entity::find_by_id(token_row.member_id)
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    if token_row
+        .last_used_at
+        .is_none_or(|at| (now - at).num_seconds() >= LAST_USED_GRANULARITY_SECONDS)
+    {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, now.into())
+            .filter(api_token::Column::Id.eq(token_row.id))
+            .exec(db)
+            .await?;
+    }
+    match (holder.role, discord_user) {
+        (MemberRole::Bot, None) => Ok(Viewer::Bot(holder)),
+        (MemberRole::Bot, Some(discord_id)) => {
+            let linked = member::Entity::find()
+                .filter(member::Column::DiscordUserId.eq(discord_id))
+                .one(db)
+                .await?;
+            match linked {
+                Some(member) if member.role != MemberRole::Bot => {
+                    Ok(Viewer::Member { member, via_bot: Some(holder) })
+                }
+                _ => Err(ServiceError::Unauthenticated(
+                    "this Discord account is not linked to a network member yet: \
+                     create a link code in LKN and use /link"
+                        .into(),
+                )),
+            }
+        }
+        (_, Some(_)) => Err(ServiceError::Forbidden),
+        (_, None) => Ok(Viewer::Member { member: holder, via_bot: None }),
+    }
+}
+
+/// Details of a new member.
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    /// Slug of the partner they work for.
+    pub partner_slug: String,
+    /// Their e-mail address.
+    pub email: String,
+    /// The name shown on their posts.
+    pub display_name: String,
+    /// What they may do.
+    pub role: MemberRole,
+}
+
+/// Creates a member and returns them with their first API token.
+#[tracing::instrument(skip(db), fields(email = %new.email))]
+pub async fn add_member(
+    db: &impl TransactionTrait,
+    new: NewMember,
+    now: DateTime<Utc>,
+) -> Result<(member::Model, String)> {
+    let email = new.email.trim().to_lowercase();
+    if !email.contains('@') || email.len() > 320 || email.contains(char::is_whitespace) {
+        return Err(ServiceError::invalid("email", UserErrorCode::Invalid, "enter a valid e-mail address"));
+    }
+    let name = new.display_name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ServiceError::invalid("name", UserErrorCode::Invalid, "a name has 1 to 200 characters"));
+    }
+    let txn = db.begin().await?;
+    let partner = partner::Entity::find()
+        .filter(partner::Column::Slug.eq(new.partner_slug.as_str()))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::invalid("partner", UserErrorCode::NotFound, format!("no partner has the slug `{}`", new.partner_slug))
+        })?;
+    let inserted = member::ActiveModel {
+        partner_id: Set(partner.id),
+        email: Set(email),
+        display_name: Set(name.to_owned()),
+        role: Set(new.role),
+        discord_user_id: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|error| {
+        if is_unique_violation(&error) {
+            ServiceError::invalid("email", UserErrorCode::Taken, "a member with this e-mail already exists")
+        } else {
+            error.into()
+        }
+    })?;
+    let token = store_token(&txn, inserted.id, now).await?;
+    txn.commit().await?;
+    Ok((inserted, token))
+}
+
+async fn store_token(db: &impl ConnectionTrait, member_id: i64, now: DateTime<Utc>) -> Result<String> {
+    let token = random_token();
+    api_token::ActiveModel {
+        member_id: Set(member_id),
+        display_prefix: Set(token.chars().take(TOKEN_PREFIX.len() + 6).collect()),
+        token_hash: Set(fingerprint(&token)),
+        created_at: Set(now),
+        last_used_at: Set(None),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Finds a member by e-mail.
+pub async fn member_by_email(db: &impl ConnectionTrait, email: &str) -> Result<member::Model> {
+    member::Entity::find()
+        .filter(member::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound("member"))
+}
+
+/// Issues a further token for a member.
+#[tracing::instrument(skip(db))]
+pub async fn issue_token(db: &impl ConnectionTrait, member_id: i64, now: DateTime<Utc>) -> Result<String> {
+    store_token(db, member_id, now).await
+}
+
+/// Revokes every token a member holds; returns how many were live.
+#[tracing::instrument(skip(db))]
+pub async fn revoke_tokens(db: &impl ConnectionTrait, member_id: i64, now: DateTime<Utc>) -> Result<u64> {
+    let result = api_token::Entity::update_many()
+        .col_expr(api_token::Column::RevokedAt, now.into())
+        .filter(api_token::Column::MemberId.eq(member_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Makes a short-lived, single-use code the member types into Discord's `/link`.
+#[tracing::instrument(skip(db, viewer))]
+pub async fn create_discord_link_code(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    now: DateTime<Utc>,
+) -> Result<(String, DateTime<Utc>)> {
+    let member = viewer.require_member()?;
+    let mut bytes = [0u8; 6];
+    rand::rng().fill_bytes(&mut bytes);
+    let code = format!("LKN-{}", URL_SAFE_NO_PAD.encode(bytes).to_uppercase().replace(['-', '_'], "X"));
+    let expires_at = now + Duration::minutes(LINK_CODE_LIFETIME_MINUTES);
+    discord_link_code::ActiveModel {
+        member_id: Set(member.id),
+        code_hash: Set(fingerprint(&code)),
+        expires_at: Set(expires_at),
+        used_at: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok((code, expires_at))
+}
+
+/// Links a Discord user to the member who made `code`. Only the bot identity may call it.
+#[tracing::instrument(skip(db, viewer, code))]
+pub async fn link_discord_account(
+    db: &impl TransactionTrait,
+    viewer: &Viewer,
+    code: &str,
+    discord_user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<member::Model> {
+    match viewer {
+        Viewer::Bot(_) => {}
+        Viewer::Anonymous => {
+            return Err(ServiceError::Unauthenticated("sign in with the bot's API token".into()));
+        }
+        Viewer::Member { .. } => return Err(ServiceError::Forbidden),
+    }
+    if discord_user_id.is_empty()
+        || discord_user_id.len() > 20
+        || !discord_user_id.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(ServiceError::invalid("discordUserId", UserErrorCode::Invalid, "a Discord user id is a number"));
+    }
+    let txn = db.begin().await?;
+    let claimed = discord_link_code::Entity::update_many()
+        .col_expr(discord_link_code::Column::UsedAt, now.into())
+        .filter(discord_link_code::Column::CodeHash.eq(fingerprint(code.trim())))
+        .filter(discord_link_code::Column::UsedAt.is_null())
+        .filter(discord_link_code::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(ServiceError::invalid("code", UserErrorCode::Expired, "this link code is unknown, used or expired"));
+    }
+    let row = discord_link_code::Entity::find()
+        .filter(discord_link_code::Column::CodeHash.eq(fingerprint(code.trim())))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::Internal("claimed link code vanished".into()))?;
+    // A Discord account links one member: move it if it was linked elsewhere before.
+    member::Entity::update_many()
+        .col_expr(member::Column::DiscordUserId, sea_orm::sea_query::Expr::value(Option::<String>::None))
+        .filter(member::Column::DiscordUserId.eq(discord_user_id))
+        .exec(&txn)
+        .await?;
+    member::Entity::update_many()
+        .col_expr(member::Column::DiscordUserId, discord_user_id.to_owned().into())
+        .filter(member::Column::Id.eq(row.member_id))
+        .exec(&txn)
+        .await?;
+    let linked = member::Entity::find_by_id(row.member_id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("member"))?;
+    txn.commit().await?;
+    Ok(linked)
+}

@@ -1,0 +1,12 @@
+//! The network's rules, shared by the GraphQL resolvers, the CLI and (through the API)
+//! the bot. Each function takes a connection or transaction and the viewer, and is the
+//! only place its rule is written.
+
+pub mod collaborations;
+pub mod demo;
+pub mod identity;
+pub mod members;
+pub mod network;
+pub mod page;
+pub mod partners;
+pub mod threads;

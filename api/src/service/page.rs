@@ -1,0 +1,188 @@
+//! Cursor pagination shared by every list the API serves.
+//!
+//! Lists page by keyset, not offset: a cursor names the last row seen by its sort key and
+//! id, so pages stay stable while threads are posted, and deep pages cost no more than
+//! the first. Cursors are opaque to clients (base64url of a small JSON document) so the
+//! encoding can change without breaking anyone.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use sea_orm::{ConnectionTrait, Order, Statement, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, ServiceError};
+
+/// The page size when a client does not say.
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+/// The largest page a client may ask for.
+pub const MAX_PAGE_SIZE: u64 = 100;
+
+/// The value a list is sorted by, besides the id that breaks ties.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum SortKey {
+    /// A count.
+    Int(i64),
+    /// A moment.
+    Time(chrono::DateTime<chrono::Utc>),
+    /// A name.
+    Text(String),
+}
+
+/// Where a page ends: the sort key and id of its last row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The sort key of the row, when the list is not sorted by id alone.
+    #[serde(rename = "k", skip_serializing_if = "Option::is_none", default)]
+    pub key: Option<SortKey>,
+    /// The row's id.
+    #[serde(rename = "i")]
+    pub id: i64,
+}
+
+impl Cursor {
+    /// The opaque form handed to clients.
+    pub fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        URL_SAFE_NO_PAD.encode(json)
+    }
+
+    /// Reads a cursor a client sent back; anything else is a bad request.
+    pub fn decode(text: &str) -> Result<Self> {
+        URL_SAFE_NO_PAD
+            .decode(text.as_bytes())
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| ServiceError::BadRequest("`after` is not a cursor from this list".into()))
+    }
+}
+
+/// What a client asked for: how many rows, after which cursor.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    /// How many rows, already checked to be within 1..=100.
+    pub first: u64,
+    /// Start after this row.
+    pub after: Option<Cursor>,
+}
+
+impl PageRequest {
+    /// Checks `first` (default 20, 1 to 100) and decodes `after`.
+    pub fn new(first: Option<i32>, after: Option<&str>) -> Result<Self> {
+        let first = match first {
+            None => DEFAULT_PAGE_SIZE,
+            Some(n) if n >= 1 && (n as u64) <= MAX_PAGE_SIZE => n as u64,
+            Some(n) => {
+                return Err(ServiceError::BadRequest(format!(
+                    "`first` must be between 1 and {MAX_PAGE_SIZE}, not {n}"
+                )));
+            }
+        };
+        let after = after.map(Cursor::decode).transpose()?;
+        Ok(Self { first, after })
+    }
+
+    /// The first `n` rows, for internal callers.
+    pub fn first(n: u64) -> Self {
+        Self { first: n, after: None }
+    }
+}
+
+/// One page of a list, with a way to count the whole list if the client asks.
+#[derive(Debug)]
+pub struct Page<T> {
+    /// The rows with their cursors.
+    pub items: Vec<(Cursor, T)>,
+    /// Whether rows follow this page.
+    pub has_next_page: bool,
+    /// Whether the page started after a cursor.
+    pub has_previous_page: bool,
+    /// Counts the whole list; run only when `totalCount` is selected.
+    pub total: TotalCount,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `first + 1` rows fetched in order.
+    pub fn from_rows(
+        request: &PageRequest,
+        mut rows: Vec<T>,
+        cursor_of: impl Fn(&T) -> Cursor,
+        total: TotalCount,
+    ) -> Self {
+        let has_next_page = rows.len() as u64 > request.first;
+        rows.truncate(request.first as usize);
+        let items = rows.into_iter().map(|row| (cursor_of(&row), row)).collect();
+        Self { items, has_next_page, has_previous_page: request.after.is_some(), total }
+    }
+
+    /// Converts every row, keeping cursors and counts.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        let mut f = f;
+        Page {
+            items: self.items.into_iter().map(|(cursor, row)| (cursor, f(row))).collect(),
+            has_next_page: self.has_next_page,
+            has_previous_page: self.has_previous_page,
+            total: self.total,
+        }
+    }
+}
+
+/// The size of a whole list, counted only when a client selects `totalCount`.
+#[derive(Debug, Clone)]
+pub enum TotalCount {
+    /// A `COUNT(*)` over the list's filtered rows, not yet run.
+    Deferred(Statement),
+    /// A size known without a query.
+    Known(i64),
+}
+
+impl TotalCount {
+    /// Counts the rows `filtered` would return (before ordering and paging).
+    pub fn of(db: &impl ConnectionTrait, filtered: SelectStatement) -> Self {
+        let mut count = Query::select();
+        count.expr(Expr::cust("COUNT(*)")).from_subquery(filtered, "filtered");
+        Self::Deferred(db.get_database_backend().build(&count))
+    }
+
+    /// Runs the count if it is not known yet.
+    pub async fn run(&self, db: &impl ConnectionTrait) -> Result<i64> {
+        let statement = match self {
+            Self::Known(n) => return Ok(*n),
+            Self::Deferred(statement) => statement.clone(),
+        };
+        let row = db.query_one_raw(statement).await?;
+        Ok(match row {
+            Some(row) => row.try_get_by_index(0)?,
+            None => 0,
+        })
+    }
+}
+
+/// The rows after `cursor` in a list ordered by `key` (in `key_order`) and then id
+/// (in `id_order`): `key ⋚ k OR (key = k AND id ⋚ i)`.
+pub fn after(
+    cursor: &Cursor,
+    key: Option<(SimpleExpr, Order)>,
+    id: SimpleExpr,
+    id_order: Order,
+) -> Result<Condition> {
+    let beyond = |expr: SimpleExpr, value: Value, order: &Order| match order {
+        Order::Asc => expr.gt(value),
+        _ => expr.lt(value),
+    };
+    let id_beyond = beyond(id, cursor.id.into(), &id_order);
+    match (key, &cursor.key) {
+        (None, None) => Ok(Condition::all().add(id_beyond)),
+        (Some((expr, order)), Some(value)) => {
+            let value: Value = match value {
+                SortKey::Int(n) => (*n).into(),
+                SortKey::Time(t) => (*t).into(),
+                SortKey::Text(s) => s.clone().into(),
+            };
+            Ok(Condition::any()
+                .add(beyond(expr.clone(), value.clone(), &order))
+                .add(Condition::all().add(expr.eq(value)).add(id_beyond)))
+        }
+        _ => Err(ServiceError::BadRequest("`after` is a cursor from a different ordering".into())),
+    }
+}
