@@ -1,1 +1,1 @@
-//! End-to-end tests live in tests/e2e.
+//! End-to-end tests across the LKN crates live in `tests/e2e`; this library is empty.

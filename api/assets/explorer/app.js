@@ -48,6 +48,7 @@
       figAudienceKnown_one: 'Known for {n} partner;',
       figAudienceKnown_other: 'Known for {n} partners;',
       figAudienceUnknown: 'not known for {n}.',
+      figAudienceNoneKnown: 'No partner has reported an audience figure yet.',
       figAudienceReported: 'Reported by the network: {total}',
       figThreads: 'Threads',
       figAnswered: 'Questions answered',
@@ -156,6 +157,7 @@
       figAudienceKnown_one: 'Yn hysbys ar gyfer {n} partner;',
       figAudienceKnown_other: 'Yn hysbys ar gyfer {n} o bartneriaid;',
       figAudienceUnknown: 'heb fod yn hysbys ar gyfer {n}.',
+      figAudienceNoneKnown: 'Nid oes yr un partner wedi rhoi ffigur cynulleidfa eto.',
       figAudienceReported: 'Yn \u00f4l y rhwydwaith: {total}',
       figThreads: 'Edafedd',
       figAnswered: 'Cwestiynau wedi\u2019u hateb',
@@ -601,24 +603,31 @@
           }));
         const reach = s.combinedAudienceReach || {};
         const audienceDetail = [
-          el('p', { class: 'figure-note' },
-            tn('figAudienceKnown', reach.knownPartnerCount ?? 0), ' ',
-            t('figAudienceUnknown', { n: formatNumber(reach.unknownPartnerCount ?? 0) })),
+          reach.knownPartnerCount > 0
+            ? el('p', { class: 'figure-note' },
+              tn('figAudienceKnown', reach.knownPartnerCount), ' ',
+              t('figAudienceUnknown', { n: formatNumber(reach.unknownPartnerCount ?? 0) }))
+            : el('p', { class: 'figure-note' }, t('figAudienceNoneKnown')),
         ];
         if (reach.reportedTotal !== null && reach.reportedTotal !== undefined) {
           const reported = t('figAudienceReported', { total: formatNumber(reach.reportedTotal) });
           audienceDetail.push(el('p', { class: 'figure-note' }, reported,
             reach.reportedSource ? el('span', { class: 'source' }, ` (${reach.reportedSource})`) : null));
         }
-        const figure = (key, value, ...notes) => el('div', { class: 'figure' },
-          el('dt', null, t(key)), el('dd', null, el('span', { class: 'figure-value' }, value), ...notes));
-        const known = (v, f) => (v === null || v === undefined ? t('notKnown') : f(v));
+        const unknownText = t('notKnown');
+        const figure = (key, value, ...notes) => el('div', { class: `figure figure--${key}` },
+          el('dt', null, t(key)),
+          el('dd', null,
+            el('span', { class: `figure-value${value === unknownText ? ' figure-value--unknown' : ''}` }, value),
+            ...notes));
+        const known = (v, f) => (v === null || v === undefined ? unknownText : f(v));
         const tags = (s.topTags || []).slice(0, 10);
         return [
           el('dl', { class: 'figures' },
             figure('figPartners', formatNumber(s.partnerCount)),
             figure('figNations', formatNumber(nationsWithPartners.length), byNation),
-            figure('figAudience', formatNumber(reach.knownTotal ?? 0), ...audienceDetail),
+            figure('figAudience', reach.knownPartnerCount > 0 ? formatNumber(reach.knownTotal) : t('notKnown'),
+              ...audienceDetail),
             figure('figThreads', formatNumber(s.threadCount)),
             figure('figAnswered', known(s.answeredRate, formatPercent)),
             figure('figMedianReply', known(s.medianHoursToFirstReply,
@@ -683,21 +692,23 @@
         badge(label('collaborationKind', c.kind), 'collab-kind'),
         badge(label('collaborationStatus', c.status), `collab-${String(c.status).toLowerCase()}`),
         c.leadPartner ? el('span', null, t('leadPartner', { name: c.leadPartner.name })) : null),
-      c.summary ? el('p', { class: 'collab-summary' }, c.summary) : null,
+      c.summary ? el('div', { class: 'body-text collab-summary' }, c.summary) : null,
       el('p', { class: 'collab-reach' },
-        t('combinedReach', { n: formatNumber(reach.knownTotal ?? 0) }), ' ',
-        el('span', { class: 'muted' }, t('combinedReachDetail', {
-          known: formatNumber(reach.knownPartnerCount ?? 0), all: formatNumber(all),
-        }))),
+        t('combinedReach', { n: reach.knownPartnerCount > 0 ? formatNumber(reach.knownTotal) : t('notKnown') }),
+        reach.knownPartnerCount > 0
+          ? el('span', { class: 'muted' }, ' ', t('combinedReachDetail', {
+            known: formatNumber(reach.knownPartnerCount), all: formatNumber(all),
+          }))
+          : null),
       (c.funder || range)
         ? el('p', { class: 'thread-meta' },
           c.funder ? el('span', null, t('funder', { funder: c.funder })) : null,
           range ? el('span', null, t('dates', { range })) : null)
         : null,
       participants.length > 0
-        ? el('details', { class: 'participants' },
-          el('summary', null, `${t('participants')} (${formatNumber(participants.length)})`),
-          el('ul', null, participants))
+        ? el('div', { class: 'participants' },
+          el('h4', { class: 'participants-heading' }, t('participants')),
+          el('ul', { class: 'participant-list' }, participants))
         : null);
   }
 

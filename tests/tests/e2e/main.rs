@@ -1,1 +1,12 @@
+//! End-to-end tests: the real lkn-api on a loopback port, over real SQLite and
+//! PostgreSQL databases, driven by a GraphQL client over HTTP.
 
+mod support;
+
+mod cli;
+mod collaborations;
+mod explorer;
+mod http;
+mod partners;
+mod schema;
+mod threads;

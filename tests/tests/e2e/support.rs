@@ -1,0 +1,251 @@
+//! The test harness: a fresh database per test on SQLite or PostgreSQL, the real server
+//! on a loopback port, and a GraphQL client over HTTP.
+//!
+//! PostgreSQL is found through `LKN_TEST_POSTGRES_URL` (default: the server on this
+//! machine, `postgres://postgres@127.0.0.1:5432/test`). Each test gets its own database,
+//! named uniquely and dropped afterwards. Without PostgreSQL, its half of each test is
+//! skipped with a message — except under `CI=true`, where that fails the run.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use lkn_api::db::DatabaseSettings;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// The two databases every test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite in a temporary file.
+    Sqlite,
+    /// A fresh database on the PostgreSQL server.
+    Postgres,
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("LKN_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn unique_name() -> String {
+    format!("lkn_test_{}_{:08x}", std::process::id(), rand::random::<u32>())
+}
+
+/// A database made for one test, removed when the test is done with it.
+pub struct TestDb {
+    /// Settings to connect with.
+    pub settings: DatabaseSettings,
+    backend: Backend,
+    name: String,
+    sqlite_path: Option<PathBuf>,
+}
+
+impl TestDb {
+    /// Creates an empty database, or `None` when PostgreSQL is unavailable outside CI.
+    pub async fn create(backend: Backend) -> Option<Self> {
+        let name = unique_name();
+        match backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                let url = format!("sqlite:{}", path.display());
+                Some(Self { settings: DatabaseSettings::new(url), backend, name, sqlite_path: Some(path) })
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let admin = match Database::connect(&admin_url).await {
+                    Ok(admin) => admin,
+                    Err(error) => {
+                        if std::env::var("CI").is_ok_and(|v| v == "true") {
+                            panic!("PostgreSQL is required under CI=true but {admin_url} is unreachable: {error}");
+                        }
+                        eprintln!("skipping the PostgreSQL half: {admin_url} is unreachable ({error})");
+                        return None;
+                    }
+                };
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("Failed to create the test database");
+                admin.close().await.ok();
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_owned();
+                let url = format!("{base}/{name}");
+                Some(Self { settings: DatabaseSettings::new(url), backend, name, sqlite_path: None })
+            }
+        }
+    }
+
+    /// Removes the database.
+    pub async fn drop_database(self) {
+        match self.backend {
+            Backend::Sqlite => {
+                if let Some(path) = &self.sqlite_path {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                    }
+                }
+            }
+            Backend::Postgres => {
+                if let Ok(admin) = Database::connect(&postgres_admin_url()).await {
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await;
+                    admin.close().await.ok();
+                }
+            }
+        }
+    }
+}
+
+/// A running lkn-api on a loopback port over its own database.
+pub struct TestApp {
+    /// Where it listens.
+    pub address: SocketAddr,
+    /// A pool on the same database, for arranging data and checking what was stored.
+    pub db: DatabaseConnection,
+    /// The HTTP client.
+    pub http: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    database: Option<TestDb>,
+}
+
+impl TestApp {
+    /// Starts the server on a fresh database of `backend`; `None` when PostgreSQL is
+    /// unavailable outside CI.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        let database = TestDb::create(backend).await?;
+        let db = lkn_api::prepare_database(&database.settings).await.expect("Failed to prepare the database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("Failed to bind");
+        let address = listener.local_addr().expect("no local address");
+        let (shutdown, stop) = oneshot::channel();
+        let state = lkn_api::AppState::new(db.clone());
+        let server = tokio::spawn(lkn_api::serve(listener, state, async {
+            let _ = stop.await;
+        }));
+        Some(Self {
+            address,
+            db,
+            http: reqwest::Client::new(),
+            shutdown: Some(shutdown),
+            server: Some(server),
+            database: Some(database),
+        })
+    }
+
+    /// The server's base URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Posts a GraphQL request, with a bearer token if given, and returns the JSON body.
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.graphql_with(token, &[], query, variables).await
+    }
+
+    /// Like [`Self::graphql`], with extra headers.
+    pub async fn graphql_with(&self, token: Option<&str>, headers: &[(&str, &str)], query: &str, variables: Value) -> Value {
+        let mut request = self.http.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request failed");
+        response.json().await.expect("response is not JSON")
+    }
+
+    /// Like [`Self::graphql`], failing the test if the response carries errors.
+    pub async fn data(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.graphql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// The database settings, for running CLI commands against the same database.
+    pub fn database_url(&self) -> String {
+        self.database.as_ref().map(|d| d.settings.url.clone()).unwrap_or_default()
+    }
+
+    /// Stops the server and drops the database.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.db.clone().close().await.ok();
+        if let Some(database) = self.database.take() {
+            database.drop_database().await;
+        }
+    }
+}
+
+/// Runs `body` against `app`, then stops the server and drops its database whether
+/// the body passed or panicked.
+pub async fn run_then_clean_up(app: TestApp, body: impl AsyncFnOnce(&TestApp)) {
+    use futures_util::FutureExt;
+    let outcome = std::panic::AssertUnwindSafe(body(&app)).catch_unwind().await;
+    app.stop().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Runs an async test body once on SQLite and once on PostgreSQL, each in its own test.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::support::{Backend, TestApp, run_then_clean_up};
+
+            async fn run($app: &TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = TestApp::spawn(Backend::Sqlite).await.expect("SQLite is always available");
+                run_then_clean_up(app, run).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = TestApp::spawn(Backend::Postgres).await {
+                    run_then_clean_up(app, run).await;
+                }
+            }
+        }
+    };
+}
+
+/// The path of the `lkn-api` binary that `cargo test --workspace` builds beside this test.
+pub fn lkn_api_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("no current exe");
+    let dir = exe.parent().and_then(|p| p.parent()).expect("test binary is in target/<profile>/deps");
+    let binary = dir.join("lkn-api");
+    assert!(binary.exists(), "{} is missing: run the tests with `cargo test --workspace`", binary.display());
+    binary
+}
+
+impl TestApp {
+    /// Adds the demo data set with `threads` threads.
+    pub async fn seed_demo(&self, threads: usize) {
+        lkn_api::service::demo::seed_demo(&self.db, threads).await.expect("Failed to seed the demo data");
+    }
+
+    /// Creates a member of `partner_slug` with `role` and returns their API token.
+    pub async fn member_token(&self, partner_slug: &str, role: lkn_entity::vocabulary::MemberRole) -> String {
+        let email = format!("{}-{:08x}@{partner_slug}.test", format!("{role:?}").to_lowercase(), rand::random::<u32>());
+        let new = lkn_api::service::identity::NewMember {
+            partner_slug: partner_slug.to_owned(),
+            email,
+            display_name: format!("Test {role:?} at {partner_slug}"),
+            role,
+        };
+        let (_, token) = lkn_api::service::identity::add_member(&self.db, new, chrono::Utc::now())
+            .await
+            .expect("Failed to add a member");
+        token
+    }
+}
