@@ -6,6 +6,8 @@ use anyhow::Context;
 use clap::Parser;
 use lkn_api::config::{Cli, Command, MemberCommand, RoleArg, SeedCommand, ServeArgs, TokenCommand};
 use lkn_api::db::DatabaseSettings;
+use lkn_api::service::identity::{Authority, Viewer};
+use lkn_api::service::writes::WriteContext;
 use lkn_api::service::{demo, identity};
 use lkn_entity::vocabulary::MemberRole;
 
@@ -34,21 +36,26 @@ async fn main() -> anyhow::Result<()> {
                 RoleArg::Bot => MemberRole::Bot,
             };
             let new = identity::NewMember { partner_slug: partner, email, display_name: name, role };
-            let (_, token) = identity::add_member(&db, new, chrono::Utc::now()).await.map_err(describe)?;
+            let (_, token) = identity::add_member(&db, &operator(&ANONYMOUS), Authority::Operator, new)
+                .await
+                .map_err(describe)?;
             println!("{token}");
             Ok(())
         }
         Command::Token(command) => {
             let db = lkn_api::prepare_database(&settings).await.context("Failed to open the database")?;
-            let now = chrono::Utc::now();
+            let context = operator(&ANONYMOUS);
             match command {
                 TokenCommand::Issue { email } => {
                     let member = identity::member_by_email(&db, &email).await.map_err(describe)?;
-                    println!("{}", identity::issue_token(&db, member.id, now).await.map_err(describe)?);
+                    let token =
+                        identity::issue_token(&db, &context, Authority::Operator, &member).await.map_err(describe)?;
+                    println!("{token}");
                 }
                 TokenCommand::Revoke { email } => {
                     let member = identity::member_by_email(&db, &email).await.map_err(describe)?;
-                    let revoked = identity::revoke_tokens(&db, member.id, now).await.map_err(describe)?;
+                    let revoked =
+                        identity::revoke_tokens(&db, &context, Authority::Operator, &member).await.map_err(describe)?;
                     eprintln!("revoked {revoked} token(s) of {email}");
                 }
             }
@@ -71,6 +78,14 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Nobody signed in: the operator at the command line acts on the database's authority.
+static ANONYMOUS: Viewer = Viewer::Anonymous;
+
+/// The write context of a command-line action, recorded in the audit trail as `cli`.
+fn operator(viewer: &Viewer) -> WriteContext<'_> {
+    WriteContext { viewer, request_id: Some("cli"), now: chrono::Utc::now() }
 }
 
 /// Service errors as one line for the operator: user errors in full, others by policy.

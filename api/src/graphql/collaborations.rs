@@ -14,7 +14,10 @@ use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{
     CollaborationKind, CollaborationStatus, JoinStatus, ParticipantRole, Visibility,
 };
-use crate::graphql::{OrGraphql, db, request};
+use crate::error::{ServiceError, UserError};
+use crate::graphql::loaders::VisibleCollaboration;
+use crate::graphql::{OrGraphql, db, request, split_user_errors};
+use crate::service::collaborating;
 use crate::service::collaborations::{self, AudienceReach as Reach};
 use crate::service::page::PageRequest;
 
@@ -243,7 +246,232 @@ impl CollaborationQuery {
     /// A collaboration by global id; null if there is none the caller may see.
     async fn collaboration(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Collaboration>> {
         let Some(id) = ids::decode(NodeType::Collaboration, &id) else { return Ok(None) };
-        let loaded = request(ctx)?.loader.load_one(crate::graphql::loaders::VisibleCollaboration(id)).await?;
+        let loaded = request(ctx)?.loader.load_one(VisibleCollaboration(id)).await?;
         Ok(loaded.map(Collaboration))
+    }
+}
+
+/// Proposes a collaboration led by the proposer's partner.
+#[derive(InputObject)]
+pub struct ProposeCollaborationInput {
+    /// What kind of work.
+    pub kind: CollaborationKind,
+    /// 1 to 200 characters.
+    pub title: String,
+    /// What is proposed, in Markdown.
+    #[graphql(default)]
+    pub summary: String,
+    /// Who may see it: network members (the default) or everyone.
+    #[graphql(default_with = "Visibility::Network")]
+    pub visibility: Visibility,
+    /// First day.
+    pub starts_on: Option<NaiveDate>,
+    /// Last day; not before the first.
+    pub ends_on: Option<NaiveDate>,
+    /// When a funding bid is due.
+    pub bid_deadline: Option<NaiveDate>,
+    /// Who is asked for money.
+    pub funder: Option<String>,
+    /// Budget in pence.
+    pub budget_pence: Option<i64>,
+    /// The idea thread it grows from.
+    pub origin_thread_id: Option<ID>,
+    /// Sending the same key again returns the first collaboration and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Asks for the caller's partner to join a collaboration.
+#[derive(InputObject)]
+pub struct RequestToJoinCollaborationInput {
+    /// The collaboration.
+    pub collaboration_id: ID,
+    /// The part the partner would play.
+    #[graphql(default_with = "ParticipantRole::Partner")]
+    pub role: ParticipantRole,
+}
+
+/// Accepts or declines a partner's request to join.
+#[derive(InputObject)]
+pub struct DecideJoinRequestInput {
+    /// The collaboration.
+    pub collaboration_id: ID,
+    /// The asking partner's slug.
+    pub partner_slug: String,
+    /// True to accept, false to decline.
+    pub accept: bool,
+}
+
+/// Moves a collaboration along its workflow.
+#[derive(InputObject)]
+pub struct AdvanceCollaborationInput {
+    /// The collaboration.
+    pub collaboration_id: ID,
+    /// The status to move to.
+    pub status: CollaborationStatus,
+    /// The version the caller last saw, to refuse acting on a stale view.
+    pub version: Option<i32>,
+}
+
+/// Records evidence of what a collaboration achieved.
+#[derive(InputObject)]
+pub struct RecordOutcomeInput {
+    /// The collaboration.
+    pub collaboration_id: ID,
+    /// When it happened.
+    pub occurred_on: NaiveDate,
+    /// People who attended.
+    pub attendance: Option<i64>,
+    /// Whether attendance is an estimate.
+    #[graphql(default)]
+    pub attendance_estimated: bool,
+    /// People reached beyond those attending.
+    pub reach: Option<i64>,
+    /// What happened.
+    #[graphql(default)]
+    pub note: String,
+    /// Sending the same key again returns the first outcome and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// What the collaboration mutations return.
+#[derive(SimpleObject)]
+pub struct CollaborationPayload {
+    /// The collaboration after the change.
+    pub collaboration: Option<Collaboration>,
+    /// What to fix in the input, if it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// What `recordOutcome` returns.
+#[derive(SimpleObject)]
+pub struct RecordOutcomePayload {
+    /// The outcome recorded.
+    pub outcome: Option<Outcome>,
+    /// The collaboration it belongs to.
+    pub collaboration: Option<Collaboration>,
+    /// What to fix in the input, if it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+fn collaboration_id(id: &ID) -> Result<i64, ServiceError> {
+    ids::decode_input(NodeType::Collaboration, id, "collaborationId")
+}
+
+fn payload(result: Result<collaboration::Model, ServiceError>) -> async_graphql::Result<CollaborationPayload> {
+    let (collaboration, user_errors) = split_user_errors(result)?;
+    Ok(CollaborationPayload { collaboration: collaboration.map(Collaboration), user_errors })
+}
+
+/// The collaboration mutations.
+#[derive(Default)]
+pub struct CollaborationMutation;
+
+#[Object]
+impl CollaborationMutation {
+    /// Proposes a collaboration that the caller's partner leads. Coordinators only.
+    async fn propose_collaboration(
+        &self,
+        ctx: &Context<'_>,
+        input: ProposeCollaborationInput,
+    ) -> async_graphql::Result<CollaborationPayload> {
+        let request = request(ctx)?;
+        let origin = match &input.origin_thread_id {
+            Some(id) => match ids::decode_input(NodeType::Thread, id, "originThreadId") {
+                Ok(id) => Some(id),
+                Err(error) => return payload(Err(error)),
+            },
+            None => None,
+        };
+        let new = collaborating::NewCollaboration {
+            kind: input.kind.into(),
+            title: input.title,
+            summary: input.summary,
+            visibility: input.visibility.into(),
+            starts_on: input.starts_on,
+            ends_on: input.ends_on,
+            bid_deadline: input.bid_deadline,
+            funder: input.funder,
+            budget_pence: input.budget_pence,
+            origin_thread_id: origin,
+        };
+        payload(collaborating::propose(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref()).await)
+    }
+
+    /// Asks for the caller's partner to join. Coordinators of other partners.
+    async fn request_to_join_collaboration(
+        &self,
+        ctx: &Context<'_>,
+        input: RequestToJoinCollaborationInput,
+    ) -> async_graphql::Result<CollaborationPayload> {
+        let request = request(ctx)?;
+        let result = match collaboration_id(&input.collaboration_id) {
+            Ok(id) => collaborating::request_to_join(db(ctx)?, &request.write_context(), id, input.role.into()).await,
+            Err(error) => Err(error),
+        };
+        payload(result)
+    }
+
+    /// Accepts or declines a request to join. The lead partner's coordinators.
+    async fn decide_join_request(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideJoinRequestInput,
+    ) -> async_graphql::Result<CollaborationPayload> {
+        let request = request(ctx)?;
+        let result = match collaboration_id(&input.collaboration_id) {
+            Ok(id) => {
+                collaborating::decide_join_request(db(ctx)?, &request.write_context(), id, &input.partner_slug, input.accept)
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        payload(result)
+    }
+
+    /// Moves along PROPOSED → SEEKING_PARTNERS → ACTIVE → COMPLETED, or to WITHDRAWN.
+    /// The lead partner's coordinators.
+    async fn advance_collaboration(
+        &self,
+        ctx: &Context<'_>,
+        input: AdvanceCollaborationInput,
+    ) -> async_graphql::Result<CollaborationPayload> {
+        let request = request(ctx)?;
+        let result = match collaboration_id(&input.collaboration_id) {
+            Ok(id) => {
+                collaborating::advance(db(ctx)?, &request.write_context(), id, input.status.into(), input.version).await
+            }
+            Err(error) => Err(error),
+        };
+        payload(result)
+    }
+
+    /// Records an outcome of an active or completed collaboration. Coordinators of accepted partners.
+    async fn record_outcome(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordOutcomeInput,
+    ) -> async_graphql::Result<RecordOutcomePayload> {
+        let request = request(ctx)?;
+        let result = match collaboration_id(&input.collaboration_id) {
+            Ok(id) => {
+                let new = collaborating::NewOutcome {
+                    collaboration_id: id,
+                    occurred_on: input.occurred_on,
+                    attendance: input.attendance,
+                    attendance_estimated: input.attendance_estimated,
+                    reach: input.reach,
+                    note: input.note,
+                };
+                collaborating::record_outcome(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref())
+                    .await
+            }
+            Err(error) => Err(error),
+        };
+        let (outcome, user_errors) = split_user_errors(result)?;
+        let collaboration = match &outcome {
+            Some(o) => request.loader.load_one(VisibleCollaboration(o.collaboration_id)).await?.map(Collaboration),
+            None => None,
+        };
+        Ok(RecordOutcomePayload { outcome: outcome.map(Outcome), collaboration, user_errors })
     }
 }

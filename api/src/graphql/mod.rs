@@ -28,11 +28,16 @@ pub struct QueryRoot(
     threads::ThreadQuery,
     collaborations::CollaborationQuery,
     network::NetworkQuery,
+    viewer::AuditQuery,
 );
 
 /// Every mutation, merged from the feature modules.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(viewer::IdentityMutation);
+pub struct MutationRoot(
+    threads::ThreadMutation,
+    collaborations::CollaborationMutation,
+    viewer::IdentityMutation,
+);
 
 /// The LKN schema type.
 pub type LknSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -61,6 +66,29 @@ impl RequestContext {
     pub fn new(db: DatabaseConnection, viewer: Viewer, request_id: Option<String>) -> Self {
         let loader = DataLoader::new(loaders::Db::new(db, viewer.clone()), tokio::spawn);
         Self { viewer, loader, request_id }
+    }
+}
+
+impl RequestContext {
+    /// The viewer, request id and time a write is stamped with.
+    pub fn write_context(&self) -> crate::service::writes::WriteContext<'_> {
+        crate::service::writes::WriteContext {
+            viewer: &self.viewer,
+            request_id: self.request_id.as_deref(),
+            now: chrono::Utc::now(),
+        }
+    }
+}
+
+/// Splits a service result into a payload's object and its user errors; other errors
+/// become GraphQL errors with their codes.
+pub fn split_user_errors<T>(
+    result: Result<T, ServiceError>,
+) -> async_graphql::Result<(Option<T>, Vec<crate::error::UserError>)> {
+    match result {
+        Ok(value) => Ok((Some(value), Vec::new())),
+        Err(ServiceError::Invalid(errors)) => Ok((None, errors)),
+        Err(other) => Err(other.into_graphql()),
     }
 }
 

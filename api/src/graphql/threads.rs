@@ -12,9 +12,10 @@ use crate::graphql::loaders::{FirstReplies, MemberById, PartnerById, ReplyById, 
 use crate::graphql::partners::Partner;
 use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{Language, ThreadKind, ThreadStatus, Visibility};
-use crate::graphql::{OrGraphql, db, request};
+use crate::error::{ServiceError, UserError};
+use crate::graphql::{OrGraphql, db, request, split_user_errors};
 use crate::service::page::{Cursor, Page, PageRequest, TotalCount};
-use crate::service::{collaborations, threads};
+use crate::service::{collaborations, posting, threads};
 
 /// A knowledge-exchange thread: a question, an idea or a shared resource.
 pub struct Thread(pub thread::Model);
@@ -238,5 +239,247 @@ impl ThreadQuery {
     ) -> async_graphql::Result<Vec<Tag>> {
         let rows = threads::tag_usage(db(ctx)?, &request(ctx)?.viewer, first as u64).await.gql()?;
         Ok(rows.into_iter().map(|t| Tag { name: t.name, thread_count: t.thread_count }).collect())
+    }
+}
+
+/// Posts a thread.
+#[derive(InputObject)]
+pub struct PostThreadInput {
+    /// Question, idea or resource.
+    pub kind: ThreadKind,
+    /// 1 to 200 characters.
+    pub title: String,
+    /// Markdown, at most 20,000 characters.
+    #[graphql(default)]
+    pub body: String,
+    /// Up to five tags (`local-history`); new tags are created.
+    #[graphql(default)]
+    pub tags: Vec<String>,
+    /// The language it is written in.
+    #[graphql(default_with = "Language::English")]
+    pub language: Language,
+    /// Who may see it: network members (the default) or everyone.
+    #[graphql(default_with = "Visibility::Network")]
+    pub visibility: Visibility,
+    /// Sending the same key again returns the first thread and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// What `postThread` returns.
+#[derive(SimpleObject)]
+pub struct PostThreadPayload {
+    /// The thread posted.
+    pub thread: Option<Thread>,
+    /// What to fix in the input, if it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Edits a thread the caller last saw at `version`.
+#[derive(InputObject)]
+pub struct EditThreadInput {
+    /// The thread.
+    pub thread_id: ID,
+    /// The version the editor last saw; a newer one means someone else edited it.
+    pub version: i32,
+    /// A new title.
+    pub title: Option<String>,
+    /// A new body.
+    pub body: Option<String>,
+    /// New tags, replacing the old.
+    pub tags: Option<Vec<String>>,
+    /// A new language.
+    pub language: Option<Language>,
+    /// A new visibility.
+    pub visibility: Option<Visibility>,
+}
+
+/// Replies to a thread.
+#[derive(InputObject)]
+pub struct ReplyToThreadInput {
+    /// The thread.
+    pub thread_id: ID,
+    /// Markdown, 1 to 20,000 characters.
+    pub body: String,
+    /// Sending the same key again returns the first reply and creates nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// What `replyToThread` returns.
+#[derive(SimpleObject)]
+pub struct ReplyToThreadPayload {
+    /// The reply posted.
+    pub reply: Option<Reply>,
+    /// The thread, with its counts updated.
+    pub thread: Option<Thread>,
+    /// What to fix in the input, if it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Accepts a reply as the answer to its question.
+#[derive(InputObject)]
+pub struct AcceptReplyInput {
+    /// The reply.
+    pub reply_id: ID,
+}
+
+/// What `acceptReply` returns.
+#[derive(SimpleObject)]
+pub struct AcceptReplyPayload {
+    /// The accepted reply.
+    pub reply: Option<Reply>,
+    /// Its thread, now answered.
+    pub thread: Option<Thread>,
+    /// What to fix in the input, if it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Names a thread to act on.
+#[derive(InputObject)]
+pub struct ThreadActionInput {
+    /// The thread.
+    pub thread_id: ID,
+}
+
+/// What the thread actions (`editThread`, `closeThread`, `endorseThread`, `followThread`,
+/// `unfollowThread`) return.
+#[derive(SimpleObject)]
+pub struct ThreadPayload {
+    /// The thread after the change.
+    pub thread: Option<Thread>,
+    /// What to fix in the input, if it was refused.
+    pub user_errors: Vec<UserError>,
+}
+
+fn thread_id(id: &ID) -> Result<i64, ServiceError> {
+    ids::decode_input(NodeType::Thread, id, "threadId")
+}
+
+/// The thread mutations.
+#[derive(Default)]
+pub struct ThreadMutation;
+
+#[Object]
+impl ThreadMutation {
+    /// Posts a question, idea or resource. Members only.
+    async fn post_thread(&self, ctx: &Context<'_>, input: PostThreadInput) -> async_graphql::Result<PostThreadPayload> {
+        let request = request(ctx)?;
+        let new = posting::NewThread {
+            kind: input.kind.into(),
+            title: input.title,
+            body: input.body,
+            tags: input.tags,
+            language: input.language.into(),
+            visibility: input.visibility.into(),
+        };
+        let result =
+            posting::post_thread(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref()).await;
+        let (thread, user_errors) = split_user_errors(result)?;
+        Ok(PostThreadPayload { thread: thread.map(Thread), user_errors })
+    }
+
+    /// Edits a thread: its author, a coordinator of the author's partner, or an administrator.
+    async fn edit_thread(&self, ctx: &Context<'_>, input: EditThreadInput) -> async_graphql::Result<ThreadPayload> {
+        let request = request(ctx)?;
+        let result = match thread_id(&input.thread_id) {
+            Ok(id) => {
+                let edit = posting::ThreadEdit {
+                    thread_id: id,
+                    version: input.version,
+                    title: input.title,
+                    body: input.body,
+                    tags: input.tags,
+                    language: input.language.map(Into::into),
+                    visibility: input.visibility.map(Into::into),
+                };
+                posting::edit_thread(db(ctx)?, &request.write_context(), edit).await
+            }
+            Err(error) => Err(error),
+        };
+        let (thread, user_errors) = split_user_errors(result)?;
+        Ok(ThreadPayload { thread: thread.map(Thread), user_errors })
+    }
+
+    /// Replies to a thread that is not closed. Members only.
+    async fn reply_to_thread(
+        &self,
+        ctx: &Context<'_>,
+        input: ReplyToThreadInput,
+    ) -> async_graphql::Result<ReplyToThreadPayload> {
+        let request = request(ctx)?;
+        let result = match thread_id(&input.thread_id) {
+            Ok(id) => {
+                let new = posting::NewReply { thread_id: id, body: input.body };
+                posting::reply_to_thread(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref()).await
+            }
+            Err(error) => Err(error),
+        };
+        let (reply, user_errors) = split_user_errors(result)?;
+        let thread = match &reply {
+            Some(r) => threads::visible_by_id(db(ctx)?, &request.viewer, r.thread_id).await.gql()?.map(Thread),
+            None => None,
+        };
+        Ok(ReplyToThreadPayload { reply: reply.map(Reply), thread, user_errors })
+    }
+
+    /// Accepts a reply as the answer: the question's author, a coordinator of the
+    /// author's partner, or an administrator.
+    async fn accept_reply(&self, ctx: &Context<'_>, input: AcceptReplyInput) -> async_graphql::Result<AcceptReplyPayload> {
+        let request = request(ctx)?;
+        let result = match ids::decode_input(NodeType::Reply, &input.reply_id, "replyId") {
+            Ok(id) => posting::accept_reply(db(ctx)?, &request.write_context(), id).await,
+            Err(error) => Err(error),
+        };
+        let (accepted, user_errors) = split_user_errors(result)?;
+        let (reply, thread) = accepted.map_or((None, None), |(r, t)| (Some(Reply(r)), Some(Thread(t))));
+        Ok(AcceptReplyPayload { reply, thread, user_errors })
+    }
+
+    /// Closes a thread to replies: its author, a coordinator of the author's partner, or an administrator.
+    async fn close_thread(&self, ctx: &Context<'_>, input: ThreadActionInput) -> async_graphql::Result<ThreadPayload> {
+        let request = request(ctx)?;
+        let result = match thread_id(&input.thread_id) {
+            Ok(id) => posting::close_thread(db(ctx)?, &request.write_context(), id).await,
+            Err(error) => Err(error),
+        };
+        let (thread, user_errors) = split_user_errors(result)?;
+        Ok(ThreadPayload { thread: thread.map(Thread), user_errors })
+    }
+
+    /// Endorses someone else's thread, once per member.
+    async fn endorse_thread(&self, ctx: &Context<'_>, input: ThreadActionInput) -> async_graphql::Result<ThreadPayload> {
+        let request = request(ctx)?;
+        let result = match thread_id(&input.thread_id) {
+            Ok(id) => posting::endorse_thread(db(ctx)?, &request.write_context(), id).await,
+            Err(error) => Err(error),
+        };
+        let (thread, user_errors) = split_user_errors(result)?;
+        Ok(ThreadPayload { thread: thread.map(Thread), user_errors })
+    }
+
+    /// Follows a thread, to hear of its replies.
+    async fn follow_thread(&self, ctx: &Context<'_>, input: ThreadActionInput) -> async_graphql::Result<ThreadPayload> {
+        self.set_following(ctx, input, true).await
+    }
+
+    /// Stops following a thread.
+    async fn unfollow_thread(&self, ctx: &Context<'_>, input: ThreadActionInput) -> async_graphql::Result<ThreadPayload> {
+        self.set_following(ctx, input, false).await
+    }
+}
+
+impl ThreadMutation {
+    async fn set_following(
+        &self,
+        ctx: &Context<'_>,
+        input: ThreadActionInput,
+        following: bool,
+    ) -> async_graphql::Result<ThreadPayload> {
+        let request = request(ctx)?;
+        let result = match thread_id(&input.thread_id) {
+            Ok(id) => posting::set_following(db(ctx)?, &request.write_context(), id, following).await,
+            Err(error) => Err(error),
+        };
+        let (thread, user_errors) = split_user_errors(result)?;
+        Ok(ThreadPayload { thread: thread.map(Thread), user_errors })
     }
 }

@@ -12,8 +12,10 @@ use crate::graphql::loaders::{MemberById, PartnerById, ReplyById, VisibleCollabo
 use crate::graphql::partners::Partner;
 use crate::graphql::threads::{Reply, Thread};
 use crate::graphql::vocabulary::MemberRole;
-use crate::graphql::{db, request};
-use crate::service::identity;
+use crate::graphql::connection::{Conn, connection};
+use crate::graphql::{OrGraphql, db, request, split_user_errors};
+use crate::service::page::PageRequest;
+use crate::service::{audit, identity};
 
 /// A staff account at a partner.
 pub struct Member(pub member::Model);
@@ -96,16 +98,6 @@ impl ViewerQuery {
     }
 }
 
-/// Splits a service result into a payload's object and its user errors; other errors
-/// become GraphQL errors.
-pub fn split_user_errors<T>(result: Result<T, ServiceError>) -> async_graphql::Result<(Option<T>, Vec<UserError>)> {
-    match result {
-        Ok(value) => Ok((Some(value), Vec::new())),
-        Err(ServiceError::Invalid(errors)) => Ok((None, errors)),
-        Err(other) => Err(other.into_graphql()),
-    }
-}
-
 /// What `createDiscordLinkCode` returns.
 #[derive(SimpleObject)]
 pub struct CreateDiscordLinkCodePayload {
@@ -135,6 +127,63 @@ pub struct LinkDiscordAccountPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// Adds a staff member to a partner.
+#[derive(InputObject)]
+pub struct AddMemberInput {
+    /// The partner's slug.
+    pub partner_slug: String,
+    /// Their e-mail address.
+    pub email: String,
+    /// The name shown on their posts.
+    pub display_name: String,
+    /// What they may do.
+    #[graphql(default_with = "MemberRole::Member")]
+    pub role: MemberRole,
+}
+
+/// What `addMember` returns.
+#[derive(SimpleObject)]
+pub struct AddMemberPayload {
+    /// The new member.
+    pub member: Option<Member>,
+    /// Their first API token, shown only this once.
+    pub token: Option<String>,
+    /// Why the request was refused, if it was.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Names a member whose tokens to manage.
+#[derive(InputObject)]
+pub struct MemberTokenInput {
+    /// The member's global id.
+    pub member_id: ID,
+}
+
+/// What `issueToken` returns.
+#[derive(SimpleObject)]
+pub struct IssueTokenPayload {
+    /// The new token, shown only this once.
+    pub token: Option<String>,
+    /// Why the request was refused, if it was.
+    pub user_errors: Vec<UserError>,
+}
+
+/// What `revokeTokens` returns.
+#[derive(SimpleObject)]
+pub struct RevokeTokensPayload {
+    /// How many live tokens were revoked.
+    pub revoked_count: Option<i64>,
+    /// Why the request was refused, if it was.
+    pub user_errors: Vec<UserError>,
+}
+
+async fn token_holder(ctx: &Context<'_>, id: &ID) -> Result<lkn_entity::member::Model, ServiceError> {
+    let id = ids::decode_input(NodeType::Member, id, "memberId")?;
+    identity::member_by_id(db(ctx).map_err(|_| ServiceError::Internal("database missing".into()))?, id)
+        .await
+        .map_err(|_| ServiceError::invalid("memberId", crate::error::UserErrorCode::NotFound, "no member with this id"))
+}
+
 /// The identity mutations.
 #[derive(Default)]
 pub struct IdentityMutation;
@@ -144,7 +193,8 @@ impl IdentityMutation {
     /// Makes a short-lived, single-use code that links the caller's Discord account when
     /// typed into the bot's `/link` command.
     async fn create_discord_link_code(&self, ctx: &Context<'_>) -> async_graphql::Result<CreateDiscordLinkCodePayload> {
-        let result = identity::create_discord_link_code(db(ctx)?, &request(ctx)?.viewer, Utc::now()).await;
+        let request = request(ctx)?;
+        let result = identity::create_discord_link_code(db(ctx)?, &request.write_context()).await;
         let (made, user_errors) = split_user_errors(result)?;
         Ok(CreateDiscordLinkCodePayload {
             code: made.as_ref().map(|(code, _)| code.clone()),
@@ -159,15 +209,121 @@ impl IdentityMutation {
         ctx: &Context<'_>,
         input: LinkDiscordAccountInput,
     ) -> async_graphql::Result<LinkDiscordAccountPayload> {
-        let result = identity::link_discord_account(
-            db(ctx)?,
-            &request(ctx)?.viewer,
-            &input.code,
-            &input.discord_user_id,
-            Utc::now(),
-        )
-        .await;
+        let request = request(ctx)?;
+        let result =
+            identity::link_discord_account(db(ctx)?, &request.write_context(), &input.code, &input.discord_user_id).await;
         let (member, user_errors) = split_user_errors(result)?;
         Ok(LinkDiscordAccountPayload { member: member.map(Member), user_errors })
+    }
+
+    /// Adds a member and returns their first token. Administrators for any partner and
+    /// role; coordinators for members and coordinators of their own partner.
+    async fn add_member(&self, ctx: &Context<'_>, input: AddMemberInput) -> async_graphql::Result<AddMemberPayload> {
+        let request = request(ctx)?;
+        let new = identity::NewMember {
+            partner_slug: input.partner_slug,
+            email: input.email,
+            display_name: input.display_name,
+            role: input.role.into(),
+        };
+        let result = identity::add_member(db(ctx)?, &request.write_context(), identity::Authority::Viewer, new).await;
+        let (made, user_errors) = split_user_errors(result)?;
+        let (member, token) = made.map_or((None, None), |(m, t)| (Some(Member(m)), Some(t)));
+        Ok(AddMemberPayload { member, token, user_errors })
+    }
+
+    /// Issues a further API token: for yourself, or as a coordinator or administrator.
+    async fn issue_token(&self, ctx: &Context<'_>, input: MemberTokenInput) -> async_graphql::Result<IssueTokenPayload> {
+        let request = request(ctx)?;
+        request.viewer.require_member().map_err(ServiceError::into_graphql)?;
+        let result = match token_holder(ctx, &input.member_id).await {
+            Ok(holder) => {
+                identity::issue_token(db(ctx)?, &request.write_context(), identity::Authority::Viewer, &holder).await
+            }
+            Err(error) => Err(error),
+        };
+        let (token, user_errors) = split_user_errors(result)?;
+        Ok(IssueTokenPayload { token, user_errors })
+    }
+
+    /// Revokes every token of a member: yourself, or as a coordinator or administrator.
+    async fn revoke_tokens(&self, ctx: &Context<'_>, input: MemberTokenInput) -> async_graphql::Result<RevokeTokensPayload> {
+        let request = request(ctx)?;
+        request.viewer.require_member().map_err(ServiceError::into_graphql)?;
+        let result = match token_holder(ctx, &input.member_id).await {
+            Ok(holder) => {
+                identity::revoke_tokens(db(ctx)?, &request.write_context(), identity::Authority::Viewer, &holder).await
+            }
+            Err(error) => Err(error),
+        };
+        let (revoked, user_errors) = split_user_errors(result)?;
+        Ok(RevokeTokensPayload { revoked_count: revoked.map(|n| n as i64), user_errors })
+    }
+}
+
+/// One entry of the audit trail.
+pub struct AuditEvent(pub lkn_entity::audit_event::Model);
+
+#[Object]
+impl AuditEvent {
+    /// What was done (`thread.post`, `collaboration.advance`, ...).
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    /// The member whose token made the request (the bot, when it acted for someone).
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        let Some(id) = self.0.actor_id else { return Ok(None) };
+        Ok(request(ctx)?.loader.load_one(MemberById(id)).await?.map(Member))
+    }
+    /// The member the bot acted for.
+    async fn on_behalf_of(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        let Some(id) = self.0.on_behalf_of_id else { return Ok(None) };
+        Ok(request(ctx)?.loader.load_one(MemberById(id)).await?.map(Member))
+    }
+    /// The type of object acted on.
+    async fn subject_type(&self) -> &str {
+        &self.0.subject_type
+    }
+    /// The global id of the object acted on.
+    async fn subject_id(&self) -> ID {
+        let kind = match self.0.subject_type.as_str() {
+            "Thread" => NodeType::Thread,
+            "Reply" => NodeType::Reply,
+            "Collaboration" => NodeType::Collaboration,
+            "Partner" => NodeType::Partner,
+            _ => NodeType::Member,
+        };
+        ids::encode(kind, self.0.subject_id)
+    }
+    /// The request id, as in the `x-request-id` response header and the logs.
+    async fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+    /// A short JSON summary of the change.
+    async fn detail(&self) -> &str {
+        &self.0.detail
+    }
+    /// When it was done.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// The audit trail query.
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// Every write, newest first. Administrators only.
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Conn<AuditEvent>> {
+        let page_request = PageRequest::new(first, after.as_deref()).gql()?;
+        let page = audit::list(db(ctx)?, &request(ctx)?.viewer, &page_request).await.gql()?;
+        Ok(connection(page, AuditEvent))
     }
 }

@@ -11,13 +11,14 @@ use chrono::{DateTime, Duration, Utc};
 use lkn_entity::vocabulary::MemberRole;
 use lkn_entity::{api_token, discord_link_code, member, partner};
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionSession,
-    TransactionTrait,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Result, ServiceError, UserErrorCode, is_unique_violation};
+use crate::service::audit::record as audit;
+use crate::service::writes::{Checks, WriteContext, begin_write};
 
 /// What every token starts with, so secret scanners and people can recognise one.
 pub const TOKEN_PREFIX: &str = "lkn_";
@@ -143,7 +144,7 @@ pub async fn authenticate(
         .is_none_or(|at| (now - at).num_seconds() >= LAST_USED_GRANULARITY_SECONDS)
     {
         api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsedAt, now.into())
+            .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
             .filter(api_token::Column::Id.eq(token_row.id))
             .exec(db)
             .await?;
@@ -184,36 +185,68 @@ pub struct NewMember {
     pub role: MemberRole,
 }
 
+/// On whose authority a member or token is managed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authority {
+    /// The operator at the command line, who holds the database itself.
+    Operator,
+    /// The request's viewer, whose role is checked: administrators for anyone,
+    /// coordinators for members and coordinators of their own partner.
+    Viewer,
+}
+
+fn may_manage(viewer: &Viewer, partner_id: i64, role: MemberRole) -> Result<()> {
+    let actor = viewer.require_member()?;
+    let allowed = match actor.role {
+        MemberRole::Admin => true,
+        MemberRole::Coordinator => {
+            actor.partner_id == partner_id && matches!(role, MemberRole::Member | MemberRole::Coordinator)
+        }
+        MemberRole::Member | MemberRole::Bot => false,
+    };
+    if allowed { Ok(()) } else { Err(ServiceError::Forbidden) }
+}
+
 /// Creates a member and returns them with their first API token.
-#[tracing::instrument(skip(db), fields(email = %new.email))]
+#[tracing::instrument(skip(db, context), fields(email = %new.email))]
 pub async fn add_member(
-    db: &impl TransactionTrait,
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
+    authority: Authority,
     new: NewMember,
-    now: DateTime<Utc>,
 ) -> Result<(member::Model, String)> {
+    if authority == Authority::Viewer {
+        context.viewer.require_member()?;
+    }
     let email = new.email.trim().to_lowercase();
+    let mut checks = Checks::default();
     if !email.contains('@') || email.len() > 320 || email.contains(char::is_whitespace) {
-        return Err(ServiceError::invalid("email", UserErrorCode::Invalid, "enter a valid e-mail address"));
+        checks.fail("email", UserErrorCode::Invalid, "enter a valid e-mail address");
     }
-    let name = new.display_name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ServiceError::invalid("name", UserErrorCode::Invalid, "a name has 1 to 200 characters"));
-    }
-    let txn = db.begin().await?;
+    let name = checks.line("displayName", "Name", &new.display_name, 1, 200);
+    checks.finish()?;
+    let txn = begin_write(db).await?;
     let partner = partner::Entity::find()
         .filter(partner::Column::Slug.eq(new.partner_slug.as_str()))
         .one(&txn)
         .await?
         .ok_or_else(|| {
-            ServiceError::invalid("partner", UserErrorCode::NotFound, format!("no partner has the slug `{}`", new.partner_slug))
+            ServiceError::invalid("partnerSlug", UserErrorCode::NotFound, format!("no partner has the slug `{}`", new.partner_slug))
         })?;
+    if authority == Authority::Viewer {
+        may_manage(context.viewer, partner.id, new.role)?;
+    }
+    let taken = member::Entity::find().filter(member::Column::Email.eq(email.as_str())).one(&txn).await?;
+    if taken.is_some() {
+        return Err(ServiceError::invalid("email", UserErrorCode::Taken, "a member with this e-mail already exists"));
+    }
     let inserted = member::ActiveModel {
         partner_id: Set(partner.id),
         email: Set(email),
-        display_name: Set(name.to_owned()),
+        display_name: Set(name),
         role: Set(new.role),
         discord_user_id: Set(None),
-        created_at: Set(now),
+        created_at: Set(context.now),
         ..Default::default()
     }
     .insert(&txn)
@@ -225,7 +258,8 @@ pub async fn add_member(
             error.into()
         }
     })?;
-    let token = store_token(&txn, inserted.id, now).await?;
+    let token = store_token(&txn, inserted.id, context.now).await?;
+    audit(&txn, context, "member.add", "Member", inserted.id, json!({ "role": new.role, "partnerId": partner.id })).await?;
     txn.commit().await?;
     Ok((inserted, token))
 }
@@ -255,32 +289,66 @@ pub async fn member_by_email(db: &impl ConnectionTrait, email: &str) -> Result<m
         .ok_or(ServiceError::NotFound("member"))
 }
 
-/// Issues a further token for a member.
-#[tracing::instrument(skip(db))]
-pub async fn issue_token(db: &impl ConnectionTrait, member_id: i64, now: DateTime<Utc>) -> Result<String> {
-    store_token(db, member_id, now).await
+/// A member by id, for managing their tokens.
+pub async fn member_by_id(db: &impl ConnectionTrait, id: i64) -> Result<member::Model> {
+    member::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("member"))
+}
+
+fn may_manage_tokens(context: &WriteContext<'_>, authority: Authority, holder: &member::Model) -> Result<()> {
+    if authority == Authority::Operator || context.viewer.member().is_some_and(|m| m.id == holder.id) {
+        return Ok(());
+    }
+    may_manage(context.viewer, holder.partner_id, holder.role)
+}
+
+/// Issues a further token for a member: themselves, their coordinator, an administrator or the operator.
+#[tracing::instrument(skip(db, context, holder), fields(member_id = holder.id))]
+pub async fn issue_token(
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
+    authority: Authority,
+    holder: &member::Model,
+) -> Result<String> {
+    may_manage_tokens(context, authority, holder)?;
+    let txn = begin_write(db).await?;
+    let token = store_token(&txn, holder.id, context.now).await?;
+    audit(&txn, context, "token.issue", "Member", holder.id, json!({})).await?;
+    txn.commit().await?;
+    Ok(token)
 }
 
 /// Revokes every token a member holds; returns how many were live.
-#[tracing::instrument(skip(db))]
-pub async fn revoke_tokens(db: &impl ConnectionTrait, member_id: i64, now: DateTime<Utc>) -> Result<u64> {
+#[tracing::instrument(skip(db, context, holder), fields(member_id = holder.id))]
+pub async fn revoke_tokens(
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
+    authority: Authority,
+    holder: &member::Model,
+) -> Result<u64> {
+    may_manage_tokens(context, authority, holder)?;
+    let txn = begin_write(db).await?;
     let result = api_token::Entity::update_many()
-        .col_expr(api_token::Column::RevokedAt, now.into())
-        .filter(api_token::Column::MemberId.eq(member_id))
+        .col_expr(api_token::Column::RevokedAt, Expr::value(context.now))
+        .filter(api_token::Column::MemberId.eq(holder.id))
         .filter(api_token::Column::RevokedAt.is_null())
-        .exec(db)
+        .exec(&txn)
         .await?;
+    audit(&txn, context, "token.revoke", "Member", holder.id, json!({ "revoked": result.rows_affected })).await?;
+    txn.commit().await?;
     Ok(result.rows_affected)
 }
 
 /// Makes a short-lived, single-use code the member types into Discord's `/link`.
-#[tracing::instrument(skip(db, viewer))]
+#[tracing::instrument(skip(db, context))]
 pub async fn create_discord_link_code(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    now: DateTime<Utc>,
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
 ) -> Result<(String, DateTime<Utc>)> {
-    let member = viewer.require_member()?;
+    let now = context.now;
+    let member = context.viewer.require_member()?;
+    if member.role == MemberRole::Bot {
+        return Err(ServiceError::Forbidden);
+    }
     let mut bytes = [0u8; 6];
     rand::rng().fill_bytes(&mut bytes);
     let code = format!("LKN-{}", URL_SAFE_NO_PAD.encode(bytes).to_uppercase().replace(['-', '_'], "X"));
@@ -299,15 +367,15 @@ pub async fn create_discord_link_code(
 }
 
 /// Links a Discord user to the member who made `code`. Only the bot identity may call it.
-#[tracing::instrument(skip(db, viewer, code))]
+#[tracing::instrument(skip(db, context, code))]
 pub async fn link_discord_account(
-    db: &impl TransactionTrait,
-    viewer: &Viewer,
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
     code: &str,
     discord_user_id: &str,
-    now: DateTime<Utc>,
 ) -> Result<member::Model> {
-    match viewer {
+    let now = context.now;
+    match context.viewer {
         Viewer::Bot(_) => {}
         Viewer::Anonymous => {
             return Err(ServiceError::Unauthenticated("sign in with the bot's API token".into()));
@@ -320,9 +388,9 @@ pub async fn link_discord_account(
     {
         return Err(ServiceError::invalid("discordUserId", UserErrorCode::Invalid, "a Discord user id is a number"));
     }
-    let txn = db.begin().await?;
+    let txn = begin_write(db).await?;
     let claimed = discord_link_code::Entity::update_many()
-        .col_expr(discord_link_code::Column::UsedAt, now.into())
+        .col_expr(discord_link_code::Column::UsedAt, Expr::value(now))
         .filter(discord_link_code::Column::CodeHash.eq(fingerprint(code.trim())))
         .filter(discord_link_code::Column::UsedAt.is_null())
         .filter(discord_link_code::Column::ExpiresAt.gt(now))
@@ -338,12 +406,12 @@ pub async fn link_discord_account(
         .ok_or_else(|| ServiceError::Internal("claimed link code vanished".into()))?;
     // A Discord account links one member: move it if it was linked elsewhere before.
     member::Entity::update_many()
-        .col_expr(member::Column::DiscordUserId, sea_orm::sea_query::Expr::value(Option::<String>::None))
+        .col_expr(member::Column::DiscordUserId, Expr::value(Option::<String>::None))
         .filter(member::Column::DiscordUserId.eq(discord_user_id))
         .exec(&txn)
         .await?;
     member::Entity::update_many()
-        .col_expr(member::Column::DiscordUserId, discord_user_id.to_owned().into())
+        .col_expr(member::Column::DiscordUserId, Expr::value(discord_user_id.to_owned()))
         .filter(member::Column::Id.eq(row.member_id))
         .exec(&txn)
         .await?;
@@ -351,6 +419,7 @@ pub async fn link_discord_account(
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("member"))?;
+    audit(&txn, context, "discord.link", "Member", linked.id, json!({ "discordUserId": discord_user_id })).await?;
     txn.commit().await?;
     Ok(linked)
 }

@@ -2,6 +2,8 @@
 //! the bot. Each function takes a connection or transaction and the viewer, and is the
 //! only place its rule is written.
 
+pub mod audit;
+pub mod collaborating;
 pub mod collaborations;
 pub mod demo;
 pub mod identity;
@@ -9,4 +11,6 @@ pub mod members;
 pub mod network;
 pub mod page;
 pub mod partners;
+pub mod posting;
 pub mod threads;
+pub mod writes;

@@ -243,9 +243,16 @@ impl TestApp {
             display_name: format!("Test {role:?} at {partner_slug}"),
             role,
         };
-        let (_, token) = lkn_api::service::identity::add_member(&self.db, new, chrono::Utc::now())
-            .await
-            .expect("Failed to add a member");
+        let viewer = lkn_api::service::identity::Viewer::Anonymous;
+        let context = lkn_api::service::writes::WriteContext { viewer: &viewer, request_id: None, now: chrono::Utc::now() };
+        let (_, token) = lkn_api::service::identity::add_member(
+            &self.db,
+            &context,
+            lkn_api::service::identity::Authority::Operator,
+            new,
+        )
+        .await
+        .expect("Failed to add a member");
         token
     }
 }

@@ -1,0 +1,445 @@
+//! Writing threads: posting, editing, replying, accepting an answer, closing,
+//! endorsing and following.
+//!
+//! Rules: any member may post, reply, endorse and follow what they can see; the author,
+//! a coordinator of the author's partner, or an administrator may edit, accept an answer
+//! and close. The bot's own identity may do none of it.
+
+use lkn_entity::vocabulary::{Language, MemberRole, ThreadKind, ThreadStatus, Visibility};
+use lkn_entity::{endorsement, follow, member, reply, tag, thread, thread_tag};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
+};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::{Result, ServiceError, UserErrorCode};
+use crate::service::identity::Viewer;
+use crate::service::threads;
+use crate::service::audit::record as audit;
+use crate::service::writes::{self, Checks, WriteContext, begin_write, create_once, input_fingerprint};
+
+/// Longest title.
+pub const MAX_TITLE: usize = 200;
+/// Longest body of a thread or reply.
+pub const MAX_BODY: usize = 20_000;
+
+/// A thread to post.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewThread {
+    /// Question, idea or resource.
+    pub kind: ThreadKind,
+    /// 1 to 200 characters.
+    pub title: String,
+    /// Markdown, at most 20,000 characters.
+    pub body: String,
+    /// Up to five tags.
+    pub tags: Vec<String>,
+    /// The language it is written in.
+    pub language: Language,
+    /// Network-only or public.
+    pub visibility: Visibility,
+}
+
+/// The member acting, or the refusal: anonymous callers must sign in; the bot alone and
+/// any other service identity may not write.
+fn writer<'a>(viewer: &'a Viewer) -> Result<&'a member::Model> {
+    let member = viewer.require_member()?;
+    if member.role == MemberRole::Bot {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok(member)
+}
+
+/// Whether `viewer` may edit, accept answers in and close `thread`.
+fn may_moderate(viewer: &Viewer, thread: &thread::Model) -> bool {
+    viewer.member().is_some_and(|m| m.id == thread.author_id) || viewer.coordinates(thread.partner_id)
+}
+
+/// A thread the viewer can see, locked for this write; an unknown or hidden one is a
+/// user error on `field`.
+async fn thread_for_write(txn: &DatabaseTransaction, viewer: &Viewer, id: i64, field: &str) -> Result<thread::Model> {
+    let mut select = thread::Entity::find_by_id(id).filter(threads::visible_to(viewer));
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        select = select.lock_exclusive();
+    }
+    select
+        .one(txn)
+        .await?
+        .ok_or_else(|| ServiceError::invalid(field, UserErrorCode::NotFound, "no thread with this id"))
+}
+
+/// Finds or creates tags by name and returns their ids.
+async fn tag_ids(txn: &DatabaseTransaction, names: &[String]) -> Result<Vec<i64>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    tag::Entity::insert_many(names.iter().map(|name| tag::ActiveModel { name: Set(name.clone()), ..Default::default() }))
+        .on_conflict(OnConflict::column(tag::Column::Name).do_nothing().to_owned())
+        .exec_without_returning(txn)
+        .await?;
+    let rows = tag::Entity::find().filter(tag::Column::Name.is_in(names.iter().cloned())).all(txn).await?;
+    Ok(rows.into_iter().map(|t| t.id).collect())
+}
+
+async fn set_tags(txn: &DatabaseTransaction, thread_id: i64, names: &[String]) -> Result<()> {
+    thread_tag::Entity::delete_many().filter(thread_tag::Column::ThreadId.eq(thread_id)).exec(txn).await?;
+    let ids = tag_ids(txn, names).await?;
+    if !ids.is_empty() {
+        thread_tag::Entity::insert_many(
+            ids.into_iter().map(|tag_id| thread_tag::ActiveModel { thread_id: Set(thread_id), tag_id: Set(tag_id) }),
+        )
+        .exec_without_returning(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Reads a thread back after a write.
+async fn reload(db: &impl ConnectionTrait, id: i64) -> Result<thread::Model> {
+    thread::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Internal(format!("thread {id} vanished after a write")))
+}
+
+/// Posts a thread; the author follows it from the start.
+#[tracing::instrument(skip(db, context, new), fields(kind = ?new.kind))]
+pub async fn post_thread(
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
+    new: NewThread,
+    idempotency_key: Option<&str>,
+) -> Result<thread::Model> {
+    let author = writer(context.viewer)?.clone();
+    let mut checks = Checks::default();
+    let title = checks.line("title", "Title", &new.title, 1, MAX_TITLE);
+    let body = checks.text("body", "Body", &new.body, false, MAX_BODY);
+    let tags = writes::normalise_tags(&mut checks, &new.tags);
+    checks.finish()?;
+    let hash = input_fingerprint(&new);
+    let id = create_once(db, author.id, idempotency_key, "postThread", hash, async |txn: &DatabaseTransaction| {
+        let created = thread::ActiveModel {
+            kind: Set(new.kind),
+            title: Set(title),
+            body: Set(body),
+            language: Set(new.language),
+            status: Set(ThreadStatus::Open),
+            visibility: Set(new.visibility),
+            author_id: Set(author.id),
+            partner_id: Set(author.partner_id),
+            accepted_reply_id: Set(None),
+            reply_count: Set(0),
+            endorsement_count: Set(0),
+            endorsing_partner_count: Set(0),
+            version: Set(1),
+            created_at: Set(context.now),
+            updated_at: Set(context.now),
+            last_activity_at: Set(context.now),
+            first_reply_at: Set(None),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        set_tags(txn, created.id, &tags).await?;
+        follow::ActiveModel { thread_id: Set(created.id), member_id: Set(author.id), created_at: Set(context.now) }
+            .insert(txn)
+            .await?;
+        audit(txn, context, "thread.post", "Thread", created.id, json!({ "kind": new.kind, "tags": tags })).await?;
+        Ok(created.id)
+    })
+    .await?;
+    reload(db, id).await
+}
+
+/// Changes to a thread; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadEdit {
+    /// The thread.
+    pub thread_id: i64,
+    /// The version the editor last saw.
+    pub version: i32,
+    /// A new title.
+    pub title: Option<String>,
+    /// A new body.
+    pub body: Option<String>,
+    /// New tags, replacing the old.
+    pub tags: Option<Vec<String>>,
+    /// A new language.
+    pub language: Option<Language>,
+    /// A new visibility.
+    pub visibility: Option<Visibility>,
+}
+
+/// Edits a thread if nobody changed it since `version`.
+#[tracing::instrument(skip(db, context, edit), fields(thread_id = edit.thread_id))]
+pub async fn edit_thread(db: &DatabaseConnection, context: &WriteContext<'_>, edit: ThreadEdit) -> Result<thread::Model> {
+    writer(context.viewer)?;
+    let mut checks = Checks::default();
+    let title = edit.title.as_deref().map(|t| checks.line("title", "Title", t, 1, MAX_TITLE));
+    let body = edit.body.as_deref().map(|b| checks.text("body", "Body", b, false, MAX_BODY));
+    let tags = edit.tags.as_deref().map(|t| writes::normalise_tags(&mut checks, t));
+    checks.finish()?;
+    let txn = begin_write(db).await?;
+    let current = thread_for_write(&txn, context.viewer, edit.thread_id, "threadId").await?;
+    if !may_moderate(context.viewer, &current) {
+        return Err(ServiceError::Forbidden);
+    }
+    if current.version != edit.version {
+        return Err(ServiceError::invalid(
+            "version",
+            UserErrorCode::Conflict,
+            format!("the thread changed since you loaded it (now version {}); reload and edit again", current.version),
+        ));
+    }
+    let mut changed: thread::ActiveModel = current.clone().into();
+    if let Some(title) = title {
+        changed.title = Set(title);
+    }
+    if let Some(body) = body {
+        changed.body = Set(body);
+    }
+    if let Some(language) = edit.language {
+        changed.language = Set(language);
+    }
+    if let Some(visibility) = edit.visibility {
+        changed.visibility = Set(visibility);
+    }
+    changed.version = Set(current.version + 1);
+    changed.updated_at = Set(context.now);
+    changed.update(&txn).await?;
+    if let Some(tags) = &tags {
+        set_tags(&txn, current.id, tags).await?;
+    }
+    audit(&txn, context, "thread.edit", "Thread", current.id, json!({ "version": current.version + 1 })).await?;
+    txn.commit().await?;
+    reload(db, current.id).await
+}
+
+/// A reply to post.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewReply {
+    /// The thread replied to.
+    pub thread_id: i64,
+    /// Markdown, 1 to 20,000 characters.
+    pub body: String,
+}
+
+/// Replies to an open or answered thread.
+#[tracing::instrument(skip(db, context, new), fields(thread_id = new.thread_id))]
+pub async fn reply_to_thread(
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
+    new: NewReply,
+    idempotency_key: Option<&str>,
+) -> Result<reply::Model> {
+    let author = writer(context.viewer)?.clone();
+    let mut checks = Checks::default();
+    let body = checks.text("body", "Reply", &new.body, true, MAX_BODY);
+    checks.finish()?;
+    let hash = input_fingerprint(&new);
+    let id = create_once(db, author.id, idempotency_key, "replyToThread", hash, async |txn: &DatabaseTransaction| {
+        let target = thread_for_write(txn, context.viewer, new.thread_id, "threadId").await?;
+        if target.status == ThreadStatus::Closed {
+            return Err(ServiceError::invalid("threadId", UserErrorCode::InvalidState, "this thread is closed to replies"));
+        }
+        let created = reply::ActiveModel {
+            thread_id: Set(target.id),
+            author_id: Set(author.id),
+            body: Set(body),
+            is_accepted: Set(false),
+            created_at: Set(context.now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        thread::Entity::update_many()
+            .col_expr(thread::Column::ReplyCount, Expr::col(thread::Column::ReplyCount).add(1))
+            .col_expr(thread::Column::LastActivityAt, Expr::value(context.now))
+            .col_expr(
+                thread::Column::FirstReplyAt,
+                Expr::value(target.first_reply_at.unwrap_or(context.now)),
+            )
+            .filter(thread::Column::Id.eq(target.id))
+            .exec(txn)
+            .await?;
+        audit(txn, context, "thread.reply", "Reply", created.id, json!({ "threadId": target.id })).await?;
+        Ok(created.id)
+    })
+    .await?;
+    reply::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::Internal(format!("reply {id} vanished after a write")))
+}
+
+/// Accepts a reply as the answer to its question, replacing any earlier choice.
+#[tracing::instrument(skip(db, context))]
+pub async fn accept_reply(
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
+    reply_id: i64,
+) -> Result<(reply::Model, thread::Model)> {
+    writer(context.viewer)?;
+    let txn = begin_write(db).await?;
+    let not_found = || ServiceError::invalid("replyId", UserErrorCode::NotFound, "no reply with this id");
+    let chosen = reply::Entity::find_by_id(reply_id).one(&txn).await?.ok_or_else(not_found)?;
+    let target = thread_for_write(&txn, context.viewer, chosen.thread_id, "replyId").await.map_err(|_| not_found())?;
+    if !may_moderate(context.viewer, &target) {
+        return Err(ServiceError::Forbidden);
+    }
+    if target.kind != ThreadKind::Question {
+        return Err(ServiceError::invalid("replyId", UserErrorCode::InvalidState, "only a question has an accepted answer"));
+    }
+    if target.status == ThreadStatus::Closed {
+        return Err(ServiceError::invalid("replyId", UserErrorCode::InvalidState, "this thread is closed"));
+    }
+    if target.accepted_reply_id != Some(chosen.id) {
+        reply::Entity::update_many()
+            .col_expr(reply::Column::IsAccepted, Expr::value(false))
+            .filter(reply::Column::ThreadId.eq(target.id))
+            .exec(&txn)
+            .await?;
+        reply::Entity::update_many()
+            .col_expr(reply::Column::IsAccepted, Expr::value(true))
+            .filter(reply::Column::Id.eq(chosen.id))
+            .exec(&txn)
+            .await?;
+        thread::Entity::update_many()
+            .col_expr(thread::Column::AcceptedReplyId, Expr::value(chosen.id))
+            .col_expr(thread::Column::Status, Expr::value(ThreadStatus::Answered))
+            .col_expr(thread::Column::UpdatedAt, Expr::value(context.now))
+            .filter(thread::Column::Id.eq(target.id))
+            .exec(&txn)
+            .await?;
+        audit(&txn, context, "reply.accept", "Reply", chosen.id, json!({ "threadId": target.id })).await?;
+    }
+    txn.commit().await?;
+    let accepted = reply::Entity::find_by_id(chosen.id).one(db).await?.ok_or_else(not_found)?;
+    Ok((accepted, reload(db, target.id).await?))
+}
+
+/// Closes a thread to new replies. Closing a closed thread changes nothing.
+#[tracing::instrument(skip(db, context))]
+pub async fn close_thread(db: &DatabaseConnection, context: &WriteContext<'_>, thread_id: i64) -> Result<thread::Model> {
+    writer(context.viewer)?;
+    let txn = begin_write(db).await?;
+    let target = thread_for_write(&txn, context.viewer, thread_id, "threadId").await?;
+    if !may_moderate(context.viewer, &target) {
+        return Err(ServiceError::Forbidden);
+    }
+    if target.status != ThreadStatus::Closed {
+        thread::Entity::update_many()
+            .col_expr(thread::Column::Status, Expr::value(ThreadStatus::Closed))
+            .col_expr(thread::Column::UpdatedAt, Expr::value(context.now))
+            .col_expr(thread::Column::Version, Expr::col(thread::Column::Version).add(1))
+            .filter(thread::Column::Id.eq(target.id))
+            .exec(&txn)
+            .await?;
+        audit(&txn, context, "thread.close", "Thread", target.id, json!({})).await?;
+    }
+    txn.commit().await?;
+    reload(db, thread_id).await
+}
+
+/// Endorses a thread once per member; endorsing again changes nothing.
+#[tracing::instrument(skip(db, context))]
+pub async fn endorse_thread(db: &DatabaseConnection, context: &WriteContext<'_>, thread_id: i64) -> Result<thread::Model> {
+    let member = writer(context.viewer)?.clone();
+    let txn = begin_write(db).await?;
+    let target = thread_for_write(&txn, context.viewer, thread_id, "threadId").await?;
+    if target.author_id == member.id {
+        return Err(ServiceError::invalid("threadId", UserErrorCode::InvalidState, "you cannot endorse your own thread"));
+    }
+    let inserted = endorsement::Entity::insert(endorsement::ActiveModel {
+        thread_id: Set(target.id),
+        member_id: Set(member.id),
+        partner_id: Set(member.partner_id),
+        created_at: Set(context.now),
+    })
+    .on_conflict(
+        OnConflict::columns([endorsement::Column::ThreadId, endorsement::Column::MemberId]).do_nothing().to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    if inserted > 0 {
+        let partners = endorsement::Entity::find()
+            .select_only()
+            .column(endorsement::Column::PartnerId)
+            .distinct()
+            .filter(endorsement::Column::ThreadId.eq(target.id))
+            .count(&txn)
+            .await?;
+        thread::Entity::update_many()
+            .col_expr(thread::Column::EndorsementCount, Expr::col(thread::Column::EndorsementCount).add(1))
+            .col_expr(thread::Column::EndorsingPartnerCount, Expr::value(partners as i32))
+            .filter(thread::Column::Id.eq(target.id))
+            .exec(&txn)
+            .await?;
+        audit(&txn, context, "thread.endorse", "Thread", target.id, json!({})).await?;
+    }
+    txn.commit().await?;
+    reload(db, thread_id).await
+}
+
+/// Starts or stops following a thread; repeating either changes nothing.
+#[tracing::instrument(skip(db, context))]
+pub async fn set_following(
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
+    thread_id: i64,
+    following: bool,
+) -> Result<thread::Model> {
+    let member = writer(context.viewer)?.clone();
+    let txn = begin_write(db).await?;
+    let target = thread_for_write(&txn, context.viewer, thread_id, "threadId").await?;
+    let changed = if following {
+        follow::Entity::insert(follow::ActiveModel {
+            thread_id: Set(target.id),
+            member_id: Set(member.id),
+            created_at: Set(context.now),
+        })
+        .on_conflict(OnConflict::columns([follow::Column::ThreadId, follow::Column::MemberId]).do_nothing().to_owned())
+        .exec_without_returning(&txn)
+        .await?
+    } else {
+        follow::Entity::delete_many()
+            .filter(follow::Column::ThreadId.eq(target.id))
+            .filter(follow::Column::MemberId.eq(member.id))
+            .exec(&txn)
+            .await?
+            .rows_affected
+    };
+    if changed > 0 {
+        let action = if following { "thread.follow" } else { "thread.unfollow" };
+        audit(&txn, context, action, "Thread", target.id, json!({})).await?;
+    }
+    txn.commit().await?;
+    Ok(target)
+}
+
+/// Whether `member_id` follows each of `thread_ids`, in one statement.
+pub async fn followed_among(db: &impl ConnectionTrait, member_id: i64, thread_ids: &[i64]) -> Result<Vec<i64>> {
+    Ok(follow::Entity::find()
+        .filter(follow::Column::MemberId.eq(member_id))
+        .filter(follow::Column::ThreadId.is_in(thread_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| f.thread_id)
+        .collect())
+}
+
+/// Which of `thread_ids` `member_id` endorses, in one statement.
+pub async fn endorsed_among(db: &impl ConnectionTrait, member_id: i64, thread_ids: &[i64]) -> Result<Vec<i64>> {
+    Ok(endorsement::Entity::find()
+        .filter(endorsement::Column::MemberId.eq(member_id))
+        .filter(endorsement::Column::ThreadId.is_in(thread_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| e.thread_id)
+        .collect())
+}
