@@ -1,7 +1,7 @@
 //! Figures across the whole network: partners by nation, audience, how well questions
 //! get answered, active collaborations and the busiest tags.
 
-use lkn_entity::vocabulary::{CollaborationStatus, Nation, ThreadKind, ThreadStatus};
+use lkn_entity::vocabulary::{CollaborationStatus, Nation, ThreadKind};
 use lkn_entity::{collaboration, network_figure, partner, thread};
 
 use sea_orm::{
@@ -28,7 +28,7 @@ pub struct NetworkStats {
     pub reported_audience: Option<(i64, String)>,
     /// Visible threads.
     pub thread_count: i64,
-    /// Share of visible questions that have an accepted answer, if there are questions.
+    /// Share of visible questions with an accepted answer (closed or not), if there are questions.
     pub answered_rate: Option<f64>,
     /// Median hours from a visible question to its first reply, if any were replied to.
     pub median_hours_to_first_reply: Option<f64>,
@@ -63,7 +63,7 @@ pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer) -> Result<Network
     let question_count = questions.clone().count(db).await? as i64;
     let answered = questions
         .clone()
-        .filter(thread::Column::Status.eq(ThreadStatus::Answered))
+        .filter(thread::Column::AcceptedReplyId.is_not_null())
         .count(db)
         .await? as i64;
     let answered_rate = (question_count > 0).then(|| answered as f64 / question_count as f64);

@@ -11,3 +11,4 @@ mod http;
 mod partners;
 mod schema;
 mod threads;
+mod writes;
