@@ -66,7 +66,11 @@ impl UserError {
         if !field.is_empty() {
             path.push(field.to_owned());
         }
-        Self { field: path, message: message.into(), code }
+        Self {
+            field: path,
+            message: message.into(),
+            code,
+        }
     }
 }
 
@@ -131,7 +135,11 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
 impl From<DbErr> for ServiceError {
     fn from(error: DbErr) -> Self {
-        if is_unavailable(&error) { Self::DatabaseUnavailable(error) } else { Self::Database(error) }
+        if is_unavailable(&error) {
+            Self::DatabaseUnavailable(error)
+        } else {
+            Self::Database(error)
+        }
     }
 }
 
@@ -201,5 +209,8 @@ impl From<ServiceError> for async_graphql::Error {
 
 /// Whether `error` is a unique-key violation, which callers turn into a client error.
 pub fn is_unique_violation(error: &DbErr) -> bool {
-    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        error.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }

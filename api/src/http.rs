@@ -16,7 +16,9 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::net::TcpListener;
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 use crate::error::ErrorCode;
@@ -90,7 +92,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// 200 when the database answers within a second, 503 otherwise.
@@ -107,33 +111,52 @@ fn graphql_error(status: StatusCode, code: ErrorCode, message: &str) -> Response
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     });
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
-async fn execute(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let bearer = header(header::AUTHORIZATION.as_str())
-        .map(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).unwrap_or(v).trim());
+    let bearer = header(header::AUTHORIZATION.as_str()).map(|v| {
+        v.strip_prefix("Bearer ")
+            .or_else(|| v.strip_prefix("bearer "))
+            .unwrap_or(v)
+            .trim()
+    });
     let discord_user = header(DISCORD_USER_HEADER).map(str::trim);
-    let viewer = match identity::authenticate(&state.db, bearer, discord_user, chrono::Utc::now()).await {
-        Ok(viewer) => viewer,
-        Err(error) => {
-            let code = error.code();
-            let status = match code {
-                ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-                ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-                ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            let message = error.into_graphql().message;
-            return graphql_error(status, code, &message);
-        }
-    };
+    let viewer =
+        match identity::authenticate(&state.db, bearer, discord_user, chrono::Utc::now()).await {
+            Ok(viewer) => viewer,
+            Err(error) => {
+                let code = error.code();
+                let status = match code {
+                    ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+                    ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+                    ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                let message = error.into_graphql().message;
+                return graphql_error(status, code, &message);
+            }
+        };
     let request_id = header(REQUEST_ID_HEADER).map(str::to_owned);
     let context = RequestContext::new(state.db.clone(), viewer, request_id);
     let response = state.schema.execute(request.data(context)).await;
     let body = serde_json::to_string(&response).unwrap_or_else(|_| "{}".to_owned());
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -162,7 +185,11 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     execute(&state, &headers, request).await
 }
 
-async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn graphql_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = query.unwrap_or_default();
     let wants_html = headers
         .get(header::ACCEPT)
@@ -179,9 +206,14 @@ async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery
         );
     };
     if is_mutation(&request) {
-        let mut response =
-            graphql_error(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::BadRequest, "mutations must be sent with POST");
-        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        let mut response = graphql_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::BadRequest,
+            "mutations must be sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
     execute(&state, &headers, request).await
@@ -190,7 +222,9 @@ async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery
 /// Whether the operation the request would run is a mutation.
 fn is_mutation(request: &async_graphql::Request) -> bool {
     use async_graphql::parser::types::OperationType;
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else { return false };
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
     document.operations.iter().any(|(name, operation)| {
         let selected = match (&request.operation_name, name) {
             (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),

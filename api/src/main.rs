@@ -19,7 +19,9 @@ async fn main() -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(settings, args).await,
         Command::Migrate => {
-            lkn_api::prepare_database(&settings).await.context("Failed to migrate the database")?;
+            lkn_api::prepare_database(&settings)
+                .await
+                .context("Failed to migrate the database")?;
             eprintln!("migrations applied");
             Ok(())
         }
@@ -27,42 +29,66 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", lkn_api::schema_sdl());
             Ok(())
         }
-        Command::Member(MemberCommand::Add { partner, email, name, role }) => {
-            let db = lkn_api::prepare_database(&settings).await.context("Failed to open the database")?;
+        Command::Member(MemberCommand::Add {
+            partner,
+            email,
+            name,
+            role,
+        }) => {
+            let db = lkn_api::prepare_database(&settings)
+                .await
+                .context("Failed to open the database")?;
             let role = match role {
                 RoleArg::Member => MemberRole::Member,
                 RoleArg::Coordinator => MemberRole::Coordinator,
                 RoleArg::Admin => MemberRole::Admin,
                 RoleArg::Bot => MemberRole::Bot,
             };
-            let new = identity::NewMember { partner_slug: partner, email, display_name: name, role };
-            let (_, token) = identity::add_member(&db, &operator(&ANONYMOUS), Authority::Operator, new)
-                .await
-                .map_err(describe)?;
+            let new = identity::NewMember {
+                partner_slug: partner,
+                email,
+                display_name: name,
+                role,
+            };
+            let (_, token) =
+                identity::add_member(&db, &operator(&ANONYMOUS), Authority::Operator, new)
+                    .await
+                    .map_err(describe)?;
             println!("{token}");
             Ok(())
         }
         Command::Token(command) => {
-            let db = lkn_api::prepare_database(&settings).await.context("Failed to open the database")?;
+            let db = lkn_api::prepare_database(&settings)
+                .await
+                .context("Failed to open the database")?;
             let context = operator(&ANONYMOUS);
             match command {
                 TokenCommand::Issue { email } => {
-                    let member = identity::member_by_email(&db, &email).await.map_err(describe)?;
-                    let token =
-                        identity::issue_token(&db, &context, Authority::Operator, &member).await.map_err(describe)?;
+                    let member = identity::member_by_email(&db, &email)
+                        .await
+                        .map_err(describe)?;
+                    let token = identity::issue_token(&db, &context, Authority::Operator, &member)
+                        .await
+                        .map_err(describe)?;
                     println!("{token}");
                 }
                 TokenCommand::Revoke { email } => {
-                    let member = identity::member_by_email(&db, &email).await.map_err(describe)?;
+                    let member = identity::member_by_email(&db, &email)
+                        .await
+                        .map_err(describe)?;
                     let revoked =
-                        identity::revoke_tokens(&db, &context, Authority::Operator, &member).await.map_err(describe)?;
+                        identity::revoke_tokens(&db, &context, Authority::Operator, &member)
+                            .await
+                            .map_err(describe)?;
                     eprintln!("revoked {revoked} token(s) of {email}");
                 }
             }
             Ok(())
         }
         Command::Seed(SeedCommand::Demo { threads }) => {
-            let db = lkn_api::prepare_database(&settings).await.context("Failed to open the database")?;
+            let db = lkn_api::prepare_database(&settings)
+                .await
+                .context("Failed to open the database")?;
             let started = std::time::Instant::now();
             let summary = demo::seed_demo(&db, threads).await.map_err(describe)?;
             eprintln!(
@@ -85,14 +111,24 @@ static ANONYMOUS: Viewer = Viewer::Anonymous;
 
 /// The write context of a command-line action, recorded in the audit trail as `cli`.
 fn operator(viewer: &Viewer) -> WriteContext<'_> {
-    WriteContext { viewer, request_id: Some("cli"), now: chrono::Utc::now() }
+    WriteContext {
+        viewer,
+        request_id: Some("cli"),
+        now: chrono::Utc::now(),
+    }
 }
 
 /// Service errors as one line for the operator: user errors in full, others by policy.
 fn describe(error: lkn_api::error::ServiceError) -> anyhow::Error {
     match error {
         lkn_api::error::ServiceError::Invalid(errors) => {
-            anyhow::anyhow!(errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))
+            anyhow::anyhow!(
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
         }
         other => anyhow::anyhow!("{other}"),
     }
@@ -101,7 +137,9 @@ fn describe(error: lkn_api::error::ServiceError) -> anyhow::Error {
 async fn serve(mut settings: DatabaseSettings, args: ServeArgs) -> anyhow::Result<()> {
     settings.max_connections = args.db_max_connections;
     settings.acquire_timeout = Duration::from_secs(args.db_acquire_timeout_secs);
-    let db = lkn_api::prepare_database(&settings).await.context("Failed to prepare the database")?;
+    let db = lkn_api::prepare_database(&settings)
+        .await
+        .context("Failed to prepare the database")?;
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("Failed to bind {}", args.bind))?;

@@ -33,8 +33,16 @@ impl MigrationTrait for Migration {
                     .col(integer("version").default(1))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(&mut foreign_key("collaborations", "lead_partner_id", "partners"))
-                    .foreign_key(&mut foreign_key("collaborations", "proposed_by_id", "members"))
+                    .foreign_key(&mut foreign_key(
+                        "collaborations",
+                        "lead_partner_id",
+                        "partners",
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        "collaborations",
+                        "proposed_by_id",
+                        "members",
+                    ))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_collaborations_origin_thread_id")
@@ -52,7 +60,9 @@ impl MigrationTrait for Migration {
             &["lead_partner_id", "id"],
             &["origin_thread_id"],
         ] {
-            manager.create_index(index("collaborations", columns)).await?;
+            manager
+                .create_index(index("collaborations", columns))
+                .await?;
         }
         manager
             .create_table(
@@ -72,12 +82,19 @@ impl MigrationTrait for Migration {
                         "collaboration_id",
                         "collaborations",
                     ))
-                    .foreign_key(&mut foreign_key("collaboration_participants", "partner_id", "partners"))
+                    .foreign_key(&mut foreign_key(
+                        "collaboration_participants",
+                        "partner_id",
+                        "partners",
+                    ))
                     .to_owned(),
             )
             .await?;
         manager
-            .create_index(index("collaboration_participants", &["partner_id", "collaboration_id"]))
+            .create_index(index(
+                "collaboration_participants",
+                &["partner_id", "collaboration_id"],
+            ))
             .await?;
         manager
             .create_table(
@@ -99,8 +116,16 @@ impl MigrationTrait for Migration {
                         "collaboration_id",
                         "collaborations",
                     ))
-                    .foreign_key(&mut foreign_key("collaboration_outcomes", "partner_id", "partners"))
-                    .foreign_key(&mut foreign_key("collaboration_outcomes", "recorded_by_id", "members"))
+                    .foreign_key(&mut foreign_key(
+                        "collaboration_outcomes",
+                        "partner_id",
+                        "partners",
+                    ))
+                    .foreign_key(&mut foreign_key(
+                        "collaboration_outcomes",
+                        "recorded_by_id",
+                        "members",
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -110,9 +135,15 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_table(Table::drop().table("collaboration_outcomes").to_owned()).await?;
-        manager.drop_table(Table::drop().table("collaboration_participants").to_owned()).await?;
-        manager.drop_table(Table::drop().table("collaborations").to_owned()).await?;
+        manager
+            .drop_table(Table::drop().table("collaboration_outcomes").to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table("collaboration_participants").to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table("collaborations").to_owned())
+            .await?;
         Ok(())
     }
 }

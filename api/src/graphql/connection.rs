@@ -37,10 +37,15 @@ pub type Conn<N> = Connection<OpaqueCursor, N, ListTotal, EmptyFields>;
 
 /// Wraps a page of rows as a connection of GraphQL objects.
 pub fn connection<T, N: OutputType>(page: Page<T>, mut node: impl FnMut(T) -> N) -> Conn<N> {
-    let mut connection =
-        Connection::with_additional_fields(page.has_previous_page, page.has_next_page, ListTotal(page.total));
-    connection
-        .edges
-        .extend(page.items.into_iter().map(|(cursor, row)| Edge::new(OpaqueCursor(cursor), node(row))));
+    let mut connection = Connection::with_additional_fields(
+        page.has_previous_page,
+        page.has_next_page,
+        ListTotal(page.total),
+    );
+    connection.edges.extend(
+        page.items
+            .into_iter()
+            .map(|(cursor, row)| Edge::new(OpaqueCursor(cursor), node(row))),
+    );
     connection
 }

@@ -45,9 +45,13 @@ pub type LknSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 /// Builds the schema. The database pool is schema data; the viewer and loaders are
 /// attached per request.
 pub fn build_schema(db: DatabaseConnection) -> LknSchema {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .data(db)
-        .finish()
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .data(db)
+    .finish()
 }
 
 /// What one request carries: who is asking, the loaders that batch its reads, and its
@@ -65,7 +69,11 @@ impl RequestContext {
     /// A context for `viewer` over `db`.
     pub fn new(db: DatabaseConnection, viewer: Viewer, request_id: Option<String>) -> Self {
         let loader = DataLoader::new(loaders::Db::new(db, viewer.clone()), tokio::spawn);
-        Self { viewer, loader, request_id }
+        Self {
+            viewer,
+            loader,
+            request_id,
+        }
     }
 }
 

@@ -46,7 +46,9 @@ pub struct NetworkQuery;
 impl NetworkQuery {
     /// Figures across the network.
     async fn network_stats(&self, ctx: &Context<'_>) -> async_graphql::Result<NetworkStats> {
-        let stats = network::stats(db(ctx)?, &request(ctx)?.viewer).await.gql()?;
+        let stats = network::stats(db(ctx)?, &request(ctx)?.viewer)
+            .await
+            .gql()?;
         let mut audience = AudienceReach::from(stats.audience);
         if let Some((total, source)) = stats.reported_audience {
             audience.reported_total = Some(total);
@@ -57,7 +59,10 @@ impl NetworkQuery {
             partners_by_nation: stats
                 .partners_by_nation
                 .into_iter()
-                .map(|(nation, count)| NationCount { nation: nation.into(), count })
+                .map(|(nation, count)| NationCount {
+                    nation: nation.into(),
+                    count,
+                })
                 .collect(),
             combined_audience_reach: audience,
             thread_count: stats.thread_count,
@@ -67,7 +72,10 @@ impl NetworkQuery {
             top_tags: stats
                 .top_tags
                 .into_iter()
-                .map(|t| Tag { name: t.name, thread_count: t.thread_count })
+                .map(|t| Tag {
+                    name: t.name,
+                    thread_count: t.thread_count,
+                })
                 .collect(),
         })
     }

@@ -72,7 +72,9 @@ impl Partner {
             };
             return Ok(connection(empty, Member));
         }
-        let page = crate::service::members::of_partner(db(ctx)?, self.0.id, &request_page).await.gql()?;
+        let page = crate::service::members::of_partner(db(ctx)?, self.0.id, &request_page)
+            .await
+            .gql()?;
         Ok(connection(page, Member))
     }
     /// Threads posted by its staff that the caller may see.
@@ -89,7 +91,9 @@ impl Partner {
             order: order_by.into(),
             ..Default::default()
         };
-        let page = threads::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request).await.gql()?;
+        let page = threads::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request)
+            .await
+            .gql()?;
         Ok(connection(page, Thread))
     }
     /// Collaborations it leads or takes part in that the caller may see.
@@ -104,7 +108,9 @@ impl Partner {
             partner_slug: Some(self.0.slug.clone()),
             ..Default::default()
         };
-        let page = collaborations::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request).await.gql()?;
+        let page = collaborations::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request)
+            .await
+            .gql()?;
         Ok(connection(page, Collaboration))
     }
 }
@@ -138,12 +144,18 @@ impl PartnerQuery {
             nation: filter.nation.map(Into::into),
             kind: filter.kind.map(Into::into),
         };
-        let page = partners::list(db(ctx)?, &query, &page_request).await.gql()?;
+        let page = partners::list(db(ctx)?, &query, &page_request)
+            .await
+            .gql()?;
         Ok(connection(page, Partner))
     }
 
     /// A partner by slug, or null.
-    async fn partner(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Partner>> {
+    async fn partner(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> async_graphql::Result<Option<Partner>> {
         Ok(partners::by_slug(db(ctx)?, &slug).await.gql()?.map(Partner))
     }
 }

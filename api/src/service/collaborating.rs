@@ -8,23 +8,26 @@
 
 use chrono::NaiveDate;
 use lkn_entity::vocabulary::{
-    CollaborationKind, CollaborationStatus, JoinStatus, MemberRole, ParticipantRole, ThreadKind, Visibility,
+    CollaborationKind, CollaborationStatus, JoinStatus, MemberRole, ParticipantRole, ThreadKind,
+    Visibility,
 };
-use lkn_entity::{collaboration, collaboration_outcome, collaboration_participant, member, partner};
+use lkn_entity::{
+    collaboration, collaboration_outcome, collaboration_participant, member, partner,
+};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{Result, ServiceError, UserErrorCode};
+use crate::service::audit::record as audit;
 use crate::service::collaborations::visible_to;
 use crate::service::identity::Viewer;
 use crate::service::posting::{MAX_BODY, MAX_TITLE};
 use crate::service::threads;
-use crate::service::audit::record as audit;
 use crate::service::writes::{Checks, WriteContext, begin_write, create_once, input_fingerprint};
 
 /// A collaboration to propose.
@@ -61,15 +64,22 @@ fn coordinator<'a>(viewer: &'a Viewer) -> Result<&'a member::Model> {
     }
 }
 
-async fn collaboration_for_write(txn: &DatabaseTransaction, viewer: &Viewer, id: i64) -> Result<collaboration::Model> {
+async fn collaboration_for_write(
+    txn: &DatabaseTransaction,
+    viewer: &Viewer,
+    id: i64,
+) -> Result<collaboration::Model> {
     let mut select = collaboration::Entity::find_by_id(id).filter(visible_to(viewer));
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         select = select.lock_exclusive();
     }
-    select
-        .one(txn)
-        .await?
-        .ok_or_else(|| ServiceError::invalid("collaborationId", UserErrorCode::NotFound, "no collaboration with this id"))
+    select.one(txn).await?.ok_or_else(|| {
+        ServiceError::invalid(
+            "collaborationId",
+            UserErrorCode::NotFound,
+            "no collaboration with this id",
+        )
+    })
 }
 
 async fn reload(db: &impl ConnectionTrait, id: i64) -> Result<collaboration::Model> {
@@ -93,7 +103,10 @@ async fn participant(
 
 async fn bump(txn: &DatabaseTransaction, id: i64, context: &WriteContext<'_>) -> Result<()> {
     collaboration::Entity::update_many()
-        .col_expr(collaboration::Column::Version, Expr::col(collaboration::Column::Version).add(1))
+        .col_expr(
+            collaboration::Column::Version,
+            Expr::col(collaboration::Column::Version).add(1),
+        )
         .col_expr(collaboration::Column::UpdatedAt, Expr::value(context.now))
         .filter(collaboration::Column::Id.eq(id))
         .exec(txn)
@@ -113,61 +126,97 @@ pub async fn propose(
     let mut checks = Checks::default();
     let title = checks.line("title", "Title", &new.title, 1, MAX_TITLE);
     let summary = checks.text("summary", "Summary", &new.summary, false, MAX_BODY);
-    let funder = new.funder.as_deref().map(|f| checks.line("funder", "Funder", f, 1, 200));
+    let funder = new
+        .funder
+        .as_deref()
+        .map(|f| checks.line("funder", "Funder", f, 1, 200));
     if let (Some(starts), Some(ends)) = (new.starts_on, new.ends_on)
         && ends < starts
     {
-        checks.fail("endsOn", UserErrorCode::Invalid, "the end date is before the start date");
+        checks.fail(
+            "endsOn",
+            UserErrorCode::Invalid,
+            "the end date is before the start date",
+        );
     }
     if new.budget_pence.is_some_and(|b| b < 0) {
-        checks.fail("budgetPence", UserErrorCode::Invalid, "a budget can't be negative");
+        checks.fail(
+            "budgetPence",
+            UserErrorCode::Invalid,
+            "a budget can't be negative",
+        );
     }
     checks.finish()?;
     if let Some(origin) = new.origin_thread_id {
-        let thread = threads::visible_by_id(db, context.viewer, origin).await?.ok_or_else(|| {
-            ServiceError::invalid("originThreadId", UserErrorCode::NotFound, "no thread with this id")
-        })?;
+        let thread = threads::visible_by_id(db, context.viewer, origin)
+            .await?
+            .ok_or_else(|| {
+                ServiceError::invalid(
+                    "originThreadId",
+                    UserErrorCode::NotFound,
+                    "no thread with this id",
+                )
+            })?;
         if thread.kind != ThreadKind::Idea {
-            return Err(ServiceError::invalid("originThreadId", UserErrorCode::Invalid, "a collaboration grows from an idea thread"));
+            return Err(ServiceError::invalid(
+                "originThreadId",
+                UserErrorCode::Invalid,
+                "a collaboration grows from an idea thread",
+            ));
         }
     }
     let hash = input_fingerprint(&new);
-    let id = create_once(db, proposer.id, idempotency_key, "proposeCollaboration", hash, async |txn: &DatabaseTransaction| {
-        let created = collaboration::ActiveModel {
-            kind: Set(new.kind),
-            title: Set(title),
-            summary: Set(summary),
-            status: Set(CollaborationStatus::Proposed),
-            visibility: Set(new.visibility),
-            lead_partner_id: Set(proposer.partner_id),
-            proposed_by_id: Set(proposer.id),
-            origin_thread_id: Set(new.origin_thread_id),
-            starts_on: Set(new.starts_on),
-            ends_on: Set(new.ends_on),
-            bid_deadline: Set(new.bid_deadline),
-            funder: Set(funder),
-            budget_pence: Set(new.budget_pence),
-            version: Set(1),
-            created_at: Set(context.now),
-            updated_at: Set(context.now),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-        collaboration_participant::ActiveModel {
-            collaboration_id: Set(created.id),
-            partner_id: Set(proposer.partner_id),
-            role: Set(ParticipantRole::Lead),
-            join_status: Set(JoinStatus::Accepted),
-            requested_by_id: Set(Some(proposer.id)),
-            requested_at: Set(context.now),
-            decided_at: Set(Some(context.now)),
-        }
-        .insert(txn)
-        .await?;
-        audit(txn, context, "collaboration.propose", "Collaboration", created.id, json!({ "kind": new.kind })).await?;
-        Ok(created.id)
-    })
+    let id = create_once(
+        db,
+        proposer.id,
+        idempotency_key,
+        "proposeCollaboration",
+        hash,
+        async |txn: &DatabaseTransaction| {
+            let created = collaboration::ActiveModel {
+                kind: Set(new.kind),
+                title: Set(title),
+                summary: Set(summary),
+                status: Set(CollaborationStatus::Proposed),
+                visibility: Set(new.visibility),
+                lead_partner_id: Set(proposer.partner_id),
+                proposed_by_id: Set(proposer.id),
+                origin_thread_id: Set(new.origin_thread_id),
+                starts_on: Set(new.starts_on),
+                ends_on: Set(new.ends_on),
+                bid_deadline: Set(new.bid_deadline),
+                funder: Set(funder),
+                budget_pence: Set(new.budget_pence),
+                version: Set(1),
+                created_at: Set(context.now),
+                updated_at: Set(context.now),
+                ..Default::default()
+            }
+            .insert(txn)
+            .await?;
+            collaboration_participant::ActiveModel {
+                collaboration_id: Set(created.id),
+                partner_id: Set(proposer.partner_id),
+                role: Set(ParticipantRole::Lead),
+                join_status: Set(JoinStatus::Accepted),
+                requested_by_id: Set(Some(proposer.id)),
+                requested_at: Set(context.now),
+                decided_at: Set(Some(context.now)),
+            }
+            .insert(txn)
+            .await?;
+            audit(
+                txn,
+                context,
+                "collaboration.propose",
+                "Collaboration",
+                created.id,
+                json!({ "kind": new.kind }),
+            )
+            .await?;
+            Ok(created.id)
+        },
+    )
     .await?;
     reload(db, id).await
 }
@@ -182,19 +231,38 @@ pub async fn request_to_join(
 ) -> Result<collaboration::Model> {
     let asker = coordinator(context.viewer)?.clone();
     if role == ParticipantRole::Lead {
-        return Err(ServiceError::invalid("role", UserErrorCode::Invalid, "a collaboration has one lead: ask to join as a partner or supporter"));
+        return Err(ServiceError::invalid(
+            "role",
+            UserErrorCode::Invalid,
+            "a collaboration has one lead: ask to join as a partner or supporter",
+        ));
     }
     let txn = begin_write(db).await?;
     let target = collaboration_for_write(&txn, context.viewer, collaboration_id).await?;
     if target.lead_partner_id == asker.partner_id {
-        return Err(ServiceError::invalid("collaborationId", UserErrorCode::InvalidState, "your partner already leads this collaboration"));
+        return Err(ServiceError::invalid(
+            "collaborationId",
+            UserErrorCode::InvalidState,
+            "your partner already leads this collaboration",
+        ));
     }
-    if !matches!(target.status, CollaborationStatus::Proposed | CollaborationStatus::SeekingPartners) {
-        return Err(ServiceError::invalid("collaborationId", UserErrorCode::InvalidState, "this collaboration is not taking new partners"));
+    if !matches!(
+        target.status,
+        CollaborationStatus::Proposed | CollaborationStatus::SeekingPartners
+    ) {
+        return Err(ServiceError::invalid(
+            "collaborationId",
+            UserErrorCode::InvalidState,
+            "this collaboration is not taking new partners",
+        ));
     }
     match participant(&txn, target.id, asker.partner_id).await? {
         Some(existing) if existing.join_status == JoinStatus::Declined => {
-            return Err(ServiceError::invalid("collaborationId", UserErrorCode::InvalidState, "your partner's request was declined"));
+            return Err(ServiceError::invalid(
+                "collaborationId",
+                UserErrorCode::InvalidState,
+                "your partner's request was declined",
+            ));
         }
         Some(_) => {}
         None => {
@@ -210,7 +278,15 @@ pub async fn request_to_join(
             .insert(&txn)
             .await?;
             bump(&txn, target.id, context).await?;
-            audit(&txn, context, "collaboration.request_join", "Collaboration", target.id, json!({ "partnerId": asker.partner_id })).await?;
+            audit(
+                &txn,
+                context,
+                "collaboration.request_join",
+                "Collaboration",
+                target.id,
+                json!({ "partnerId": asker.partner_id }),
+            )
+            .await?;
         }
     }
     txn.commit().await?;
@@ -236,27 +312,65 @@ pub async fn decide_join_request(
         .filter(partner::Column::Slug.eq(partner_slug))
         .one(&txn)
         .await?
-        .ok_or_else(|| ServiceError::invalid("partnerSlug", UserErrorCode::NotFound, "no partner has this slug"))?;
-    let request = participant(&txn, target.id, asking.id).await?.ok_or_else(|| {
-        ServiceError::invalid("partnerSlug", UserErrorCode::NotFound, "this partner has not asked to join")
-    })?;
-    let decision = if accept { JoinStatus::Accepted } else { JoinStatus::Declined };
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "partnerSlug",
+                UserErrorCode::NotFound,
+                "no partner has this slug",
+            )
+        })?;
+    let request = participant(&txn, target.id, asking.id)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "partnerSlug",
+                UserErrorCode::NotFound,
+                "this partner has not asked to join",
+            )
+        })?;
+    let decision = if accept {
+        JoinStatus::Accepted
+    } else {
+        JoinStatus::Declined
+    };
     if request.role == ParticipantRole::Lead {
-        return Err(ServiceError::invalid("partnerSlug", UserErrorCode::InvalidState, "the lead partner takes part by definition"));
+        return Err(ServiceError::invalid(
+            "partnerSlug",
+            UserErrorCode::InvalidState,
+            "the lead partner takes part by definition",
+        ));
     }
     if request.join_status != decision {
         if request.join_status != JoinStatus::Requested {
-            return Err(ServiceError::invalid("partnerSlug", UserErrorCode::InvalidState, "this request was already decided"));
+            return Err(ServiceError::invalid(
+                "partnerSlug",
+                UserErrorCode::InvalidState,
+                "this request was already decided",
+            ));
         }
         collaboration_participant::Entity::update_many()
-            .col_expr(collaboration_participant::Column::JoinStatus, Expr::value(decision))
-            .col_expr(collaboration_participant::Column::DecidedAt, Expr::value(context.now))
+            .col_expr(
+                collaboration_participant::Column::JoinStatus,
+                Expr::value(decision),
+            )
+            .col_expr(
+                collaboration_participant::Column::DecidedAt,
+                Expr::value(context.now),
+            )
             .filter(collaboration_participant::Column::CollaborationId.eq(target.id))
             .filter(collaboration_participant::Column::PartnerId.eq(asking.id))
             .exec(&txn)
             .await?;
         bump(&txn, target.id, context).await?;
-        audit(&txn, context, "collaboration.decide_join", "Collaboration", target.id, json!({ "partnerId": asking.id, "accept": accept })).await?;
+        audit(
+            &txn,
+            context,
+            "collaboration.decide_join",
+            "Collaboration",
+            target.id,
+            json!({ "partnerId": asking.id, "accept": accept }),
+        )
+        .await?;
     }
     txn.commit().await?;
     reload(db, collaboration_id).await
@@ -297,7 +411,10 @@ pub async fn advance(
             return Err(ServiceError::invalid(
                 "version",
                 UserErrorCode::Conflict,
-                format!("the collaboration changed since you loaded it (now version {})", target.version),
+                format!(
+                    "the collaboration changed since you loaded it (now version {})",
+                    target.version
+                ),
             ));
         }
         if !is_legal_move(target.status, to) {
@@ -313,7 +430,15 @@ pub async fn advance(
             .exec(&txn)
             .await?;
         bump(&txn, target.id, context).await?;
-        audit(&txn, context, "collaboration.advance", "Collaboration", target.id, json!({ "from": target.status, "to": to })).await?;
+        audit(
+            &txn,
+            context,
+            "collaboration.advance",
+            "Collaboration",
+            target.id,
+            json!({ "from": target.status, "to": to }),
+        )
+        .await?;
     }
     txn.commit().await?;
     reload(db, collaboration_id).await
@@ -348,55 +473,78 @@ pub async fn record_outcome(
     let mut checks = Checks::default();
     let note = checks.text("note", "Note", &new.note, false, MAX_BODY);
     if new.attendance.is_some_and(|n| n < 0) {
-        checks.fail("attendance", UserErrorCode::Invalid, "attendance can't be negative");
+        checks.fail(
+            "attendance",
+            UserErrorCode::Invalid,
+            "attendance can't be negative",
+        );
     }
     if new.reach.is_some_and(|n| n < 0) {
         checks.fail("reach", UserErrorCode::Invalid, "reach can't be negative");
     }
     checks.finish()?;
     let hash = input_fingerprint(&new);
-    let id = create_once(db, recorder.id, idempotency_key, "recordOutcome", hash, async |txn: &DatabaseTransaction| {
-        let target = collaboration_for_write(txn, context.viewer, new.collaboration_id).await?;
-        let reporting_partner = if recorder.role == MemberRole::Admin && recorder.partner_id != target.lead_partner_id {
-            match participant(txn, target.id, recorder.partner_id).await? {
-                Some(p) if p.join_status == JoinStatus::Accepted => recorder.partner_id,
-                _ => target.lead_partner_id,
+    let id = create_once(
+        db,
+        recorder.id,
+        idempotency_key,
+        "recordOutcome",
+        hash,
+        async |txn: &DatabaseTransaction| {
+            let target = collaboration_for_write(txn, context.viewer, new.collaboration_id).await?;
+            let reporting_partner = if recorder.role == MemberRole::Admin
+                && recorder.partner_id != target.lead_partner_id
+            {
+                match participant(txn, target.id, recorder.partner_id).await? {
+                    Some(p) if p.join_status == JoinStatus::Accepted => recorder.partner_id,
+                    _ => target.lead_partner_id,
+                }
+            } else {
+                match participant(txn, target.id, recorder.partner_id).await? {
+                    Some(p) if p.join_status == JoinStatus::Accepted => recorder.partner_id,
+                    _ => return Err(ServiceError::Forbidden),
+                }
+            };
+            if !matches!(
+                target.status,
+                CollaborationStatus::Active | CollaborationStatus::Completed
+            ) {
+                return Err(ServiceError::invalid(
+                    "collaborationId",
+                    UserErrorCode::InvalidState,
+                    "outcomes are recorded for active or completed collaborations",
+                ));
             }
-        } else {
-            match participant(txn, target.id, recorder.partner_id).await? {
-                Some(p) if p.join_status == JoinStatus::Accepted => recorder.partner_id,
-                _ => return Err(ServiceError::Forbidden),
+            let created = collaboration_outcome::ActiveModel {
+                collaboration_id: Set(target.id),
+                partner_id: Set(reporting_partner),
+                recorded_by_id: Set(recorder.id),
+                occurred_on: Set(new.occurred_on),
+                attendance: Set(new.attendance),
+                attendance_estimated: Set(new.attendance_estimated),
+                reach: Set(new.reach),
+                note: Set(note),
+                created_at: Set(context.now),
+                ..Default::default()
             }
-        };
-        if !matches!(target.status, CollaborationStatus::Active | CollaborationStatus::Completed) {
-            return Err(ServiceError::invalid(
-                "collaborationId",
-                UserErrorCode::InvalidState,
-                "outcomes are recorded for active or completed collaborations",
-            ));
-        }
-        let created = collaboration_outcome::ActiveModel {
-            collaboration_id: Set(target.id),
-            partner_id: Set(reporting_partner),
-            recorded_by_id: Set(recorder.id),
-            occurred_on: Set(new.occurred_on),
-            attendance: Set(new.attendance),
-            attendance_estimated: Set(new.attendance_estimated),
-            reach: Set(new.reach),
-            note: Set(note),
-            created_at: Set(context.now),
-            ..Default::default()
-        }
-        .insert(txn)
-        .await?;
-        bump(txn, target.id, context).await?;
-        audit(txn, context, "collaboration.record_outcome", "Collaboration", target.id, json!({ "outcomeId": created.id })).await?;
-        Ok(created.id)
-    })
+            .insert(txn)
+            .await?;
+            bump(txn, target.id, context).await?;
+            audit(
+                txn,
+                context,
+                "collaboration.record_outcome",
+                "Collaboration",
+                target.id,
+                json!({ "outcomeId": created.id }),
+            )
+            .await?;
+            Ok(created.id)
+        },
+    )
     .await?;
     collaboration_outcome::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::Internal(format!("outcome {id} vanished after a write")))
 }
-

@@ -53,7 +53,10 @@ pub async fn list(
         select = select.filter(
             collaboration::Column::Id.in_subquery(
                 Query::select()
-                    .column((collaboration_participant::Entity, collaboration_participant::Column::CollaborationId))
+                    .column((
+                        collaboration_participant::Entity,
+                        collaboration_participant::Column::CollaborationId,
+                    ))
                     .from(collaboration_participant::Entity)
                     .inner_join(
                         partner::Entity,
@@ -62,7 +65,9 @@ pub async fn list(
                             collaboration_participant::Column::PartnerId,
                         )),
                     )
-                    .and_where(Expr::col((partner::Entity, partner::Column::Slug)).eq(slug.as_str()))
+                    .and_where(
+                        Expr::col((partner::Entity, partner::Column::Slug)).eq(slug.as_str()),
+                    )
                     .to_owned(),
             ),
         );
@@ -81,7 +86,15 @@ pub async fn list(
         .limit(request.first + 1)
         .all(db)
         .await?;
-    Ok(Page::from_rows(request, rows, |c| Cursor { key: None, id: c.id }, total))
+    Ok(Page::from_rows(
+        request,
+        rows,
+        |c| Cursor {
+            key: None,
+            id: c.id,
+        },
+        total,
+    ))
 }
 
 /// Collaborations by id that `viewer` may see.

@@ -12,7 +12,10 @@ use lkn_entity::vocabulary::MemberRole;
 use lkn_entity::{api_token, discord_link_code, member, partner};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -75,8 +78,14 @@ impl Viewer {
         match self {
             Self::Anonymous => (None, None),
             Self::Bot(bot) => (Some(bot.id), None),
-            Self::Member { member, via_bot: None } => (Some(member.id), None),
-            Self::Member { member, via_bot: Some(bot) } => (Some(bot.id), Some(member.id)),
+            Self::Member {
+                member,
+                via_bot: None,
+            } => (Some(member.id), None),
+            Self::Member {
+                member,
+                via_bot: Some(bot),
+            } => (Some(bot.id), Some(member.id)),
         }
     }
 
@@ -157,9 +166,10 @@ pub async fn authenticate(
                 .one(db)
                 .await?;
             match linked {
-                Some(member) if member.role != MemberRole::Bot => {
-                    Ok(Viewer::Member { member, via_bot: Some(holder) })
-                }
+                Some(member) if member.role != MemberRole::Bot => Ok(Viewer::Member {
+                    member,
+                    via_bot: Some(holder),
+                }),
                 _ => Err(ServiceError::Unauthenticated(
                     "this Discord account is not linked to a network member yet: \
                      create a link code in LKN and use /link"
@@ -168,7 +178,10 @@ pub async fn authenticate(
             }
         }
         (_, Some(_)) => Err(ServiceError::Forbidden),
-        (_, None) => Ok(Viewer::Member { member: holder, via_bot: None }),
+        (_, None) => Ok(Viewer::Member {
+            member: holder,
+            via_bot: None,
+        }),
     }
 }
 
@@ -200,11 +213,16 @@ fn may_manage(viewer: &Viewer, partner_id: i64, role: MemberRole) -> Result<()> 
     let allowed = match actor.role {
         MemberRole::Admin => true,
         MemberRole::Coordinator => {
-            actor.partner_id == partner_id && matches!(role, MemberRole::Member | MemberRole::Coordinator)
+            actor.partner_id == partner_id
+                && matches!(role, MemberRole::Member | MemberRole::Coordinator)
         }
         MemberRole::Member | MemberRole::Bot => false,
     };
-    if allowed { Ok(()) } else { Err(ServiceError::Forbidden) }
+    if allowed {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
 }
 
 /// Creates a member and returns them with their first API token.
@@ -221,7 +239,11 @@ pub async fn add_member(
     let email = new.email.trim().to_lowercase();
     let mut checks = Checks::default();
     if !email.contains('@') || email.len() > 320 || email.contains(char::is_whitespace) {
-        checks.fail("email", UserErrorCode::Invalid, "enter a valid e-mail address");
+        checks.fail(
+            "email",
+            UserErrorCode::Invalid,
+            "enter a valid e-mail address",
+        );
     }
     let name = checks.line("displayName", "Name", &new.display_name, 1, 200);
     checks.finish()?;
@@ -231,14 +253,25 @@ pub async fn add_member(
         .one(&txn)
         .await?
         .ok_or_else(|| {
-            ServiceError::invalid("partnerSlug", UserErrorCode::NotFound, format!("no partner has the slug `{}`", new.partner_slug))
+            ServiceError::invalid(
+                "partnerSlug",
+                UserErrorCode::NotFound,
+                format!("no partner has the slug `{}`", new.partner_slug),
+            )
         })?;
     if authority == Authority::Viewer {
         may_manage(context.viewer, partner.id, new.role)?;
     }
-    let taken = member::Entity::find().filter(member::Column::Email.eq(email.as_str())).one(&txn).await?;
+    let taken = member::Entity::find()
+        .filter(member::Column::Email.eq(email.as_str()))
+        .one(&txn)
+        .await?;
     if taken.is_some() {
-        return Err(ServiceError::invalid("email", UserErrorCode::Taken, "a member with this e-mail already exists"));
+        return Err(ServiceError::invalid(
+            "email",
+            UserErrorCode::Taken,
+            "a member with this e-mail already exists",
+        ));
     }
     let inserted = member::ActiveModel {
         partner_id: Set(partner.id),
@@ -253,18 +286,34 @@ pub async fn add_member(
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
-            ServiceError::invalid("email", UserErrorCode::Taken, "a member with this e-mail already exists")
+            ServiceError::invalid(
+                "email",
+                UserErrorCode::Taken,
+                "a member with this e-mail already exists",
+            )
         } else {
             error.into()
         }
     })?;
     let token = store_token(&txn, inserted.id, context.now).await?;
-    audit(&txn, context, "member.add", "Member", inserted.id, json!({ "role": new.role, "partnerId": partner.id })).await?;
+    audit(
+        &txn,
+        context,
+        "member.add",
+        "Member",
+        inserted.id,
+        json!({ "role": new.role, "partnerId": partner.id }),
+    )
+    .await?;
     txn.commit().await?;
     Ok((inserted, token))
 }
 
-async fn store_token(db: &impl ConnectionTrait, member_id: i64, now: DateTime<Utc>) -> Result<String> {
+async fn store_token(
+    db: &impl ConnectionTrait,
+    member_id: i64,
+    now: DateTime<Utc>,
+) -> Result<String> {
     let token = random_token();
     api_token::ActiveModel {
         member_id: Set(member_id),
@@ -291,11 +340,20 @@ pub async fn member_by_email(db: &impl ConnectionTrait, email: &str) -> Result<m
 
 /// A member by id, for managing their tokens.
 pub async fn member_by_id(db: &impl ConnectionTrait, id: i64) -> Result<member::Model> {
-    member::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("member"))
+    member::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound("member"))
 }
 
-fn may_manage_tokens(context: &WriteContext<'_>, authority: Authority, holder: &member::Model) -> Result<()> {
-    if authority == Authority::Operator || context.viewer.member().is_some_and(|m| m.id == holder.id) {
+fn may_manage_tokens(
+    context: &WriteContext<'_>,
+    authority: Authority,
+    holder: &member::Model,
+) -> Result<()> {
+    if authority == Authority::Operator
+        || context.viewer.member().is_some_and(|m| m.id == holder.id)
+    {
         return Ok(());
     }
     may_manage(context.viewer, holder.partner_id, holder.role)
@@ -333,7 +391,15 @@ pub async fn revoke_tokens(
         .filter(api_token::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    audit(&txn, context, "token.revoke", "Member", holder.id, json!({ "revoked": result.rows_affected })).await?;
+    audit(
+        &txn,
+        context,
+        "token.revoke",
+        "Member",
+        holder.id,
+        json!({ "revoked": result.rows_affected }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(result.rows_affected)
 }
@@ -351,7 +417,13 @@ pub async fn create_discord_link_code(
     }
     let mut bytes = [0u8; 6];
     rand::rng().fill_bytes(&mut bytes);
-    let code = format!("LKN-{}", URL_SAFE_NO_PAD.encode(bytes).to_uppercase().replace(['-', '_'], "X"));
+    let code = format!(
+        "LKN-{}",
+        URL_SAFE_NO_PAD
+            .encode(bytes)
+            .to_uppercase()
+            .replace(['-', '_'], "X")
+    );
     let expires_at = now + Duration::minutes(LINK_CODE_LIFETIME_MINUTES);
     discord_link_code::ActiveModel {
         member_id: Set(member.id),
@@ -378,7 +450,9 @@ pub async fn link_discord_account(
     match context.viewer {
         Viewer::Bot(_) => {}
         Viewer::Anonymous => {
-            return Err(ServiceError::Unauthenticated("sign in with the bot's API token".into()));
+            return Err(ServiceError::Unauthenticated(
+                "sign in with the bot's API token".into(),
+            ));
         }
         Viewer::Member { .. } => return Err(ServiceError::Forbidden),
     }
@@ -386,7 +460,11 @@ pub async fn link_discord_account(
         || discord_user_id.len() > 20
         || !discord_user_id.bytes().all(|b| b.is_ascii_digit())
     {
-        return Err(ServiceError::invalid("discordUserId", UserErrorCode::Invalid, "a Discord user id is a number"));
+        return Err(ServiceError::invalid(
+            "discordUserId",
+            UserErrorCode::Invalid,
+            "a Discord user id is a number",
+        ));
     }
     let txn = begin_write(db).await?;
     let claimed = discord_link_code::Entity::update_many()
@@ -397,7 +475,11 @@ pub async fn link_discord_account(
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(ServiceError::invalid("code", UserErrorCode::Expired, "this link code is unknown, used or expired"));
+        return Err(ServiceError::invalid(
+            "code",
+            UserErrorCode::Expired,
+            "this link code is unknown, used or expired",
+        ));
     }
     let row = discord_link_code::Entity::find()
         .filter(discord_link_code::Column::CodeHash.eq(fingerprint(code.trim())))
@@ -406,12 +488,18 @@ pub async fn link_discord_account(
         .ok_or_else(|| ServiceError::Internal("claimed link code vanished".into()))?;
     // A Discord account links one member: move it if it was linked elsewhere before.
     member::Entity::update_many()
-        .col_expr(member::Column::DiscordUserId, Expr::value(Option::<String>::None))
+        .col_expr(
+            member::Column::DiscordUserId,
+            Expr::value(Option::<String>::None),
+        )
         .filter(member::Column::DiscordUserId.eq(discord_user_id))
         .exec(&txn)
         .await?;
     member::Entity::update_many()
-        .col_expr(member::Column::DiscordUserId, Expr::value(discord_user_id.to_owned()))
+        .col_expr(
+            member::Column::DiscordUserId,
+            Expr::value(discord_user_id.to_owned()),
+        )
         .filter(member::Column::Id.eq(row.member_id))
         .exec(&txn)
         .await?;
@@ -419,7 +507,15 @@ pub async fn link_discord_account(
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("member"))?;
-    audit(&txn, context, "discord.link", "Member", linked.id, json!({ "discordUserId": discord_user_id })).await?;
+    audit(
+        &txn,
+        context,
+        "discord.link",
+        "Member",
+        linked.id,
+        json!({ "discordUserId": discord_user_id }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(linked)
 }

@@ -38,7 +38,12 @@ pub struct NetworkStats {
     pub top_tags: Vec<TagUsage>,
 }
 
-const NATIONS: [Nation; 4] = [Nation::England, Nation::Scotland, Nation::Wales, Nation::NorthernIreland];
+const NATIONS: [Nation; 4] = [
+    Nation::England,
+    Nation::Scotland,
+    Nation::Wales,
+    Nation::NorthernIreland,
+];
 
 /// Computes the figures. Each is one aggregate statement; the median reads only the
 /// first-reply delays of questions.
@@ -47,7 +52,12 @@ pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer) -> Result<Network
     let partners = partner::Entity::find().all(db).await?;
     let partners_by_nation = NATIONS
         .iter()
-        .map(|nation| (*nation, partners.iter().filter(|p| p.nation == *nation).count() as i64))
+        .map(|nation| {
+            (
+                *nation,
+                partners.iter().filter(|p| p.nation == *nation).count() as i64,
+            )
+        })
         .collect();
     let reported_audience = network_figure::Entity::find()
         .filter(network_figure::Column::Key.eq("combined_audience"))
@@ -56,7 +66,10 @@ pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer) -> Result<Network
         .map(|f| (f.value, f.source));
 
     let visible = threads::visible_to(viewer);
-    let thread_count = thread::Entity::find().filter(visible.clone()).count(db).await? as i64;
+    let thread_count = thread::Entity::find()
+        .filter(visible.clone())
+        .count(db)
+        .await? as i64;
     let questions = thread::Entity::find()
         .filter(visible.clone())
         .filter(thread::Column::Kind.eq(ThreadKind::Question));
@@ -115,4 +128,3 @@ fn median(sorted: &[f64]) -> Option<f64> {
         n => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
     }
 }
-

@@ -53,7 +53,9 @@ impl Cursor {
             .decode(text.as_bytes())
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .ok_or_else(|| ServiceError::BadRequest("`after` is not a cursor from this list".into()))
+            .ok_or_else(|| {
+                ServiceError::BadRequest("`after` is not a cursor from this list".into())
+            })
     }
 }
 
@@ -84,7 +86,10 @@ impl PageRequest {
 
     /// The first `n` rows, for internal callers.
     pub fn first(n: u64) -> Self {
-        Self { first: n, after: None }
+        Self {
+            first: n,
+            after: None,
+        }
     }
 }
 
@@ -112,14 +117,23 @@ impl<T> Page<T> {
         let has_next_page = rows.len() as u64 > request.first;
         rows.truncate(request.first as usize);
         let items = rows.into_iter().map(|row| (cursor_of(&row), row)).collect();
-        Self { items, has_next_page, has_previous_page: request.after.is_some(), total }
+        Self {
+            items,
+            has_next_page,
+            has_previous_page: request.after.is_some(),
+            total,
+        }
     }
 
     /// Converts every row, keeping cursors and counts.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         let mut f = f;
         Page {
-            items: self.items.into_iter().map(|(cursor, row)| (cursor, f(row))).collect(),
+            items: self
+                .items
+                .into_iter()
+                .map(|(cursor, row)| (cursor, f(row)))
+                .collect(),
             has_next_page: self.has_next_page,
             has_previous_page: self.has_previous_page,
             total: self.total,
@@ -140,7 +154,9 @@ impl TotalCount {
     /// Counts the rows `filtered` would return (before ordering and paging).
     pub fn of(db: &impl ConnectionTrait, filtered: SelectStatement) -> Self {
         let mut count = Query::select();
-        count.expr(Expr::cust("COUNT(*)")).from_subquery(filtered, "filtered");
+        count
+            .expr(Expr::cust("COUNT(*)"))
+            .from_subquery(filtered, "filtered");
         Self::Deferred(db.get_database_backend().build(&count))
     }
 
@@ -183,6 +199,8 @@ pub fn after(
                 .add(beyond(expr.clone(), value.clone(), &order))
                 .add(Condition::all().add(expr.eq(value)).add(id_beyond)))
         }
-        _ => Err(ServiceError::BadRequest("`after` is a cursor from a different ordering".into())),
+        _ => Err(ServiceError::BadRequest(
+            "`after` is a cursor from a different ordering".into(),
+        )),
     }
 }

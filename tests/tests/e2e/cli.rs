@@ -63,7 +63,10 @@ on_both_databases! {
 
 #[test]
 fn schema_command_prints_the_sdl() {
-    let out = Command::new(lkn_api_binary()).arg("schema").output().expect("run");
+    let out = Command::new(lkn_api_binary())
+        .arg("schema")
+        .output()
+        .expect("run");
     assert!(out.status.success());
     let sdl = String::from_utf8(out.stdout).expect("utf8");
     assert!(sdl.contains("type Thread"));

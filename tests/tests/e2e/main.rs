@@ -6,6 +6,7 @@ mod support;
 mod authorization;
 mod cli;
 mod collaborations;
+mod database;
 mod explorer;
 mod http;
 mod partners;

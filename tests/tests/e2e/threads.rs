@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
-use lkn_entity::vocabulary::{MemberRole, Visibility};
 use lkn_entity::thread;
+use lkn_entity::vocabulary::{MemberRole, Visibility};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -30,11 +30,20 @@ async fn walk(app: &TestApp, token: Option<&str>, order: &str, filter: Value) ->
     let mut after = Value::Null;
     let mut nodes = Vec::new();
     loop {
-        let data = app.data(token, FEED, json!({ "after": after, "order": order, "filter": filter })).await;
+        let data = app
+            .data(
+                token,
+                FEED,
+                json!({ "after": after, "order": order, "filter": filter }),
+            )
+            .await;
         let page = &data["threads"];
         let total = page["totalCount"].as_i64().expect("totalCount");
         nodes.extend(page["nodes"].as_array().expect("nodes").iter().cloned());
-        if !page["pageInfo"]["hasNextPage"].as_bool().expect("hasNextPage") {
+        if !page["pageInfo"]["hasNextPage"]
+            .as_bool()
+            .expect("hasNextPage")
+        {
             return (total, nodes);
         }
         after = page["pageInfo"]["endCursor"].clone();

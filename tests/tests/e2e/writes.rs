@@ -23,7 +23,12 @@ fn codes(payload: &Value) -> Vec<(String, String)> {
         .as_array()
         .expect("userErrors")
         .iter()
-        .map(|e| (e["field"][1].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned()))
+        .map(|e| {
+            (
+                e["field"][1].as_str().unwrap_or("").to_owned(),
+                e["code"].as_str().unwrap_or("").to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -234,6 +239,14 @@ on_both_databases! {
         assert_eq!(linked["linkDiscordAccount"]["member"]["discordLinked"], true);
         let reused = app.data(Some(&bot), LINK, json!({ "i": { "code": code, "discordUserId": "700000000000000002" } })).await;
         assert_eq!(codes(&reused["linkDiscordAccount"]), vec![("code".to_owned(), "EXPIRED".to_owned())]);
+        let late = app.data(Some(&member), "mutation { createDiscordLinkCode { code } }", json!({})).await;
+        lkn_entity::discord_link_code::Entity::update_many()
+            .col_expr(lkn_entity::discord_link_code::Column::ExpiresAt, sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)))
+            .exec(&app.db)
+            .await
+            .expect("age the code");
+        let expired = app.data(Some(&bot), LINK, json!({ "i": { "code": late["createDiscordLinkCode"]["code"], "discordUserId": "700000000000000003" } })).await;
+        assert_eq!(codes(&expired["linkDiscordAccount"]), vec![("code".to_owned(), "EXPIRED".to_owned())]);
 
         let acting = [("x-lkn-discord-user", "700000000000000001"), ("x-request-id", "req-from-discord-42")];
         let me = app.graphql_with(Some(&bot), &acting, "{ viewer { partner { slug } } }", json!({})).await;
