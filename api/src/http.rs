@@ -21,8 +21,11 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
+use std::sync::Arc;
+
 use crate::error::ErrorCode;
 use crate::graphql::{LknSchema, RequestContext, build_schema};
+use crate::metrics::{Metrics, counting_statements};
 use crate::service::identity;
 
 /// The header that carries each request's id, in both directions.
@@ -37,13 +40,21 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// The GraphQL schema.
     pub schema: LknSchema,
+    /// The counters behind `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    /// State over an open, migrated database.
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// State over an open, migrated database; from here on its statements are counted.
+    pub fn new(mut db: DatabaseConnection) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        metrics.observe(&mut db);
         let schema = build_schema(db.clone());
-        Self { db, schema }
+        Self {
+            db,
+            schema,
+            metrics,
+        }
     }
 }
 
@@ -65,6 +76,7 @@ pub fn app(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .merge(crate::explorer::routes())
         .with_state(state)
         .layer(
@@ -106,6 +118,17 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The counters in Prometheus text format.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}
+
 /// A GraphQL-shaped error response with one error and its code.
 fn graphql_error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
     let body = serde_json::json!({
@@ -119,7 +142,25 @@ fn graphql_error(status: StatusCode, code: ErrorCode, message: &str) -> Response
         .into_response()
 }
 
+/// Authenticates and executes one GraphQL request, counting its SQL statements.
 async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> Response {
+    let operation = request.operation_name.clone().unwrap_or_default();
+    let (response, statements) =
+        counting_statements(authenticate_and_execute(state, headers, request)).await;
+    tracing::debug!(
+        operation,
+        statements,
+        status = response.status().as_u16(),
+        "graphql request"
+    );
+    response
+}
+
+async fn authenticate_and_execute(
     state: &AppState,
     headers: &HeaderMap,
     request: async_graphql::Request,
@@ -150,6 +191,7 @@ async fn execute(
     let request_id = header(REQUEST_ID_HEADER).map(str::to_owned);
     let context = RequestContext::new(state.db.clone(), viewer, request_id);
     let response = state.schema.execute(request.data(context)).await;
+    state.metrics.graphql_request(response.is_err());
     let body = serde_json::to_string(&response).unwrap_or_else(|_| "{}".to_owned());
     (
         StatusCode::OK,

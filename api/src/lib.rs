@@ -4,12 +4,14 @@
 //! same functions ([`http::app`], [`http::serve`], [`db::connect`]) against real
 //! databases on loopback ports.
 
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod explorer;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod service;
 pub mod telemetry;
 

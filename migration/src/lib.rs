@@ -6,6 +6,8 @@
 
 pub use sea_orm_migration::prelude::*;
 
+pub mod search;
+
 mod m20261129_000001_create_partners;
 mod m20261129_000002_create_members;
 mod m20261129_000003_create_identity;
@@ -13,6 +15,7 @@ mod m20261129_000004_create_threads;
 mod m20261129_000005_create_thread_activity;
 mod m20261129_000006_create_collaborations;
 mod m20261129_000007_create_write_records;
+mod m20261129_000008_create_search_index;
 
 /// The ordered list of every migration step.
 pub struct Migrator;
@@ -28,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_thread_activity::Migration),
             Box::new(m20261129_000006_create_collaborations::Migration),
             Box::new(m20261129_000007_create_write_records::Migration),
+            Box::new(m20261129_000008_create_search_index::Migration),
         ]
     }
 }

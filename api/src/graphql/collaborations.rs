@@ -16,7 +16,7 @@ use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{
     CollaborationKind, CollaborationStatus, JoinStatus, ParticipantRole, Visibility,
 };
-use crate::graphql::{OrGraphql, db, request, split_user_errors};
+use crate::graphql::{OrGraphql, db, prefetch, request, split_user_errors};
 use crate::service::collaborating;
 use crate::service::collaborations::{self, AudienceReach as Reach};
 use crate::service::page::PageRequest;
@@ -278,6 +278,8 @@ impl CollaborationQuery {
         let page = collaborations::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request)
             .await
             .gql()?;
+        let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
+        prefetch::collaborations(ctx, ctx.look_ahead(), &rows).await?;
         Ok(connection(page, Collaboration))
     }
 

@@ -24,6 +24,13 @@ impl CursorType for OpaqueCursor {
 /// The `totalCount` of a connection, counted only when selected.
 pub struct ListTotal(TotalCount);
 
+impl ListTotal {
+    /// Wraps a page's deferred count.
+    pub fn new(total: TotalCount) -> Self {
+        Self(total)
+    }
+}
+
 #[Object]
 impl ListTotal {
     /// How many items the whole list holds, across all pages.

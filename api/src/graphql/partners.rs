@@ -9,7 +9,7 @@ use crate::graphql::ids::{self, NodeType};
 use crate::graphql::threads::{Thread, ThreadOrder};
 use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{Nation, PartnerKind};
-use crate::graphql::{OrGraphql, db, request};
+use crate::graphql::{OrGraphql, db, prefetch, request};
 use crate::service::page::{Page, PageRequest, TotalCount};
 use crate::service::{collaborations, partners, threads};
 
@@ -94,6 +94,8 @@ impl Partner {
         let page = threads::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request)
             .await
             .gql()?;
+        let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
+        prefetch::threads(ctx, ctx.look_ahead(), &rows).await?;
         Ok(connection(page, Thread))
     }
     /// Collaborations it leads or takes part in that the caller may see.
@@ -111,6 +113,8 @@ impl Partner {
         let page = collaborations::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request)
             .await
             .gql()?;
+        let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
+        prefetch::collaborations(ctx, ctx.look_ahead(), &rows).await?;
         Ok(connection(page, Collaboration))
     }
 }

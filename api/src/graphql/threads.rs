@@ -13,7 +13,7 @@ use crate::graphql::loaders::{FirstReplies, MemberById, PartnerById, ReplyById, 
 use crate::graphql::partners::Partner;
 use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{Language, ThreadKind, ThreadStatus, Visibility};
-use crate::graphql::{OrGraphql, db, request, split_user_errors};
+use crate::graphql::{OrGraphql, db, prefetch, request, split_user_errors};
 use crate::service::page::{Cursor, Page, PageRequest, TotalCount};
 use crate::service::{collaborations, posting, threads};
 
@@ -268,6 +268,8 @@ impl ThreadQuery {
         let page = threads::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request)
             .await
             .gql()?;
+        let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
+        prefetch::threads(ctx, ctx.look_ahead(), &rows).await?;
         Ok(connection(page, Thread))
     }
 

@@ -27,8 +27,8 @@ use crate::service::audit::record as audit;
 use crate::service::collaborations::visible_to;
 use crate::service::identity::Viewer;
 use crate::service::posting::{MAX_BODY, MAX_TITLE};
-use crate::service::threads;
 use crate::service::writes::{Checks, WriteContext, begin_write, create_once, input_fingerprint};
+use crate::service::{search, threads};
 
 /// A collaboration to propose.
 #[derive(Debug, Clone, Serialize)]
@@ -205,6 +205,7 @@ pub async fn propose(
             }
             .insert(txn)
             .await?;
+            search::reindex_collaboration(txn, created.id).await?;
             audit(
                 txn,
                 context,

@@ -473,6 +473,7 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
 
     // Threads with their replies, tags, endorsements and follows.
     let mut thread_id = next_id(&txn, "threads").await?;
+    let first_thread_id = thread_id;
     let mut reply_id = next_id(&txn, "replies").await?;
     let (mut threads, mut replies, mut thread_tags, mut endorsements, mut follows) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -658,6 +659,7 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
     ];
     let collaboration_count = (thread_count / 250).max(10);
     let mut collaboration_id = next_id(&txn, "collaborations").await?;
+    let first_collaboration_id = collaboration_id;
     let (mut collaborations, mut participants, mut outcomes) = (Vec::new(), Vec::new(), Vec::new());
     for n in 0..collaboration_count {
         let lead = coordinators[dice.below(coordinators.len())];
@@ -768,6 +770,7 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
     insert_chunked(&txn, participants, 1_000).await?;
     insert_chunked(&txn, outcomes, 1_000).await?;
     resync_sequences(&txn).await?;
+    crate::service::search::reindex_from(&txn, first_thread_id, first_collaboration_id).await?;
     txn.commit().await?;
     Ok(summary)
 }

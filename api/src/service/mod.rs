@@ -12,5 +12,6 @@ pub mod network;
 pub mod page;
 pub mod partners;
 pub mod posting;
+pub mod search;
 pub mod threads;
 pub mod writes;

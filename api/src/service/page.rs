@@ -148,6 +148,8 @@ pub enum TotalCount {
     Deferred(Statement),
     /// A size known without a query.
     Known(i64),
+    /// The sum of several counts (a search over threads and collaborations).
+    Sum(Vec<TotalCount>),
 }
 
 impl TotalCount {
@@ -164,6 +166,13 @@ impl TotalCount {
     pub async fn run(&self, db: &impl ConnectionTrait) -> Result<i64> {
         let statement = match self {
             Self::Known(n) => return Ok(*n),
+            Self::Sum(parts) => {
+                let mut total = 0;
+                for part in parts {
+                    total += Box::pin(part.run(db)).await?;
+                }
+                return Ok(total);
+            }
             Self::Deferred(statement) => statement.clone(),
         };
         let row = db.query_one_raw(statement).await?;

@@ -18,10 +18,10 @@ use serde_json::json;
 use crate::error::{Result, ServiceError, UserErrorCode};
 use crate::service::audit::record as audit;
 use crate::service::identity::Viewer;
-use crate::service::threads;
 use crate::service::writes::{
     self, Checks, WriteContext, begin_write, create_once, input_fingerprint,
 };
+use crate::service::{search, threads};
 
 /// Longest title.
 pub const MAX_TITLE: usize = 200;
@@ -171,6 +171,7 @@ pub async fn post_thread(
             .insert(txn)
             .await?;
             set_tags(txn, created.id, &tags).await?;
+            search::reindex_thread(txn, created.id).await?;
             follow::ActiveModel {
                 thread_id: Set(created.id),
                 member_id: Set(author.id),
@@ -269,6 +270,7 @@ pub async fn edit_thread(
     if let Some(tags) = &tags {
         set_tags(&txn, current.id, tags).await?;
     }
+    search::reindex_thread(&txn, current.id).await?;
     audit(
         &txn,
         context,
@@ -342,6 +344,7 @@ pub async fn reply_to_thread(
                 .filter(thread::Column::Id.eq(target.id))
                 .exec(txn)
                 .await?;
+            search::reindex_thread(txn, target.id).await?;
             audit(
                 txn,
                 context,

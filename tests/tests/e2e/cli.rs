@@ -1,27 +1,29 @@
-//! The operator's commands, run as the real binary.
+//! The operator's commands, run through the same `lkn_api::cli::run` the binary calls,
+//! with standard output captured.
 
-use std::process::Command;
-
+use clap::Parser;
+use lkn_api::config::Cli;
 use serde_json::json;
 
 use crate::on_both_databases;
-use crate::support::lkn_api_binary;
 
-fn lkn_api(database_url: &str, args: &[&str]) -> std::process::Output {
-    Command::new(lkn_api_binary())
-        .args(args)
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("Failed to run lkn-api")
+/// Runs `lkn-api ARGS` against `database_url`; returns what it printed, or the error.
+async fn lkn_api(database_url: &str, args: &[&str]) -> Result<String, String> {
+    let argv = ["lkn-api", "--database-url", database_url]
+        .into_iter()
+        .chain(args.iter().copied());
+    let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    lkn_api::cli::run(cli, &mut out, std::future::ready(()))
+        .await
+        .map_err(|e| e.to_string())?;
+    String::from_utf8(out).map_err(|e| e.to_string())
 }
 
 on_both_databases! {
     async fn member_add_prints_a_token_that_signs_in_and_revoke_stops_it(app) {
         let url = app.database_url();
-        let out = lkn_api(&url, &["member", "add", "--partner", "glasgow-life", "--email", "Ann@Glasgow.Example", "--name", "Ann Fraser", "--role", "coordinator"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let stdout = String::from_utf8(out.stdout).expect("utf8");
+        let stdout = lkn_api(&url, &["member", "add", "--partner", "glasgow-life", "--email", "Ann@Glasgow.Example", "--name", "Ann Fraser", "--role", "coordinator"]).await.expect("member add");
         let token = stdout.trim();
         assert_eq!(stdout.lines().count(), 1, "the token is alone on standard output");
         assert!(token.starts_with("lkn_") && token.len() >= 4 + 43);
@@ -30,16 +32,17 @@ on_both_databases! {
         assert_eq!(data["viewer"]["role"], "COORDINATOR");
         assert_eq!(data["viewer"]["partner"]["slug"], "glasgow-life");
 
-        let again = lkn_api(&url, &["member", "add", "--partner", "glasgow-life", "--email", "ann@glasgow.example", "--name", "Ann", "--role", "member"]);
-        assert!(!again.status.success(), "the same e-mail twice is refused");
+        let again = lkn_api(&url, &["member", "add", "--partner", "glasgow-life", "--email", "ann@glasgow.example", "--name", "Ann", "--role", "member"]).await;
+        assert!(again.is_err_and(|e| e.contains("already exists")), "the same e-mail twice is refused");
+        let unknown = lkn_api(&url, &["member", "add", "--partner", "atlantis", "--email", "x@y.example", "--name", "X"]).await;
+        assert!(unknown.is_err_and(|e| e.contains("atlantis")));
 
-        let issued = lkn_api(&url, &["token", "issue", "--email", "ann@glasgow.example"]);
-        assert!(issued.status.success());
-        let second = String::from_utf8(issued.stdout).expect("utf8").trim().to_owned();
+        let second = lkn_api(&url, &["token", "issue", "--email", "ann@glasgow.example"]).await.expect("issue");
+        let second = second.trim();
         assert_ne!(second, token);
-        let revoked = lkn_api(&url, &["token", "revoke", "--email", "ann@glasgow.example"]);
-        assert!(revoked.status.success());
-        for old in [token, second.as_str()] {
+        assert!(app.data(Some(second), "{ viewer { id } }", json!({})).await["viewer"]["id"].is_string());
+        lkn_api(&url, &["token", "revoke", "--email", "ann@glasgow.example"]).await.expect("revoke");
+        for old in [token, second] {
             let body = app.graphql(Some(old), "{ viewer { id } }", json!({})).await;
             assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
         }
@@ -49,26 +52,39 @@ on_both_databases! {
 on_both_databases! {
     async fn seed_demo_runs_once_and_refuses_to_duplicate(app) {
         let url = app.database_url();
-        let out = lkn_api(&url, &["seed", "demo", "--threads", "150"]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        lkn_api(&url, &["seed", "demo", "--threads", "150"]).await.expect("seed");
         let data = app.data(None, "{ networkStats { threadCount } }", json!({})).await;
         let public = data["networkStats"]["threadCount"].as_i64().expect("count");
         assert!(public > 0 && public < 150);
-        let again = lkn_api(&url, &["seed", "demo", "--threads", "150"]);
-        assert!(!again.status.success());
+        assert!(lkn_api(&url, &["seed", "demo", "--threads", "150"]).await.is_err());
         let data = app.data(None, "{ networkStats { threadCount } }", json!({})).await;
         assert_eq!(data["networkStats"]["threadCount"].as_i64(), Some(public));
     }
 }
 
-#[test]
-fn schema_command_prints_the_sdl() {
-    let out = Command::new(lkn_api_binary())
-        .arg("schema")
-        .output()
-        .expect("run");
-    assert!(out.status.success());
-    let sdl = String::from_utf8(out.stdout).expect("utf8");
+#[tokio::test]
+async fn schema_command_prints_the_sdl() {
+    let sdl = lkn_api("sqlite::memory:", &["schema"])
+        .await
+        .expect("schema");
     assert!(sdl.contains("type Thread"));
     assert_eq!(sdl, lkn_api::schema_sdl());
+}
+
+#[test]
+fn serve_settings_are_read_from_flags() {
+    let cli = Cli::try_parse_from([
+        "lkn-api",
+        "--database-url",
+        "sqlite:flag.db",
+        "serve",
+        "--bind",
+        "127.0.0.1:9999",
+    ])
+    .expect("parse");
+    assert_eq!(cli.database_url, "sqlite:flag.db");
+    match cli.command {
+        Some(lkn_api::config::Command::Serve(args)) => assert_eq!(args.bind.port(), 9999),
+        other => panic!("expected serve, got {other:?}"),
+    }
 }

@@ -11,5 +11,6 @@ mod explorer;
 mod http;
 mod partners;
 mod schema;
+mod search;
 mod threads;
 mod writes;

@@ -264,22 +264,6 @@ macro_rules! on_both_databases {
     };
 }
 
-/// The path of the `lkn-api` binary that `cargo test --workspace` builds beside this test.
-pub fn lkn_api_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("no current exe");
-    let dir = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("test binary is in target/<profile>/deps");
-    let binary = dir.join("lkn-api");
-    assert!(
-        binary.exists(),
-        "{} is missing: run the tests with `cargo test --workspace`",
-        binary.display()
-    );
-    binary
-}
-
 impl TestApp {
     /// Adds the demo data set with `threads` threads.
     pub async fn seed_demo(&self, threads: usize) {

@@ -196,3 +196,41 @@ on_both_databases! {
         assert!(counts.windows(2).all(|w| w[0] >= w[1]), "most used first");
     }
 }
+
+async fn statements_so_far(app: &TestApp) -> u64 {
+    let text = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    text.lines()
+        .find_map(|line| line.strip_prefix("lkn_db_statements_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("lkn_db_statements_total is exported")
+}
+
+const NESTED_FEED: &str = r#"query($n: Int!) { threads(first: $n) { nodes {
+  id title tags author { displayName partner { name } } partner { name }
+  replies(first: 5) { nodes { body author { displayName } } }
+} } }"#;
+
+on_both_databases! {
+    async fn a_feed_of_fifty_runs_as_few_statements_as_a_feed_of_five(app) {
+        app.seed_demo(300).await;
+        let token = app.member_token("british-library", MemberRole::Member).await;
+        app.data(Some(&token), "{ viewer { id } }", json!({})).await;
+        let mut counts = Vec::new();
+        for n in [5, 50, 5, 50] {
+            let before = statements_so_far(app).await;
+            let data = app.data(Some(&token), NESTED_FEED, json!({ "n": n })).await;
+            assert_eq!(data["threads"]["nodes"].as_array().map(Vec::len), Some(n as usize));
+            counts.push(statements_so_far(app).await - before);
+        }
+        assert_eq!(counts[0], counts[1], "statements do not grow with the page: {counts:?}");
+        assert!(counts.iter().all(|c| *c <= 7), "a handful of statements per feed, token lookup included: {counts:?}");
+    }
+}

@@ -1,0 +1,175 @@
+//! Running one `lkn-api` command. The binary parses arguments and calls [`run`]; tests
+//! call it too, with their own output, so the commands are tested as operators run them.
+
+use std::future::Future;
+use std::io::Write;
+use std::time::Duration;
+
+use lkn_entity::vocabulary::MemberRole;
+
+use crate::config::{Cli, Command, MemberCommand, RoleArg, SeedCommand, ServeArgs, TokenCommand};
+use crate::db::DatabaseSettings;
+use crate::error::ServiceError;
+use crate::service::demo;
+use crate::service::identity::{self, Authority, Viewer};
+use crate::service::writes::WriteContext;
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The database could not be opened, migrated or seeded.
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// A command was refused or failed.
+    #[error("{0}")]
+    Refused(String),
+    /// Output, or the listening socket, failed.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl From<ServiceError> for CliError {
+    fn from(error: ServiceError) -> Self {
+        match error {
+            ServiceError::Invalid(errors) => Self::Refused(
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            other => {
+                if let ServiceError::Database(e) | ServiceError::DatabaseUnavailable(e) = &other {
+                    tracing::error!(error = %e, "database error");
+                }
+                Self::Refused(other.to_string())
+            }
+        }
+    }
+}
+
+/// Nobody signed in: the operator at the command line acts on the database's authority.
+static OPERATOR: Viewer = Viewer::Anonymous;
+
+/// The write context of a command-line action, recorded in the audit trail as `cli`.
+fn operator() -> WriteContext<'static> {
+    WriteContext {
+        viewer: &OPERATOR,
+        request_id: Some("cli"),
+        now: chrono::Utc::now(),
+    }
+}
+
+/// Runs `cli`'s command. What a command prints for programs (a token, the schema) goes
+/// to `out`; messages for people go to the log on standard error. `serve` runs until
+/// `shutdown` completes.
+pub async fn run(
+    cli: Cli,
+    out: &mut (dyn Write + Send),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), CliError> {
+    let settings = DatabaseSettings::new(&cli.database_url);
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(settings, args, shutdown).await,
+        Command::Migrate => {
+            crate::prepare_database(&settings).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Schema => {
+            write!(out, "{}", crate::schema_sdl())?;
+            Ok(())
+        }
+        Command::Member(MemberCommand::Add {
+            partner,
+            email,
+            name,
+            role,
+        }) => {
+            let db = crate::prepare_database(&settings).await?;
+            let role = match role {
+                RoleArg::Member => MemberRole::Member,
+                RoleArg::Coordinator => MemberRole::Coordinator,
+                RoleArg::Admin => MemberRole::Admin,
+                RoleArg::Bot => MemberRole::Bot,
+            };
+            let new = identity::NewMember {
+                partner_slug: partner,
+                email,
+                display_name: name,
+                role,
+            };
+            let (_, token) =
+                identity::add_member(&db, &operator(), Authority::Operator, new).await?;
+            writeln!(out, "{token}")?;
+            Ok(())
+        }
+        Command::Token(command) => {
+            let db = crate::prepare_database(&settings).await?;
+            match command {
+                TokenCommand::Issue { email } => {
+                    let member = identity::member_by_email(&db, &email).await?;
+                    let token =
+                        identity::issue_token(&db, &operator(), Authority::Operator, &member)
+                            .await?;
+                    writeln!(out, "{token}")?;
+                }
+                TokenCommand::Revoke { email } => {
+                    let member = identity::member_by_email(&db, &email).await?;
+                    let revoked =
+                        identity::revoke_tokens(&db, &operator(), Authority::Operator, &member)
+                            .await?;
+                    tracing::info!(revoked, email, "tokens revoked");
+                }
+            }
+            Ok(())
+        }
+        Command::Seed(SeedCommand::Demo { threads }) => {
+            let db = crate::prepare_database(&settings).await?;
+            let started = std::time::Instant::now();
+            let summary = demo::seed_demo(&db, threads).await?;
+            tracing::info!(
+                members = summary.members,
+                threads = summary.threads,
+                replies = summary.replies,
+                endorsements = summary.endorsements,
+                collaborations = summary.collaborations,
+                outcomes = summary.outcomes,
+                seconds = started.elapsed().as_secs_f64(),
+                "demo data added"
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(
+    mut settings: DatabaseSettings,
+    args: ServeArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), CliError> {
+    settings.max_connections = args.db_max_connections;
+    settings.acquire_timeout = Duration::from_secs(args.db_acquire_timeout_secs);
+    let db = crate::prepare_database(&settings).await?;
+    let listener = tokio::net::TcpListener::bind(args.bind).await?;
+    tracing::info!(address = %listener.local_addr()?, "serving the Living Knowledge Network API");
+    // In-flight requests get a bounded grace period after the signal, then the rest are cut.
+    let grace = Duration::from_secs(args.shutdown_grace_secs);
+    let (signalled, grace_starts) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = signalled.send(());
+    };
+    tokio::select! {
+        result = crate::serve(listener, crate::AppState::new(db), signal) => result?,
+        () = async move {
+            if grace_starts.await.is_ok() {
+                tokio::time::sleep(grace).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => tracing::warn!(seconds = grace.as_secs(), "grace period over; closing the remaining connections"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
