@@ -31,13 +31,9 @@ pub enum CliError {
 impl From<ServiceError> for CliError {
     fn from(error: ServiceError) -> Self {
         match error {
-            ServiceError::Invalid(errors) => Self::Refused(
-                errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            ServiceError::Invalid(errors) => {
+                Self::Refused(errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))
+            }
             other => {
                 if let ServiceError::Database(e) | ServiceError::DatabaseUnavailable(e) = &other {
                     tracing::error!(error = %e, "database error");
@@ -53,11 +49,7 @@ static OPERATOR: Viewer = Viewer::Anonymous;
 
 /// The write context of a command-line action, recorded in the audit trail as `cli`.
 fn operator() -> WriteContext<'static> {
-    WriteContext {
-        viewer: &OPERATOR,
-        request_id: Some("cli"),
-        now: chrono::Utc::now(),
-    }
+    WriteContext { viewer: &OPERATOR, request_id: Some("cli"), now: chrono::Utc::now() }
 }
 
 /// Runs `cli`'s command. What a command prints for programs (a token, the schema) goes
@@ -80,12 +72,7 @@ pub async fn run(
             write!(out, "{}", crate::schema_sdl())?;
             Ok(())
         }
-        Command::Member(MemberCommand::Add {
-            partner,
-            email,
-            name,
-            role,
-        }) => {
+        Command::Member(MemberCommand::Add { partner, email, name, role }) => {
             let db = crate::prepare_database(&settings).await?;
             let role = match role {
                 RoleArg::Member => MemberRole::Member,
@@ -93,14 +80,8 @@ pub async fn run(
                 RoleArg::Admin => MemberRole::Admin,
                 RoleArg::Bot => MemberRole::Bot,
             };
-            let new = identity::NewMember {
-                partner_slug: partner,
-                email,
-                display_name: name,
-                role,
-            };
-            let (_, token) =
-                identity::add_member(&db, &operator(), Authority::Operator, new).await?;
+            let new = identity::NewMember { partner_slug: partner, email, display_name: name, role };
+            let (_, token) = identity::add_member(&db, &operator(), Authority::Operator, new).await?;
             writeln!(out, "{token}")?;
             Ok(())
         }
@@ -109,16 +90,12 @@ pub async fn run(
             match command {
                 TokenCommand::Issue { email } => {
                     let member = identity::member_by_email(&db, &email).await?;
-                    let token =
-                        identity::issue_token(&db, &operator(), Authority::Operator, &member)
-                            .await?;
+                    let token = identity::issue_token(&db, &operator(), Authority::Operator, &member).await?;
                     writeln!(out, "{token}")?;
                 }
                 TokenCommand::Revoke { email } => {
                     let member = identity::member_by_email(&db, &email).await?;
-                    let revoked =
-                        identity::revoke_tokens(&db, &operator(), Authority::Operator, &member)
-                            .await?;
+                    let revoked = identity::revoke_tokens(&db, &operator(), Authority::Operator, &member).await?;
                     tracing::info!(revoked, email, "tokens revoked");
                 }
             }

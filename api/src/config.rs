@@ -11,12 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(name = "lkn-api", version, about)]
 pub struct Cli {
     /// Database URL: `sqlite:lkn.db` (created if absent) or `postgres://user@host/db`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite:lkn.db",
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:lkn.db", global = true)]
     pub database_url: String,
 
     /// Log format: human-readable text or one JSON object per line.

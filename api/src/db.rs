@@ -25,11 +25,7 @@ pub struct DatabaseSettings {
 impl DatabaseSettings {
     /// Settings for `url` with the defaults the server uses.
     pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            max_connections: 16,
-            acquire_timeout: Duration::from_secs(2),
-        }
+        Self { url: url.into(), max_connections: 16, acquire_timeout: Duration::from_secs(2) }
     }
 
     /// Whether this is the embedded SQLite database.
@@ -43,11 +39,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
     let mut options = ConnectOptions::new(settings.url.clone());
     let in_memory = settings.url.contains(":memory:") || settings.url.contains("mode=memory");
     options
-        .max_connections(if in_memory {
-            1
-        } else {
-            settings.max_connections
-        })
+        .max_connections(if in_memory { 1 } else { settings.max_connections })
         .min_connections(1)
         .acquire_timeout(settings.acquire_timeout)
         .connect_timeout(settings.acquire_timeout)
@@ -59,11 +51,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
                 .synchronous(SqliteSynchronous::Normal);
-            if in_memory {
-                opts
-            } else {
-                opts.journal_mode(SqliteJournalMode::Wal)
-            }
+            if in_memory { opts } else { opts.journal_mode(SqliteJournalMode::Wal) }
         });
     Database::connect(options).await
 }

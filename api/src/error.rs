@@ -66,11 +66,7 @@ impl UserError {
         if !field.is_empty() {
             path.push(field.to_owned());
         }
-        Self {
-            field: path,
-            message: message.into(),
-            code,
-        }
+        Self { field: path, message: message.into(), code }
     }
 }
 
@@ -135,11 +131,7 @@ pub type Result<T, E = ServiceError> = std::result::Result<T, E>;
 
 impl From<DbErr> for ServiceError {
     fn from(error: DbErr) -> Self {
-        if is_unavailable(&error) {
-            Self::DatabaseUnavailable(error)
-        } else {
-            Self::Database(error)
-        }
+        if is_unavailable(&error) { Self::DatabaseUnavailable(error) } else { Self::Database(error) }
     }
 }
 
@@ -189,11 +181,7 @@ impl ServiceError {
             _ => {}
         }
         let message = match &self {
-            Self::Invalid(errors) => errors
-                .iter()
-                .map(|e| e.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
+            Self::Invalid(errors) => errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "),
             other => other.to_string(),
         };
         let code = self.code().as_str();
@@ -209,8 +197,5 @@ impl From<ServiceError> for async_graphql::Error {
 
 /// Whether `error` is a unique-key violation, which callers turn into a client error.
 pub fn is_unique_violation(error: &DbErr) -> bool {
-    matches!(
-        error.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
+    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }

@@ -16,9 +16,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::net::TcpListener;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use std::sync::Arc;
@@ -50,11 +48,7 @@ impl AppState {
         let metrics = Arc::new(Metrics::default());
         metrics.observe(&mut db);
         let schema = build_schema(db.clone());
-        Self {
-            db,
-            schema,
-            metrics,
-        }
+        Self { db, schema, metrics }
     }
 }
 
@@ -79,20 +73,12 @@ pub fn app(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .merge(crate::explorer::routes())
         .with_state(state)
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
-                let path = request
-                    .extensions()
-                    .get::<axum::extract::MatchedPath>()
-                    .map_or(request.uri().path(), |p| p.as_str());
-                let id = request
-                    .headers()
-                    .get(REQUEST_ID_HEADER)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %request.method(), path, request_id = id)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let path =
+                request.extensions().get::<axum::extract::MatchedPath>().map_or(request.uri().path(), |p| p.as_str());
+            let id = request.headers().get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), path, request_id = id)
+        }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, RandomRequestId))
 }
@@ -104,9 +90,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
 }
 
 /// 200 when the database answers within a second, 503 otherwise.
@@ -120,13 +104,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// The counters in Prometheus text format.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
 }
 
 /// A GraphQL-shaped error response with one error and its code.
@@ -134,71 +112,42 @@ fn graphql_error(status: StatusCode, code: ErrorCode, message: &str) -> Response
     let body = serde_json::json!({
         "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
     });
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
 /// Authenticates and executes one GraphQL request, counting its SQL statements.
-async fn execute(
-    state: &AppState,
-    headers: &HeaderMap,
-    request: async_graphql::Request,
-) -> Response {
+async fn execute(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
     let operation = request.operation_name.clone().unwrap_or_default();
-    let (response, statements) =
-        counting_statements(authenticate_and_execute(state, headers, request)).await;
-    tracing::debug!(
-        operation,
-        statements,
-        status = response.status().as_u16(),
-        "graphql request"
-    );
+    let (response, statements) = counting_statements(authenticate_and_execute(state, headers, request)).await;
+    tracing::debug!(operation, statements, status = response.status().as_u16(), "graphql request");
     response
 }
 
-async fn authenticate_and_execute(
-    state: &AppState,
-    headers: &HeaderMap,
-    request: async_graphql::Request,
-) -> Response {
+async fn authenticate_and_execute(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let bearer = header(header::AUTHORIZATION.as_str()).map(|v| {
-        v.strip_prefix("Bearer ")
-            .or_else(|| v.strip_prefix("bearer "))
-            .unwrap_or(v)
-            .trim()
-    });
+    let bearer = header(header::AUTHORIZATION.as_str())
+        .map(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).unwrap_or(v).trim());
     let discord_user = header(DISCORD_USER_HEADER).map(str::trim);
-    let viewer =
-        match identity::authenticate(&state.db, bearer, discord_user, chrono::Utc::now()).await {
-            Ok(viewer) => viewer,
-            Err(error) => {
-                let code = error.code();
-                let status = match code {
-                    ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-                    ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-                    ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-                    _ => StatusCode::INTERNAL_SERVER_ERROR,
-                };
-                let message = error.into_graphql().message;
-                return graphql_error(status, code, &message);
-            }
-        };
+    let viewer = match identity::authenticate(&state.db, bearer, discord_user, chrono::Utc::now()).await {
+        Ok(viewer) => viewer,
+        Err(error) => {
+            let code = error.code();
+            let status = match code {
+                ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+                ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+                ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let message = error.into_graphql().message;
+            return graphql_error(status, code, &message);
+        }
+    };
     let request_id = header(REQUEST_ID_HEADER).map(str::to_owned);
     let context = RequestContext::new(state.db.clone(), viewer, request_id);
     let response = state.schema.execute(request.data(context)).await;
     state.metrics.graphql_request(response.is_err());
     let body = serde_json::to_string(&response).unwrap_or_else(|_| "{}".to_owned());
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        body,
-    )
-        .into_response()
+    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -227,16 +176,9 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     execute(&state, &headers, request).await
 }
 
-async fn graphql_get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let query = query.unwrap_or_default();
-    let wants_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     if wants_html && query.is_empty() {
         return Html(GRAPHIQL).into_response();
     }
@@ -248,14 +190,9 @@ async fn graphql_get(
         );
     };
     if is_mutation(&request) {
-        let mut response = graphql_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::BadRequest,
-            "mutations must be sent with POST",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        let mut response =
+            graphql_error(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::BadRequest, "mutations must be sent with POST");
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
     execute(&state, &headers, request).await

@@ -19,9 +19,7 @@ pub use http::{AppState, app, serve};
 
 /// Connects, migrates and seeds the founding partners: what `serve` does before it
 /// listens, and what tests do to get a ready database.
-pub async fn prepare_database(
-    settings: &db::DatabaseSettings,
-) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
+pub async fn prepare_database(settings: &db::DatabaseSettings) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
     let connection = db::connect(settings).await?;
     db::migrate(&connection).await?;
     service::partners::seed_founders(&connection, chrono::Utc::now())
@@ -39,10 +37,5 @@ pub fn schema_sdl() -> String {
         async_graphql::EmptySubscription,
     )
     .finish();
-    schema.sdl_with_options(
-        SDLExportOptions::new()
-            .sorted_fields()
-            .sorted_arguments()
-            .sorted_enum_items(),
-    )
+    schema.sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_arguments().sorted_enum_items())
 }

@@ -50,15 +50,9 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let mut counter = |name: &str, help: &str, value: u64| {
-            out.push_str(&format!(
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
-            ));
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"));
         };
-        counter(
-            "lkn_db_statements_total",
-            "SQL statements run.",
-            self.statements.load(Ordering::Relaxed),
-        );
+        counter("lkn_db_statements_total", "SQL statements run.", self.statements.load(Ordering::Relaxed));
         counter(
             "lkn_db_failed_statements_total",
             "SQL statements that failed.",

@@ -39,10 +39,7 @@ impl MigratorTrait for Migrator {
 /// Builds a `CREATE INDEX IF NOT EXISTS` over `columns` of `table`, named after both.
 pub(crate) fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
     let mut statement = Index::create();
-    statement
-        .name(format!("ix_{}_{}", table, columns.join("_")))
-        .table(table.to_owned())
-        .if_not_exists();
+    statement.name(format!("ix_{}_{}", table, columns.join("_"))).table(table.to_owned()).if_not_exists();
     for column in columns {
         statement.col(String::from(*column));
     }

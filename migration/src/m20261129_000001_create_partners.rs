@@ -29,9 +29,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("partners", &["nation", "name"]))
-            .await?;
+        manager.create_index(index("partners", &["nation", "name"])).await?;
         manager.create_index(index("partners", &["name"])).await?;
         manager
             .create_table(
@@ -48,12 +46,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("network_figures").to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table("partners").to_owned())
-            .await?;
+        manager.drop_table(Table::drop().table("network_figures").to_owned()).await?;
+        manager.drop_table(Table::drop().table("partners").to_owned()).await?;
         Ok(())
     }
 }

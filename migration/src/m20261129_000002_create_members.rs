@@ -27,15 +27,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("members", &["partner_id", "display_name"]))
-            .await
+        manager.create_index(index("members", &["partner_id", "display_name"])).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("members").to_owned())
-            .await?;
+        manager.drop_table(Table::drop().table("members").to_owned()).await?;
         Ok(())
     }
 }

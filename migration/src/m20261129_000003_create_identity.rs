@@ -27,9 +27,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("api_tokens", &["member_id"]))
-            .await?;
+        manager.create_index(index("api_tokens", &["member_id"])).await?;
         manager
             .create_table(
                 Table::create()
@@ -41,26 +39,16 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone("expires_at"))
                     .col(timestamp_with_time_zone_null("used_at"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut foreign_key(
-                        "discord_link_codes",
-                        "member_id",
-                        "members",
-                    ))
+                    .foreign_key(&mut foreign_key("discord_link_codes", "member_id", "members"))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("discord_link_codes", &["member_id"]))
-            .await
+        manager.create_index(index("discord_link_codes", &["member_id"])).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("discord_link_codes").to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table("api_tokens").to_owned())
-            .await?;
+        manager.drop_table(Table::drop().table("discord_link_codes").to_owned()).await?;
+        manager.drop_table(Table::drop().table("api_tokens").to_owned()).await?;
         Ok(())
     }
 }

@@ -68,12 +68,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("replies", &["thread_id", "id"]))
-            .await?;
-        manager
-            .create_index(index("replies", &["author_id"]))
-            .await?;
+        manager.create_index(index("replies", &["thread_id", "id"])).await?;
+        manager.create_index(index("replies", &["author_id"])).await?;
         manager
             .create_table(
                 Table::create()
@@ -97,24 +93,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("thread_tags", &["tag_id", "thread_id"]))
-            .await
+        manager.create_index(index("thread_tags", &["tag_id", "thread_id"])).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("thread_tags").to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table("tags").to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table("replies").to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table("threads").to_owned())
-            .await?;
+        manager.drop_table(Table::drop().table("thread_tags").to_owned()).await?;
+        manager.drop_table(Table::drop().table("tags").to_owned()).await?;
+        manager.drop_table(Table::drop().table("replies").to_owned()).await?;
+        manager.drop_table(Table::drop().table("threads").to_owned()).await?;
         Ok(())
     }
 }

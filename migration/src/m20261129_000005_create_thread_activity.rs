@@ -27,9 +27,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("endorsements", &["thread_id", "partner_id"]))
-            .await?;
+        manager.create_index(index("endorsements", &["thread_id", "partner_id"])).await?;
         manager
             .create_table(
                 Table::create()
@@ -44,18 +42,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("follows", &["member_id", "thread_id"]))
-            .await
+        manager.create_index(index("follows", &["member_id", "thread_id"])).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("follows").to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table("endorsements").to_owned())
-            .await?;
+        manager.drop_table(Table::drop().table("follows").to_owned()).await?;
+        manager.drop_table(Table::drop().table("endorsements").to_owned()).await?;
         Ok(())
     }
 }

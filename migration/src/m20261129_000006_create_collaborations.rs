@@ -33,16 +33,8 @@ impl MigrationTrait for Migration {
                     .col(integer("version").default(1))
                     .col(timestamp_with_time_zone("created_at"))
                     .col(timestamp_with_time_zone("updated_at"))
-                    .foreign_key(&mut foreign_key(
-                        "collaborations",
-                        "lead_partner_id",
-                        "partners",
-                    ))
-                    .foreign_key(&mut foreign_key(
-                        "collaborations",
-                        "proposed_by_id",
-                        "members",
-                    ))
+                    .foreign_key(&mut foreign_key("collaborations", "lead_partner_id", "partners"))
+                    .foreign_key(&mut foreign_key("collaborations", "proposed_by_id", "members"))
                     .foreign_key(
                         ForeignKey::create()
                             .name("fk_collaborations_origin_thread_id")
@@ -60,9 +52,7 @@ impl MigrationTrait for Migration {
             &["lead_partner_id", "id"],
             &["origin_thread_id"],
         ] {
-            manager
-                .create_index(index("collaborations", columns))
-                .await?;
+            manager.create_index(index("collaborations", columns)).await?;
         }
         manager
             .create_table(
@@ -77,25 +67,12 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone("requested_at"))
                     .col(timestamp_with_time_zone_null("decided_at"))
                     .primary_key(Index::create().col("collaboration_id").col("partner_id"))
-                    .foreign_key(&mut foreign_key(
-                        "collaboration_participants",
-                        "collaboration_id",
-                        "collaborations",
-                    ))
-                    .foreign_key(&mut foreign_key(
-                        "collaboration_participants",
-                        "partner_id",
-                        "partners",
-                    ))
+                    .foreign_key(&mut foreign_key("collaboration_participants", "collaboration_id", "collaborations"))
+                    .foreign_key(&mut foreign_key("collaboration_participants", "partner_id", "partners"))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index(
-                "collaboration_participants",
-                &["partner_id", "collaboration_id"],
-            ))
-            .await?;
+        manager.create_index(index("collaboration_participants", &["partner_id", "collaboration_id"])).await?;
         manager
             .create_table(
                 Table::create()
@@ -111,39 +88,19 @@ impl MigrationTrait for Migration {
                     .col(big_integer_null("reach"))
                     .col(text("note"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .foreign_key(&mut foreign_key(
-                        "collaboration_outcomes",
-                        "collaboration_id",
-                        "collaborations",
-                    ))
-                    .foreign_key(&mut foreign_key(
-                        "collaboration_outcomes",
-                        "partner_id",
-                        "partners",
-                    ))
-                    .foreign_key(&mut foreign_key(
-                        "collaboration_outcomes",
-                        "recorded_by_id",
-                        "members",
-                    ))
+                    .foreign_key(&mut foreign_key("collaboration_outcomes", "collaboration_id", "collaborations"))
+                    .foreign_key(&mut foreign_key("collaboration_outcomes", "partner_id", "partners"))
+                    .foreign_key(&mut foreign_key("collaboration_outcomes", "recorded_by_id", "members"))
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("collaboration_outcomes", &["collaboration_id", "id"]))
-            .await
+        manager.create_index(index("collaboration_outcomes", &["collaboration_id", "id"])).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("collaboration_outcomes").to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table("collaboration_participants").to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table("collaborations").to_owned())
-            .await?;
+        manager.drop_table(Table::drop().table("collaboration_outcomes").to_owned()).await?;
+        manager.drop_table(Table::drop().table("collaboration_participants").to_owned()).await?;
+        manager.drop_table(Table::drop().table("collaborations").to_owned()).await?;
         Ok(())
     }
 }

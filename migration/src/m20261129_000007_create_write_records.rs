@@ -44,21 +44,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_index(index("audit_events", &["subject_type", "subject_id"]))
-            .await?;
-        manager
-            .create_index(index("audit_events", &["actor_id", "id"]))
-            .await
+        manager.create_index(index("audit_events", &["subject_type", "subject_id"])).await?;
+        manager.create_index(index("audit_events", &["actor_id", "id"])).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_table(Table::drop().table("audit_events").to_owned())
-            .await?;
-        manager
-            .drop_table(Table::drop().table("idempotency_keys").to_owned())
-            .await?;
+        manager.drop_table(Table::drop().table("audit_events").to_owned()).await?;
+        manager.drop_table(Table::drop().table("idempotency_keys").to_owned()).await?;
         Ok(())
     }
 }

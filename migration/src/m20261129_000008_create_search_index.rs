@@ -34,10 +34,7 @@ impl MigrationTrait for Migration {
             DbBackend::Postgres => (
                 POSTGRES_UP,
                 [
-                    format!(
-                        "INSERT INTO thread_search(thread_id, document) {}",
-                        search::POSTGRES_THREAD_ROWS
-                    ),
+                    format!("INSERT INTO thread_search(thread_id, document) {}", search::POSTGRES_THREAD_ROWS),
                     format!(
                         "INSERT INTO collaboration_search(collaboration_id, document) {}",
                         search::POSTGRES_COLLABORATION_ROWS
@@ -70,10 +67,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in ["collaboration_search", "thread_search"] {
-            manager
-                .get_connection()
-                .execute_unprepared(&format!("DROP TABLE IF EXISTS {table}"))
-                .await?;
+            manager.get_connection().execute_unprepared(&format!("DROP TABLE IF EXISTS {table}")).await?;
         }
         Ok(())
     }

@@ -6,20 +6,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lkn_entity::{collaboration, collaboration_outcome, collaboration_participant};
 
 use crate::error::{ServiceError, UserError};
-use crate::graphql::connection::{Conn, connection};
+use crate::graphql::connection::{Conn, connection, page_request};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::VisibleCollaboration;
 use crate::graphql::loaders::{MemberById, OutcomesOf, ParticipantsOf, PartnerById, VisibleThread};
 use crate::graphql::partners::Partner;
 use crate::graphql::threads::Thread;
 use crate::graphql::viewer::Member;
-use crate::graphql::vocabulary::{
-    CollaborationKind, CollaborationStatus, JoinStatus, ParticipantRole, Visibility,
-};
+use crate::graphql::vocabulary::{CollaborationKind, CollaborationStatus, JoinStatus, ParticipantRole, Visibility};
 use crate::graphql::{OrGraphql, db, prefetch, request, split_user_errors};
 use crate::service::collaborating;
 use crate::service::collaborations::{self, AudienceReach as Reach};
-use crate::service::page::PageRequest;
 
 /// A proposal that partners do something together.
 pub struct Collaboration(pub collaboration::Model);
@@ -52,35 +49,19 @@ impl Collaboration {
     }
     /// The partner that leads it.
     async fn lead_partner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Partner>> {
-        Ok(request(ctx)?
-            .loader
-            .load_one(PartnerById(self.0.lead_partner_id))
-            .await?
-            .map(Partner))
+        Ok(request(ctx)?.loader.load_one(PartnerById(self.0.lead_partner_id)).await?.map(Partner))
     }
     /// Every partner involved, the lead first, with role and join status.
     async fn participants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Participant>> {
-        let rows = request(ctx)?
-            .loader
-            .load_one(ParticipantsOf(self.0.id))
-            .await?
-            .unwrap_or_default();
+        let rows = request(ctx)?.loader.load_one(ParticipantsOf(self.0.id)).await?.unwrap_or_default();
         Ok(rows.into_iter().map(Participant).collect())
     }
     /// The combined audience of the accepted partners, as far as their figures are known.
-    async fn combined_audience_reach(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<AudienceReach> {
+    async fn combined_audience_reach(&self, ctx: &Context<'_>) -> async_graphql::Result<AudienceReach> {
         let loader = &request(ctx)?.loader;
-        let participants = loader
-            .load_one(ParticipantsOf(self.0.id))
-            .await?
-            .unwrap_or_default();
-        let partner_ids = participants
-            .iter()
-            .filter(|p| collaborations::is_taking_part(p))
-            .map(|p| PartnerById(p.partner_id));
+        let participants = loader.load_one(ParticipantsOf(self.0.id)).await?.unwrap_or_default();
+        let partner_ids =
+            participants.iter().filter(|p| collaborations::is_taking_part(p)).map(|p| PartnerById(p.partner_id));
         let partners = loader.load_many(partner_ids).await?;
         Ok(AudienceReach::from(Reach::of(partners.values())))
     }
@@ -106,11 +87,7 @@ impl Collaboration {
     }
     /// Evidence recorded of what it achieved.
     async fn outcomes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Outcome>> {
-        let rows = request(ctx)?
-            .loader
-            .load_one(OutcomesOf(self.0.id))
-            .await?
-            .unwrap_or_default();
+        let rows = request(ctx)?.loader.load_one(OutcomesOf(self.0.id)).await?.unwrap_or_default();
         Ok(rows.into_iter().map(Outcome).collect())
     }
     /// The idea thread it grew from, if the caller may see it.
@@ -118,19 +95,11 @@ impl Collaboration {
         let Some(id) = self.0.origin_thread_id else {
             return Ok(None);
         };
-        Ok(request(ctx)?
-            .loader
-            .load_one(VisibleThread(id))
-            .await?
-            .map(Thread))
+        Ok(request(ctx)?.loader.load_one(VisibleThread(id)).await?.map(Thread))
     }
     /// Who proposed it.
     async fn proposed_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
-        Ok(request(ctx)?
-            .loader
-            .load_one(MemberById(self.0.proposed_by_id))
-            .await?
-            .map(Member))
+        Ok(request(ctx)?.loader.load_one(MemberById(self.0.proposed_by_id)).await?.map(Member))
     }
     /// The version a change must name.
     async fn version(&self) -> i32 {
@@ -153,11 +122,7 @@ pub struct Participant(pub collaboration_participant::Model);
 impl Participant {
     /// The partner.
     async fn partner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Partner>> {
-        Ok(request(ctx)?
-            .loader
-            .load_one(PartnerById(self.0.partner_id))
-            .await?
-            .map(Partner))
+        Ok(request(ctx)?.loader.load_one(PartnerById(self.0.partner_id)).await?.map(Partner))
     }
     /// Lead, partner or supporter.
     async fn role(&self) -> ParticipantRole {
@@ -184,11 +149,7 @@ pub struct Outcome(pub collaboration_outcome::Model);
 impl Outcome {
     /// The partner reporting it.
     async fn partner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Partner>> {
-        Ok(request(ctx)?
-            .loader
-            .load_one(PartnerById(self.0.partner_id))
-            .await?
-            .map(Partner))
+        Ok(request(ctx)?.loader.load_one(PartnerById(self.0.partner_id)).await?.map(Partner))
     }
     /// The day it happened or was measured.
     async fn occurred_on(&self) -> NaiveDate {
@@ -268,34 +229,25 @@ impl CollaborationQuery {
         after: Option<String>,
         filter: Option<CollaborationFilter>,
     ) -> async_graphql::Result<Conn<Collaboration>> {
-        let page_request = PageRequest::new(first, after.as_deref()).gql()?;
+        let page_request = page_request(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let query = collaborations::CollaborationQuery {
             kind: filter.kind.map(Into::into),
             status: filter.status.map(Into::into),
             partner_slug: filter.partner_slug,
         };
-        let page = collaborations::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request)
-            .await
-            .gql()?;
+        let page = collaborations::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request).await.gql()?;
         let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
         prefetch::collaborations(ctx, ctx.look_ahead(), &rows).await?;
         Ok(connection(page, Collaboration))
     }
 
     /// A collaboration by global id; null if there is none the caller may see.
-    async fn collaboration(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> async_graphql::Result<Option<Collaboration>> {
+    async fn collaboration(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Collaboration>> {
         let Some(id) = ids::decode(NodeType::Collaboration, &id) else {
             return Ok(None);
         };
-        let loaded = request(ctx)?
-            .loader
-            .load_one(VisibleCollaboration(id))
-            .await?;
+        let loaded = request(ctx)?.loader.load_one(VisibleCollaboration(id)).await?;
         Ok(loaded.map(Collaboration))
     }
 }
@@ -406,14 +358,9 @@ fn collaboration_id(id: &ID) -> Result<i64, ServiceError> {
     ids::decode_input(NodeType::Collaboration, id, "collaborationId")
 }
 
-fn payload(
-    result: Result<collaboration::Model, ServiceError>,
-) -> async_graphql::Result<CollaborationPayload> {
+fn payload(result: Result<collaboration::Model, ServiceError>) -> async_graphql::Result<CollaborationPayload> {
     let (collaboration, user_errors) = split_user_errors(result)?;
-    Ok(CollaborationPayload {
-        collaboration: collaboration.map(Collaboration),
-        user_errors,
-    })
+    Ok(CollaborationPayload { collaboration: collaboration.map(Collaboration), user_errors })
 }
 
 /// The collaboration mutations.
@@ -448,15 +395,7 @@ impl CollaborationMutation {
             budget_pence: input.budget_pence,
             origin_thread_id: origin,
         };
-        payload(
-            collaborating::propose(
-                db(ctx)?,
-                &request.write_context(),
-                new,
-                input.idempotency_key.as_deref(),
-            )
-            .await,
-        )
+        payload(collaborating::propose(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref()).await)
     }
 
     /// Asks for the caller's partner to join. Coordinators of other partners.
@@ -467,15 +406,7 @@ impl CollaborationMutation {
     ) -> async_graphql::Result<CollaborationPayload> {
         let request = request(ctx)?;
         let result = match collaboration_id(&input.collaboration_id) {
-            Ok(id) => {
-                collaborating::request_to_join(
-                    db(ctx)?,
-                    &request.write_context(),
-                    id,
-                    input.role.into(),
-                )
-                .await
-            }
+            Ok(id) => collaborating::request_to_join(db(ctx)?, &request.write_context(), id, input.role.into()).await,
             Err(error) => Err(error),
         };
         payload(result)
@@ -514,14 +445,7 @@ impl CollaborationMutation {
         let request = request(ctx)?;
         let result = match collaboration_id(&input.collaboration_id) {
             Ok(id) => {
-                collaborating::advance(
-                    db(ctx)?,
-                    &request.write_context(),
-                    id,
-                    input.status.into(),
-                    input.version,
-                )
-                .await
+                collaborating::advance(db(ctx)?, &request.write_context(), id, input.status.into(), input.version).await
             }
             Err(error) => Err(error),
         };
@@ -545,29 +469,16 @@ impl CollaborationMutation {
                     reach: input.reach,
                     note: input.note,
                 };
-                collaborating::record_outcome(
-                    db(ctx)?,
-                    &request.write_context(),
-                    new,
-                    input.idempotency_key.as_deref(),
-                )
-                .await
+                collaborating::record_outcome(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref())
+                    .await
             }
             Err(error) => Err(error),
         };
         let (outcome, user_errors) = split_user_errors(result)?;
         let collaboration = match &outcome {
-            Some(o) => request
-                .loader
-                .load_one(VisibleCollaboration(o.collaboration_id))
-                .await?
-                .map(Collaboration),
+            Some(o) => request.loader.load_one(VisibleCollaboration(o.collaboration_id)).await?.map(Collaboration),
             None => None,
         };
-        Ok(RecordOutcomePayload {
-            outcome: outcome.map(Outcome),
-            collaboration,
-            user_errors,
-        })
+        Ok(RecordOutcomePayload { outcome: outcome.map(Outcome), collaboration, user_errors })
     }
 }

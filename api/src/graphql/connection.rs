@@ -4,7 +4,7 @@ use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::{Context, Object, OutputType};
 
 use crate::graphql::{OrGraphql, db};
-use crate::service::page::{Cursor, Page, TotalCount};
+use crate::service::page::{Cursor, Page, PageRequest, TotalCount};
 
 /// The opaque cursor clients pass back as `after`.
 pub struct OpaqueCursor(pub Cursor);
@@ -19,6 +19,13 @@ impl CursorType for OpaqueCursor {
     fn encode_cursor(&self) -> String {
         self.0.encode()
     }
+}
+
+/// The page a connection field asks for, counting the whole list in the same statement
+/// when the query selects `totalCount`.
+pub fn page_request(ctx: &Context<'_>, first: Option<i32>, after: Option<&str>) -> async_graphql::Result<PageRequest> {
+    let request = PageRequest::new(first, after).gql()?;
+    Ok(request.counting(ctx.look_ahead().field("totalCount").exists()))
 }
 
 /// The `totalCount` of a connection, counted only when selected.
@@ -44,15 +51,8 @@ pub type Conn<N> = Connection<OpaqueCursor, N, ListTotal, EmptyFields>;
 
 /// Wraps a page of rows as a connection of GraphQL objects.
 pub fn connection<T, N: OutputType>(page: Page<T>, mut node: impl FnMut(T) -> N) -> Conn<N> {
-    let mut connection = Connection::with_additional_fields(
-        page.has_previous_page,
-        page.has_next_page,
-        ListTotal(page.total),
-    );
-    connection.edges.extend(
-        page.items
-            .into_iter()
-            .map(|(cursor, row)| Edge::new(OpaqueCursor(cursor), node(row))),
-    );
+    let mut connection =
+        Connection::with_additional_fields(page.has_previous_page, page.has_next_page, ListTotal(page.total));
+    connection.edges.extend(page.items.into_iter().map(|(cursor, row)| Edge::new(OpaqueCursor(cursor), node(row))));
     connection
 }

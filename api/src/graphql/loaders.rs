@@ -6,9 +6,7 @@
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
-use lkn_entity::{
-    collaboration, collaboration_outcome, collaboration_participant, member, partner, reply, thread,
-};
+use lkn_entity::{collaboration, collaboration_outcome, collaboration_participant, member, partner, reply, thread};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::error::ServiceError;
@@ -73,10 +71,7 @@ impl Loader<PartnerById> for Db {
     type Value = partner::Model;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[PartnerById],
-    ) -> Result<HashMap<PartnerById, partner::Model>, LoadError> {
+    async fn load(&self, keys: &[PartnerById]) -> Result<HashMap<PartnerById, partner::Model>, LoadError> {
         let rows = partner::Entity::find()
             .filter(partner::Column::Id.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
@@ -90,10 +85,7 @@ impl Loader<MemberById> for Db {
     type Value = member::Model;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[MemberById],
-    ) -> Result<HashMap<MemberById, member::Model>, LoadError> {
+    async fn load(&self, keys: &[MemberById]) -> Result<HashMap<MemberById, member::Model>, LoadError> {
         let rows = member::Entity::find()
             .filter(member::Column::Id.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
@@ -107,18 +99,10 @@ impl Loader<VisibleThread> for Db {
     type Value = thread::Model;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[VisibleThread],
-    ) -> Result<HashMap<VisibleThread, thread::Model>, LoadError> {
+    async fn load(&self, keys: &[VisibleThread]) -> Result<HashMap<VisibleThread, thread::Model>, LoadError> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let rows = threads::visible_by_ids(&self.db, &self.viewer, &ids)
-            .await
-            .map_err(fail)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, t)| (VisibleThread(id), t))
-            .collect())
+        let rows = threads::visible_by_ids(&self.db, &self.viewer, &ids).await.map_err(fail)?;
+        Ok(rows.into_iter().map(|(id, t)| (VisibleThread(id), t)).collect())
     }
 }
 
@@ -126,10 +110,7 @@ impl Loader<ReplyById> for Db {
     type Value = reply::Model;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[ReplyById],
-    ) -> Result<HashMap<ReplyById, reply::Model>, LoadError> {
+    async fn load(&self, keys: &[ReplyById]) -> Result<HashMap<ReplyById, reply::Model>, LoadError> {
         let rows = reply::Entity::find()
             .filter(reply::Column::Id.is_in(keys.iter().map(|k| k.0)))
             .all(&self.db)
@@ -148,13 +129,8 @@ impl Loader<VisibleCollaboration> for Db {
         keys: &[VisibleCollaboration],
     ) -> Result<HashMap<VisibleCollaboration, collaboration::Model>, LoadError> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let rows = collaborations::visible_by_ids(&self.db, &self.viewer, &ids)
-            .await
-            .map_err(fail)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, c)| (VisibleCollaboration(id), c))
-            .collect())
+        let rows = collaborations::visible_by_ids(&self.db, &self.viewer, &ids).await.map_err(fail)?;
+        Ok(rows.into_iter().map(|(id, c)| (VisibleCollaboration(id), c)).collect())
     }
 }
 
@@ -162,16 +138,10 @@ impl Loader<TagsOfThread> for Db {
     type Value = Vec<String>;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[TagsOfThread],
-    ) -> Result<HashMap<TagsOfThread, Vec<String>>, LoadError> {
+    async fn load(&self, keys: &[TagsOfThread]) -> Result<HashMap<TagsOfThread, Vec<String>>, LoadError> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let mut found = threads::tags_of(&self.db, &ids).await.map_err(fail)?;
-        Ok(keys
-            .iter()
-            .map(|k| (*k, found.remove(&k.0).unwrap_or_default()))
-            .collect())
+        Ok(keys.iter().map(|k| (*k, found.remove(&k.0).unwrap_or_default())).collect())
     }
 }
 
@@ -179,10 +149,7 @@ impl Loader<FirstReplies> for Db {
     type Value = Vec<reply::Model>;
     type Error = LoadError;
 
-    async fn load(
-        &self,
-        keys: &[FirstReplies],
-    ) -> Result<HashMap<FirstReplies, Vec<reply::Model>>, LoadError> {
+    async fn load(&self, keys: &[FirstReplies]) -> Result<HashMap<FirstReplies, Vec<reply::Model>>, LoadError> {
         // One statement per distinct page size: a query asks for one size per field.
         let mut by_size: HashMap<u64, Vec<i64>> = HashMap::new();
         for key in keys {
@@ -190,14 +157,9 @@ impl Loader<FirstReplies> for Db {
         }
         let mut out = HashMap::new();
         for (n, ids) in by_size {
-            let mut found = threads::first_replies(&self.db, &ids, n)
-                .await
-                .map_err(fail)?;
+            let mut found = threads::first_replies(&self.db, &ids, n).await.map_err(fail)?;
             for id in ids {
-                out.insert(
-                    FirstReplies { thread_id: id, n },
-                    found.remove(&id).unwrap_or_default(),
-                );
+                out.insert(FirstReplies { thread_id: id, n }, found.remove(&id).unwrap_or_default());
             }
         }
         Ok(out)
@@ -213,13 +175,8 @@ impl Loader<ParticipantsOf> for Db {
         keys: &[ParticipantsOf],
     ) -> Result<HashMap<ParticipantsOf, Vec<collaboration_participant::Model>>, LoadError> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let mut found = collaborations::participants_of(&self.db, &ids)
-            .await
-            .map_err(fail)?;
-        Ok(keys
-            .iter()
-            .map(|k| (*k, found.remove(&k.0).unwrap_or_default()))
-            .collect())
+        let mut found = collaborations::participants_of(&self.db, &ids).await.map_err(fail)?;
+        Ok(keys.iter().map(|k| (*k, found.remove(&k.0).unwrap_or_default())).collect())
     }
 }
 
@@ -232,12 +189,7 @@ impl Loader<OutcomesOf> for Db {
         keys: &[OutcomesOf],
     ) -> Result<HashMap<OutcomesOf, Vec<collaboration_outcome::Model>>, LoadError> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
-        let mut found = collaborations::outcomes_of(&self.db, &ids)
-            .await
-            .map_err(fail)?;
-        Ok(keys
-            .iter()
-            .map(|k| (*k, found.remove(&k.0).unwrap_or_default()))
-            .collect())
+        let mut found = collaborations::outcomes_of(&self.db, &ids).await.map_err(fail)?;
+        Ok(keys.iter().map(|k| (*k, found.remove(&k.0).unwrap_or_default())).collect())
     }
 }

@@ -36,11 +36,7 @@ pub struct QueryRoot(
 
 /// Every mutation, merged from the feature modules.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(
-    threads::ThreadMutation,
-    collaborations::CollaborationMutation,
-    viewer::IdentityMutation,
-);
+pub struct MutationRoot(threads::ThreadMutation, collaborations::CollaborationMutation, viewer::IdentityMutation);
 
 /// The LKN schema type.
 pub type LknSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -48,13 +44,7 @@ pub type LknSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 /// Builds the schema. The database pool is schema data; the viewer and loaders are
 /// attached per request.
 pub fn build_schema(db: DatabaseConnection) -> LknSchema {
-    Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        EmptySubscription,
-    )
-    .data(db)
-    .finish()
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).data(db).finish()
 }
 
 /// What one request carries: who is asking, the loaders that batch its reads, and its
@@ -80,11 +70,7 @@ impl RequestContext {
             async_graphql::dataloader::HashMapCache::default(),
         )
         .delay(std::time::Duration::from_micros(250));
-        Self {
-            viewer,
-            loader,
-            request_id,
-        }
+        Self { viewer, loader, request_id }
     }
 }
 
@@ -113,8 +99,7 @@ pub fn split_user_errors<T>(
 
 /// The request's context; missing only if a transport forgot to attach it.
 pub fn request<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestContext> {
-    ctx.data::<RequestContext>()
-        .map_err(|_| ServiceError::Internal("request context missing".into()).into_graphql())
+    ctx.data::<RequestContext>().map_err(|_| ServiceError::Internal("request context missing".into()).into_graphql())
 }
 
 /// The database pool.

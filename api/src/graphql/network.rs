@@ -46,9 +46,7 @@ pub struct NetworkQuery;
 impl NetworkQuery {
     /// Figures across the network.
     async fn network_stats(&self, ctx: &Context<'_>) -> async_graphql::Result<NetworkStats> {
-        let stats = network::stats(db(ctx)?, &request(ctx)?.viewer)
-            .await
-            .gql()?;
+        let stats = network::stats(db(ctx)?, &request(ctx)?.viewer).await.gql()?;
         let mut audience = AudienceReach::from(stats.audience);
         if let Some((total, source)) = stats.reported_audience {
             audience.reported_total = Some(total);
@@ -59,24 +57,14 @@ impl NetworkQuery {
             partners_by_nation: stats
                 .partners_by_nation
                 .into_iter()
-                .map(|(nation, count)| NationCount {
-                    nation: nation.into(),
-                    count,
-                })
+                .map(|(nation, count)| NationCount { nation: nation.into(), count })
                 .collect(),
             combined_audience_reach: audience,
             thread_count: stats.thread_count,
             answered_rate: stats.answered_rate,
             median_hours_to_first_reply: stats.median_hours_to_first_reply,
             active_collaboration_count: stats.active_collaboration_count,
-            top_tags: stats
-                .top_tags
-                .into_iter()
-                .map(|t| Tag {
-                    name: t.name,
-                    thread_count: t.thread_count,
-                })
-                .collect(),
+            top_tags: stats.top_tags.into_iter().map(|t| Tag { name: t.name, thread_count: t.thread_count }).collect(),
         })
     }
 }

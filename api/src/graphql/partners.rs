@@ -4,13 +4,13 @@ use async_graphql::{Context, ID, InputObject, Object};
 use lkn_entity::partner;
 
 use crate::graphql::collaborations::Collaboration;
-use crate::graphql::connection::{Conn, connection};
+use crate::graphql::connection::{Conn, connection, page_request};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::threads::{Thread, ThreadOrder};
 use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{Nation, PartnerKind};
 use crate::graphql::{OrGraphql, db, prefetch, request};
-use crate::service::page::{Page, PageRequest, TotalCount};
+use crate::service::page::{Page, TotalCount};
 use crate::service::{collaborations, partners, threads};
 
 /// An organisation in the network.
@@ -61,20 +61,14 @@ impl Partner {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<Member>> {
-        let request_page = PageRequest::new(first, after.as_deref()).gql()?;
+        let request_page = page_request(ctx, first, after.as_deref())?;
         let viewer = &request(ctx)?.viewer;
         if !viewer.sees_network() {
-            let empty: Page<lkn_entity::member::Model> = Page {
-                items: Vec::new(),
-                has_next_page: false,
-                has_previous_page: false,
-                total: TotalCount::Known(0),
-            };
+            let empty: Page<lkn_entity::member::Model> =
+                Page { items: Vec::new(), has_next_page: false, has_previous_page: false, total: TotalCount::Known(0) };
             return Ok(connection(empty, Member));
         }
-        let page = crate::service::members::of_partner(db(ctx)?, self.0.id, &request_page)
-            .await
-            .gql()?;
+        let page = crate::service::members::of_partner(db(ctx)?, self.0.id, &request_page).await.gql()?;
         Ok(connection(page, Member))
     }
     /// Threads posted by its staff that the caller may see.
@@ -85,15 +79,13 @@ impl Partner {
         after: Option<String>,
         #[graphql(default)] order_by: ThreadOrder,
     ) -> async_graphql::Result<Conn<Thread>> {
-        let page_request = PageRequest::new(first, after.as_deref()).gql()?;
+        let page_request = page_request(ctx, first, after.as_deref())?;
         let query = threads::ThreadQuery {
             partner_slug: Some(self.0.slug.clone()),
             order: order_by.into(),
             ..Default::default()
         };
-        let page = threads::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request)
-            .await
-            .gql()?;
+        let page = threads::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request).await.gql()?;
         let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
         prefetch::threads(ctx, ctx.look_ahead(), &rows).await?;
         Ok(connection(page, Thread))
@@ -105,14 +97,10 @@ impl Partner {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<Collaboration>> {
-        let page_request = PageRequest::new(first, after.as_deref()).gql()?;
-        let query = collaborations::CollaborationQuery {
-            partner_slug: Some(self.0.slug.clone()),
-            ..Default::default()
-        };
-        let page = collaborations::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request)
-            .await
-            .gql()?;
+        let page_request = page_request(ctx, first, after.as_deref())?;
+        let query =
+            collaborations::CollaborationQuery { partner_slug: Some(self.0.slug.clone()), ..Default::default() };
+        let page = collaborations::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request).await.gql()?;
         let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
         prefetch::collaborations(ctx, ctx.look_ahead(), &rows).await?;
         Ok(connection(page, Collaboration))
@@ -142,24 +130,15 @@ impl PartnerQuery {
         after: Option<String>,
         filter: Option<PartnerFilter>,
     ) -> async_graphql::Result<Conn<Partner>> {
-        let page_request = PageRequest::new(first, after.as_deref()).gql()?;
+        let page_request = page_request(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let query = partners::PartnerQuery {
-            nation: filter.nation.map(Into::into),
-            kind: filter.kind.map(Into::into),
-        };
-        let page = partners::list(db(ctx)?, &query, &page_request)
-            .await
-            .gql()?;
+        let query = partners::PartnerQuery { nation: filter.nation.map(Into::into), kind: filter.kind.map(Into::into) };
+        let page = partners::list(db(ctx)?, &query, &page_request).await.gql()?;
         Ok(connection(page, Partner))
     }
 
     /// A partner by slug, or null.
-    async fn partner(
-        &self,
-        ctx: &Context<'_>,
-        slug: String,
-    ) -> async_graphql::Result<Option<Partner>> {
+    async fn partner(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<Partner>> {
         Ok(partners::by_slug(db(ctx)?, &slug).await.gql()?.map(Partner))
     }
 }

@@ -16,9 +16,7 @@ use lkn_entity::{collaboration, member, partner, thread};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::error::ServiceError;
-use crate::graphql::loaders::{
-    Db, FirstReplies, MemberById, OutcomesOf, ParticipantsOf, PartnerById, TagsOfThread,
-};
+use crate::graphql::loaders::{Db, FirstReplies, MemberById, OutcomesOf, ParticipantsOf, PartnerById, TagsOfThread};
 use crate::graphql::{db, request};
 use crate::service::{collaborations, threads};
 
@@ -47,14 +45,12 @@ impl<'a> Selected<'a> {
             .iter()
             .flat_map(Lookahead::selection_fields)
             .map(|field| {
-                field
-                    .arguments()
-                    .ok()
-                    .and_then(|args| args.into_iter().find(|(n, _)| n.as_str() == name))
-                    .and_then(|(_, value)| match value {
+                field.arguments().ok().and_then(|args| args.into_iter().find(|(n, _)| n.as_str() == name)).and_then(
+                    |(_, value)| match value {
                         Value::Number(n) => n.as_i64(),
                         _ => None,
-                    })
+                    },
+                )
             })
             .collect()
     }
@@ -75,17 +71,11 @@ async fn feed_members(
         .all(db)
         .await
         .map_err(|e| ServiceError::from(e).into_graphql())?;
-    loader
-        .feed_many(rows.iter().map(|m| (MemberById(m.id), m.clone())))
-        .await;
+    loader.feed_many(rows.iter().map(|m| (MemberById(m.id), m.clone()))).await;
     Ok(rows)
 }
 
-async fn feed_partners(
-    loader: &Loader,
-    db: &DatabaseConnection,
-    ids: BTreeSet<i64>,
-) -> async_graphql::Result<()> {
+async fn feed_partners(loader: &Loader, db: &DatabaseConnection, ids: BTreeSet<i64>) -> async_graphql::Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -94,19 +84,13 @@ async fn feed_partners(
         .all(db)
         .await
         .map_err(|e| ServiceError::from(e).into_graphql())?;
-    loader
-        .feed_many(rows.into_iter().map(|p| (PartnerById(p.id), p)))
-        .await;
+    loader.feed_many(rows.into_iter().map(|p| (PartnerById(p.id), p))).await;
     Ok(())
 }
 
 /// Loads what the query selects below a list of threads, for all of them at once.
 /// `items` is the lookahead of the list field (a connection or a plain list).
-pub async fn threads(
-    ctx: &Context<'_>,
-    items: Lookahead<'_>,
-    rows: &[thread::Model],
-) -> async_graphql::Result<()> {
+pub async fn threads(ctx: &Context<'_>, items: Lookahead<'_>, rows: &[thread::Model]) -> async_graphql::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -116,15 +100,8 @@ pub async fn threads(
     let ids: Vec<i64> = rows.iter().map(|t| t.id).collect();
 
     if selected.field("tags").exists() {
-        let mut tags = threads::tags_of(db, &ids)
-            .await
-            .map_err(ServiceError::into_graphql)?;
-        loader
-            .feed_many(
-                ids.iter()
-                    .map(|id| (TagsOfThread(*id), tags.remove(id).unwrap_or_default())),
-            )
-            .await;
+        let mut tags = threads::tags_of(db, &ids).await.map_err(ServiceError::into_graphql)?;
+        loader.feed_many(ids.iter().map(|id| (TagsOfThread(*id), tags.remove(id).unwrap_or_default()))).await;
     }
 
     let mut member_ids = BTreeSet::new();
@@ -133,13 +110,8 @@ pub async fn threads(
         member_ids.extend(rows.iter().map(|t| t.author_id));
     }
     let replies = selected.field("replies");
-    let reply_items = Selected(
-        replies
-            .0
-            .iter()
-            .flat_map(|l| [l.field("nodes"), l.field("edges").field("node")])
-            .collect(),
-    );
+    let reply_items =
+        Selected(replies.0.iter().flat_map(|l| [l.field("nodes"), l.field("edges").field("node")]).collect());
     let reply_author = reply_items.field("author");
     // The same page size as `Thread.replies` asks its loader for: `first` (default 20) plus one.
     let sizes: BTreeSet<u64> = replies
@@ -147,25 +119,16 @@ pub async fn threads(
         .into_iter()
         .filter_map(|n| {
             let n = n.unwrap_or(crate::service::page::DEFAULT_PAGE_SIZE as i64);
-            (1..=crate::service::page::MAX_PAGE_SIZE as i64)
-                .contains(&n)
-                .then_some(n as u64 + 1)
+            (1..=crate::service::page::MAX_PAGE_SIZE as i64).contains(&n).then_some(n as u64 + 1)
         })
         .collect();
     for n in sizes {
-        let mut found = threads::first_replies(db, &ids, n)
-            .await
-            .map_err(ServiceError::into_graphql)?;
+        let mut found = threads::first_replies(db, &ids, n).await.map_err(ServiceError::into_graphql)?;
         if reply_author.exists() {
             member_ids.extend(found.values().flatten().map(|r| r.author_id));
         }
         loader
-            .feed_many(ids.iter().map(|id| {
-                (
-                    FirstReplies { thread_id: *id, n },
-                    found.remove(id).unwrap_or_default(),
-                )
-            }))
+            .feed_many(ids.iter().map(|id| (FirstReplies { thread_id: *id, n }, found.remove(id).unwrap_or_default())))
             .await;
     }
 
@@ -200,33 +163,20 @@ pub async fn collaborations(
     let participants = selected.field("participants");
     let reach = selected.field("combinedAudienceReach");
     if participants.exists() || reach.exists() {
-        let mut found: HashMap<i64, Vec<_>> = collaborations::participants_of(db, &ids)
-            .await
-            .map_err(ServiceError::into_graphql)?;
+        let mut found: HashMap<i64, Vec<_>> =
+            collaborations::participants_of(db, &ids).await.map_err(ServiceError::into_graphql)?;
         if participants.field("partner").exists() || reach.exists() {
             partner_ids.extend(found.values().flatten().map(|p| p.partner_id));
         }
-        loader
-            .feed_many(
-                ids.iter()
-                    .map(|id| (ParticipantsOf(*id), found.remove(id).unwrap_or_default())),
-            )
-            .await;
+        loader.feed_many(ids.iter().map(|id| (ParticipantsOf(*id), found.remove(id).unwrap_or_default()))).await;
     }
     let outcomes = selected.field("outcomes");
     if outcomes.exists() {
-        let mut found = collaborations::outcomes_of(db, &ids)
-            .await
-            .map_err(ServiceError::into_graphql)?;
+        let mut found = collaborations::outcomes_of(db, &ids).await.map_err(ServiceError::into_graphql)?;
         if outcomes.field("partner").exists() {
             partner_ids.extend(found.values().flatten().map(|o| o.partner_id));
         }
-        loader
-            .feed_many(
-                ids.iter()
-                    .map(|id| (OutcomesOf(*id), found.remove(id).unwrap_or_default())),
-            )
-            .await;
+        loader.feed_many(ids.iter().map(|id| (OutcomesOf(*id), found.remove(id).unwrap_or_default()))).await;
     }
     feed_partners(loader, db, partner_ids).await
 }

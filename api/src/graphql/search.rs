@@ -6,11 +6,10 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 
 use crate::graphql::collaborations::Collaboration;
-use crate::graphql::connection::{ListTotal, OpaqueCursor};
+use crate::graphql::connection::{ListTotal, OpaqueCursor, page_request};
 use crate::graphql::threads::Thread;
 use crate::graphql::vocabulary::{Language, Nation, ThreadKind, ThreadStatus};
 use crate::graphql::{OrGraphql, db, prefetch, request};
-use crate::service::page::PageRequest;
 use crate::service::search::{self, Found};
 
 /// A search result: a thread or a collaboration.
@@ -88,7 +87,7 @@ impl SearchQuery {
         after: Option<String>,
         filter: Option<SearchFilter>,
     ) -> async_graphql::Result<SearchConnection> {
-        let page_request = PageRequest::new(first, after.as_deref()).gql()?;
+        let page_request = page_request(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = search::SearchFilter {
             scope: filter.scope.into(),
@@ -101,15 +100,7 @@ impl SearchQuery {
             created_after: filter.created_after,
             created_before: filter.created_before,
         };
-        let page = search::search(
-            db(ctx)?,
-            &request(ctx)?.viewer,
-            &query,
-            &filter,
-            &page_request,
-        )
-        .await
-        .gql()?;
+        let page = search::search(db(ctx)?, &request(ctx)?.viewer, &query, &filter, &page_request).await.gql()?;
         let (mut found_threads, mut found_collaborations) = (Vec::new(), Vec::new());
         for (_, hit) in &page.items {
             match &hit.found {
@@ -119,27 +110,19 @@ impl SearchQuery {
         }
         prefetch::threads(ctx, ctx.look_ahead(), &found_threads).await?;
         prefetch::collaborations(ctx, ctx.look_ahead(), &found_collaborations).await?;
-        let mut connection = Connection::with_additional_fields(
-            page.has_previous_page,
-            page.has_next_page,
-            ListTotal::new(page.total),
-        );
-        connection
-            .edges
-            .extend(page.items.into_iter().map(|(cursor, hit)| {
-                let node = match hit.found {
-                    Found::Thread(t) => SearchResult::Thread(Thread(t)),
-                    Found::Collaboration(c) => SearchResult::Collaboration(Collaboration(c)),
-                };
-                Edge::with_additional_fields(
-                    OpaqueCursor(cursor),
-                    node,
-                    SearchMatch {
-                        snippet: hit.snippet,
-                        score: hit.score,
-                    },
-                )
-            }));
+        let mut connection =
+            Connection::with_additional_fields(page.has_previous_page, page.has_next_page, ListTotal::new(page.total));
+        connection.edges.extend(page.items.into_iter().map(|(cursor, hit)| {
+            let node = match hit.found {
+                Found::Thread(t) => SearchResult::Thread(Thread(t)),
+                Found::Collaboration(c) => SearchResult::Collaboration(Collaboration(c)),
+            };
+            Edge::with_additional_fields(
+                OpaqueCursor(cursor),
+                node,
+                SearchMatch { snippet: hit.snippet, score: hit.score },
+            )
+        }));
         Ok(connection)
     }
 
@@ -151,9 +134,7 @@ impl SearchQuery {
         text: String,
         #[graphql(default = 5, validator(minimum = 1, maximum = 20))] first: i32,
     ) -> async_graphql::Result<Vec<Thread>> {
-        let rows = search::similar_threads(db(ctx)?, &request(ctx)?.viewer, &text, first as u64)
-            .await
-            .gql()?;
+        let rows = search::similar_threads(db(ctx)?, &request(ctx)?.viewer, &text, first as u64).await.gql()?;
         prefetch::threads(ctx, ctx.look_ahead(), &rows).await?;
         Ok(rows.into_iter().map(Thread).collect())
     }

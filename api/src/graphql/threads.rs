@@ -7,14 +7,14 @@ use lkn_entity::{reply, thread};
 
 use crate::error::{ServiceError, UserError};
 use crate::graphql::collaborations::Collaboration;
-use crate::graphql::connection::{Conn, connection};
+use crate::graphql::connection::{Conn, connection, page_request};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::{FirstReplies, MemberById, PartnerById, ReplyById, TagsOfThread};
 use crate::graphql::partners::Partner;
 use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{Language, ThreadKind, ThreadStatus, Visibility};
 use crate::graphql::{OrGraphql, db, prefetch, request, split_user_errors};
-use crate::service::page::{Cursor, Page, PageRequest, TotalCount};
+use crate::service::page::{Cursor, Page, TotalCount};
 use crate::service::{collaborations, posting, threads};
 
 /// A knowledge-exchange thread: a question, an idea or a shared resource.
@@ -52,27 +52,15 @@ impl Thread {
     }
     /// Who posted it.
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
-        Ok(request(ctx)?
-            .loader
-            .load_one(MemberById(self.0.author_id))
-            .await?
-            .map(Member))
+        Ok(request(ctx)?.loader.load_one(MemberById(self.0.author_id)).await?.map(Member))
     }
     /// The author's partner when it was posted.
     async fn partner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Partner>> {
-        Ok(request(ctx)?
-            .loader
-            .load_one(PartnerById(self.0.partner_id))
-            .await?
-            .map(Partner))
+        Ok(request(ctx)?.loader.load_one(PartnerById(self.0.partner_id)).await?.map(Partner))
     }
     /// Its tags, in name order.
     async fn tags(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
-        Ok(request(ctx)?
-            .loader
-            .load_one(TagsOfThread(self.0.id))
-            .await?
-            .unwrap_or_default())
+        Ok(request(ctx)?.loader.load_one(TagsOfThread(self.0.id)).await?.unwrap_or_default())
     }
     /// Its replies, oldest first.
     async fn replies(
@@ -81,33 +69,16 @@ impl Thread {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<Reply>> {
-        let page_request = PageRequest::new(first, after.as_deref()).gql()?;
+        let page_request = page_request(ctx, first, after.as_deref())?;
         if page_request.after.is_some() {
-            let page = threads::replies(db(ctx)?, self.0.id, &page_request)
-                .await
-                .gql()?;
+            let page = threads::replies(db(ctx)?, self.0.id, &page_request).await.gql()?;
             return Ok(connection(page, Reply));
         }
         // The first page of many threads' replies is one batched statement.
-        let key = FirstReplies {
-            thread_id: self.0.id,
-            n: page_request.first + 1,
-        };
-        let rows = request(ctx)?
-            .loader
-            .load_one(key)
-            .await?
-            .unwrap_or_default();
+        let key = FirstReplies { thread_id: self.0.id, n: page_request.first + 1 };
+        let rows = request(ctx)?.loader.load_one(key).await?.unwrap_or_default();
         let total = TotalCount::Known(self.0.reply_count.into());
-        let page = Page::from_rows(
-            &page_request,
-            rows,
-            |r| Cursor {
-                key: None,
-                id: r.id,
-            },
-            total,
-        );
+        let page = Page::from_rows(&page_request, rows, |r| Cursor { key: None, id: r.id }, total);
         Ok(connection(page, Reply))
     }
     /// How many replies it has.
@@ -119,11 +90,7 @@ impl Thread {
         let Some(id) = self.0.accepted_reply_id else {
             return Ok(None);
         };
-        Ok(request(ctx)?
-            .loader
-            .load_one(ReplyById(id))
-            .await?
-            .map(Reply))
+        Ok(request(ctx)?.loader.load_one(ReplyById(id)).await?.map(Reply))
     }
     /// Members who endorse it.
     async fn endorsement_count(&self) -> i32 {
@@ -135,9 +102,7 @@ impl Thread {
     }
     /// Collaborations that grew from this idea.
     async fn collaborations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Collaboration>> {
-        let rows = collaborations::by_origin_thread(db(ctx)?, &request(ctx)?.viewer, self.0.id)
-            .await
-            .gql()?;
+        let rows = collaborations::by_origin_thread(db(ctx)?, &request(ctx)?.viewer, self.0.id).await.gql()?;
         Ok(rows.into_iter().map(Collaboration).collect())
     }
     /// The version an edit must name, to refuse overwriting someone else's change.
@@ -173,11 +138,7 @@ impl Reply {
     }
     /// Who wrote it.
     async fn author(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
-        Ok(request(ctx)?
-            .loader
-            .load_one(MemberById(self.0.author_id))
-            .await?
-            .map(Member))
+        Ok(request(ctx)?.loader.load_one(MemberById(self.0.author_id)).await?.map(Member))
     }
     /// Whether it is the thread's accepted answer.
     async fn is_accepted(&self) -> bool {
@@ -190,11 +151,7 @@ impl Reply {
     /// The thread it answers.
     async fn thread(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Thread>> {
         use crate::graphql::loaders::VisibleThread;
-        Ok(request(ctx)?
-            .loader
-            .load_one(VisibleThread(self.0.thread_id))
-            .await?
-            .map(Thread))
+        Ok(request(ctx)?.loader.load_one(VisibleThread(self.0.thread_id)).await?.map(Thread))
     }
 }
 
@@ -254,7 +211,7 @@ impl ThreadQuery {
         filter: Option<ThreadFilter>,
         #[graphql(default)] order_by: ThreadOrder,
     ) -> async_graphql::Result<Conn<Thread>> {
-        let page_request = PageRequest::new(first, after.as_deref()).gql()?;
+        let page_request = page_request(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let query = threads::ThreadQuery {
             kind: filter.kind.map(Into::into),
@@ -265,9 +222,7 @@ impl ThreadQuery {
             title_contains: filter.title_contains,
             order: order_by.into(),
         };
-        let page = threads::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request)
-            .await
-            .gql()?;
+        let page = threads::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request).await.gql()?;
         let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
         prefetch::threads(ctx, ctx.look_ahead(), &rows).await?;
         Ok(connection(page, Thread))
@@ -278,9 +233,7 @@ impl ThreadQuery {
         let Some(id) = ids::decode(NodeType::Thread, &id) else {
             return Ok(None);
         };
-        let found = threads::visible_by_id(db(ctx)?, &request(ctx)?.viewer, id)
-            .await
-            .gql()?;
+        let found = threads::visible_by_id(db(ctx)?, &request(ctx)?.viewer, id).await.gql()?;
         Ok(found.map(Thread))
     }
 
@@ -290,16 +243,8 @@ impl ThreadQuery {
         ctx: &Context<'_>,
         #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
     ) -> async_graphql::Result<Vec<Tag>> {
-        let rows = threads::tag_usage(db(ctx)?, &request(ctx)?.viewer, first as u64)
-            .await
-            .gql()?;
-        Ok(rows
-            .into_iter()
-            .map(|t| Tag {
-                name: t.name,
-                thread_count: t.thread_count,
-            })
-            .collect())
+        let rows = threads::tag_usage(db(ctx)?, &request(ctx)?.viewer, first as u64).await.gql()?;
+        Ok(rows.into_iter().map(|t| Tag { name: t.name, thread_count: t.thread_count }).collect())
     }
 }
 
@@ -422,11 +367,7 @@ pub struct ThreadMutation;
 #[Object]
 impl ThreadMutation {
     /// Posts a question, idea or resource. Members only.
-    async fn post_thread(
-        &self,
-        ctx: &Context<'_>,
-        input: PostThreadInput,
-    ) -> async_graphql::Result<PostThreadPayload> {
+    async fn post_thread(&self, ctx: &Context<'_>, input: PostThreadInput) -> async_graphql::Result<PostThreadPayload> {
         let request = request(ctx)?;
         let new = posting::NewThread {
             kind: input.kind.into(),
@@ -436,26 +377,14 @@ impl ThreadMutation {
             language: input.language.into(),
             visibility: input.visibility.into(),
         };
-        let result = posting::post_thread(
-            db(ctx)?,
-            &request.write_context(),
-            new,
-            input.idempotency_key.as_deref(),
-        )
-        .await;
+        let result =
+            posting::post_thread(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref()).await;
         let (thread, user_errors) = split_user_errors(result)?;
-        Ok(PostThreadPayload {
-            thread: thread.map(Thread),
-            user_errors,
-        })
+        Ok(PostThreadPayload { thread: thread.map(Thread), user_errors })
     }
 
     /// Edits a thread: its author, a coordinator of the author's partner, or an administrator.
-    async fn edit_thread(
-        &self,
-        ctx: &Context<'_>,
-        input: EditThreadInput,
-    ) -> async_graphql::Result<ThreadPayload> {
+    async fn edit_thread(&self, ctx: &Context<'_>, input: EditThreadInput) -> async_graphql::Result<ThreadPayload> {
         let request = request(ctx)?;
         let result = match thread_id(&input.thread_id) {
             Ok(id) => {
@@ -473,10 +402,7 @@ impl ThreadMutation {
             Err(error) => Err(error),
         };
         let (thread, user_errors) = split_user_errors(result)?;
-        Ok(ThreadPayload {
-            thread: thread.map(Thread),
-            user_errors,
-        })
+        Ok(ThreadPayload { thread: thread.map(Thread), user_errors })
     }
 
     /// Replies to a thread that is not closed. Members only.
@@ -488,33 +414,18 @@ impl ThreadMutation {
         let request = request(ctx)?;
         let result = match thread_id(&input.thread_id) {
             Ok(id) => {
-                let new = posting::NewReply {
-                    thread_id: id,
-                    body: input.body,
-                };
-                posting::reply_to_thread(
-                    db(ctx)?,
-                    &request.write_context(),
-                    new,
-                    input.idempotency_key.as_deref(),
-                )
-                .await
+                let new = posting::NewReply { thread_id: id, body: input.body };
+                posting::reply_to_thread(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref())
+                    .await
             }
             Err(error) => Err(error),
         };
         let (reply, user_errors) = split_user_errors(result)?;
         let thread = match &reply {
-            Some(r) => threads::visible_by_id(db(ctx)?, &request.viewer, r.thread_id)
-                .await
-                .gql()?
-                .map(Thread),
+            Some(r) => threads::visible_by_id(db(ctx)?, &request.viewer, r.thread_id).await.gql()?.map(Thread),
             None => None,
         };
-        Ok(ReplyToThreadPayload {
-            reply: reply.map(Reply),
-            thread,
-            user_errors,
-        })
+        Ok(ReplyToThreadPayload { reply: reply.map(Reply), thread, user_errors })
     }
 
     /// Accepts a reply as the answer: the question's author, a coordinator of the
@@ -530,31 +441,19 @@ impl ThreadMutation {
             Err(error) => Err(error),
         };
         let (accepted, user_errors) = split_user_errors(result)?;
-        let (reply, thread) =
-            accepted.map_or((None, None), |(r, t)| (Some(Reply(r)), Some(Thread(t))));
-        Ok(AcceptReplyPayload {
-            reply,
-            thread,
-            user_errors,
-        })
+        let (reply, thread) = accepted.map_or((None, None), |(r, t)| (Some(Reply(r)), Some(Thread(t))));
+        Ok(AcceptReplyPayload { reply, thread, user_errors })
     }
 
     /// Closes a thread to replies: its author, a coordinator of the author's partner, or an administrator.
-    async fn close_thread(
-        &self,
-        ctx: &Context<'_>,
-        input: ThreadActionInput,
-    ) -> async_graphql::Result<ThreadPayload> {
+    async fn close_thread(&self, ctx: &Context<'_>, input: ThreadActionInput) -> async_graphql::Result<ThreadPayload> {
         let request = request(ctx)?;
         let result = match thread_id(&input.thread_id) {
             Ok(id) => posting::close_thread(db(ctx)?, &request.write_context(), id).await,
             Err(error) => Err(error),
         };
         let (thread, user_errors) = split_user_errors(result)?;
-        Ok(ThreadPayload {
-            thread: thread.map(Thread),
-            user_errors,
-        })
+        Ok(ThreadPayload { thread: thread.map(Thread), user_errors })
     }
 
     /// Endorses someone else's thread, once per member.
@@ -569,18 +468,11 @@ impl ThreadMutation {
             Err(error) => Err(error),
         };
         let (thread, user_errors) = split_user_errors(result)?;
-        Ok(ThreadPayload {
-            thread: thread.map(Thread),
-            user_errors,
-        })
+        Ok(ThreadPayload { thread: thread.map(Thread), user_errors })
     }
 
     /// Follows a thread, to hear of its replies.
-    async fn follow_thread(
-        &self,
-        ctx: &Context<'_>,
-        input: ThreadActionInput,
-    ) -> async_graphql::Result<ThreadPayload> {
+    async fn follow_thread(&self, ctx: &Context<'_>, input: ThreadActionInput) -> async_graphql::Result<ThreadPayload> {
         self.set_following(ctx, input, true).await
     }
 
@@ -603,15 +495,10 @@ impl ThreadMutation {
     ) -> async_graphql::Result<ThreadPayload> {
         let request = request(ctx)?;
         let result = match thread_id(&input.thread_id) {
-            Ok(id) => {
-                posting::set_following(db(ctx)?, &request.write_context(), id, following).await
-            }
+            Ok(id) => posting::set_following(db(ctx)?, &request.write_context(), id, following).await,
             Err(error) => Err(error),
         };
         let (thread, user_errors) = split_user_errors(result)?;
-        Ok(ThreadPayload {
-            thread: thread.map(Thread),
-            user_errors,
-        })
+        Ok(ThreadPayload { thread: thread.map(Thread), user_errors })
     }
 }

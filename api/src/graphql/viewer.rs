@@ -7,16 +7,13 @@ use lkn_entity::member;
 
 use crate::error::{ServiceError, UserError};
 use crate::graphql::collaborations::Collaboration;
-use crate::graphql::connection::{Conn, connection};
+use crate::graphql::connection::{Conn, connection, page_request};
 use crate::graphql::ids::{self, NodeType};
-use crate::graphql::loaders::{
-    MemberById, PartnerById, ReplyById, VisibleCollaboration, VisibleThread,
-};
+use crate::graphql::loaders::{MemberById, PartnerById, ReplyById, VisibleCollaboration, VisibleThread};
 use crate::graphql::partners::Partner;
 use crate::graphql::threads::{Reply, Thread};
 use crate::graphql::vocabulary::MemberRole;
 use crate::graphql::{OrGraphql, db, request, split_user_errors};
-use crate::service::page::PageRequest;
 use crate::service::{audit, identity};
 
 /// A staff account at a partner.
@@ -38,11 +35,7 @@ impl Member {
     }
     /// The partner they work for.
     async fn partner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Partner>> {
-        Ok(request(ctx)?
-            .loader
-            .load_one(PartnerById(self.0.partner_id))
-            .await?
-            .map(Partner))
+        Ok(request(ctx)?.loader.load_one(PartnerById(self.0.partner_id)).await?.map(Partner))
     }
     /// Whether a Discord account is linked.
     async fn discord_linked(&self) -> bool {
@@ -90,33 +83,18 @@ impl ViewerQuery {
         };
         let loader = &request(ctx)?.loader;
         Ok(match kind {
-            NodeType::Partner => loader
-                .load_one(PartnerById(id))
-                .await?
-                .map(|p| Node::Partner(Partner(p))),
-            NodeType::Member => loader
-                .load_one(MemberById(id))
-                .await?
-                .map(|m| Node::Member(Member(m))),
-            NodeType::Thread => loader
-                .load_one(VisibleThread(id))
-                .await?
-                .map(|t| Node::Thread(Thread(t))),
+            NodeType::Partner => loader.load_one(PartnerById(id)).await?.map(|p| Node::Partner(Partner(p))),
+            NodeType::Member => loader.load_one(MemberById(id)).await?.map(|m| Node::Member(Member(m))),
+            NodeType::Thread => loader.load_one(VisibleThread(id)).await?.map(|t| Node::Thread(Thread(t))),
             NodeType::Reply => match loader.load_one(ReplyById(id)).await? {
-                Some(reply)
-                    if loader
-                        .load_one(VisibleThread(reply.thread_id))
-                        .await?
-                        .is_some() =>
-                {
+                Some(reply) if loader.load_one(VisibleThread(reply.thread_id)).await?.is_some() => {
                     Some(Node::Reply(Reply(reply)))
                 }
                 _ => None,
             },
-            NodeType::Collaboration => loader
-                .load_one(VisibleCollaboration(id))
-                .await?
-                .map(|c| Node::Collaboration(Collaboration(c))),
+            NodeType::Collaboration => {
+                loader.load_one(VisibleCollaboration(id)).await?.map(|c| Node::Collaboration(Collaboration(c)))
+            }
         })
     }
 }
@@ -200,23 +178,11 @@ pub struct RevokeTokensPayload {
     pub user_errors: Vec<UserError>,
 }
 
-async fn token_holder(
-    ctx: &Context<'_>,
-    id: &ID,
-) -> Result<lkn_entity::member::Model, ServiceError> {
+async fn token_holder(ctx: &Context<'_>, id: &ID) -> Result<lkn_entity::member::Model, ServiceError> {
     let id = ids::decode_input(NodeType::Member, id, "memberId")?;
-    identity::member_by_id(
-        db(ctx).map_err(|_| ServiceError::Internal("database missing".into()))?,
-        id,
-    )
-    .await
-    .map_err(|_| {
-        ServiceError::invalid(
-            "memberId",
-            crate::error::UserErrorCode::NotFound,
-            "no member with this id",
-        )
-    })
+    identity::member_by_id(db(ctx).map_err(|_| ServiceError::Internal("database missing".into()))?, id)
+        .await
+        .map_err(|_| ServiceError::invalid("memberId", crate::error::UserErrorCode::NotFound, "no member with this id"))
 }
 
 /// The identity mutations.
@@ -227,10 +193,7 @@ pub struct IdentityMutation;
 impl IdentityMutation {
     /// Makes a short-lived, single-use code that links the caller's Discord account when
     /// typed into the bot's `/link` command.
-    async fn create_discord_link_code(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<CreateDiscordLinkCodePayload> {
+    async fn create_discord_link_code(&self, ctx: &Context<'_>) -> async_graphql::Result<CreateDiscordLinkCodePayload> {
         let request = request(ctx)?;
         let result = identity::create_discord_link_code(db(ctx)?, &request.write_context()).await;
         let (made, user_errors) = split_user_errors(result)?;
@@ -248,27 +211,16 @@ impl IdentityMutation {
         input: LinkDiscordAccountInput,
     ) -> async_graphql::Result<LinkDiscordAccountPayload> {
         let request = request(ctx)?;
-        let result = identity::link_discord_account(
-            db(ctx)?,
-            &request.write_context(),
-            &input.code,
-            &input.discord_user_id,
-        )
-        .await;
+        let result =
+            identity::link_discord_account(db(ctx)?, &request.write_context(), &input.code, &input.discord_user_id)
+                .await;
         let (member, user_errors) = split_user_errors(result)?;
-        Ok(LinkDiscordAccountPayload {
-            member: member.map(Member),
-            user_errors,
-        })
+        Ok(LinkDiscordAccountPayload { member: member.map(Member), user_errors })
     }
 
     /// Adds a member and returns their first token. Administrators for any partner and
     /// role; coordinators for members and coordinators of their own partner.
-    async fn add_member(
-        &self,
-        ctx: &Context<'_>,
-        input: AddMemberInput,
-    ) -> async_graphql::Result<AddMemberPayload> {
+    async fn add_member(&self, ctx: &Context<'_>, input: AddMemberInput) -> async_graphql::Result<AddMemberPayload> {
         let request = request(ctx)?;
         let new = identity::NewMember {
             partner_slug: input.partner_slug,
@@ -276,20 +228,10 @@ impl IdentityMutation {
             display_name: input.display_name,
             role: input.role.into(),
         };
-        let result = identity::add_member(
-            db(ctx)?,
-            &request.write_context(),
-            identity::Authority::Viewer,
-            new,
-        )
-        .await;
+        let result = identity::add_member(db(ctx)?, &request.write_context(), identity::Authority::Viewer, new).await;
         let (made, user_errors) = split_user_errors(result)?;
         let (member, token) = made.map_or((None, None), |(m, t)| (Some(Member(m)), Some(t)));
-        Ok(AddMemberPayload {
-            member,
-            token,
-            user_errors,
-        })
+        Ok(AddMemberPayload { member, token, user_errors })
     }
 
     /// Issues a further API token: for yourself, or as a coordinator or administrator.
@@ -299,19 +241,10 @@ impl IdentityMutation {
         input: MemberTokenInput,
     ) -> async_graphql::Result<IssueTokenPayload> {
         let request = request(ctx)?;
-        request
-            .viewer
-            .require_member()
-            .map_err(ServiceError::into_graphql)?;
+        request.viewer.require_member().map_err(ServiceError::into_graphql)?;
         let result = match token_holder(ctx, &input.member_id).await {
             Ok(holder) => {
-                identity::issue_token(
-                    db(ctx)?,
-                    &request.write_context(),
-                    identity::Authority::Viewer,
-                    &holder,
-                )
-                .await
+                identity::issue_token(db(ctx)?, &request.write_context(), identity::Authority::Viewer, &holder).await
             }
             Err(error) => Err(error),
         };
@@ -326,27 +259,15 @@ impl IdentityMutation {
         input: MemberTokenInput,
     ) -> async_graphql::Result<RevokeTokensPayload> {
         let request = request(ctx)?;
-        request
-            .viewer
-            .require_member()
-            .map_err(ServiceError::into_graphql)?;
+        request.viewer.require_member().map_err(ServiceError::into_graphql)?;
         let result = match token_holder(ctx, &input.member_id).await {
             Ok(holder) => {
-                identity::revoke_tokens(
-                    db(ctx)?,
-                    &request.write_context(),
-                    identity::Authority::Viewer,
-                    &holder,
-                )
-                .await
+                identity::revoke_tokens(db(ctx)?, &request.write_context(), identity::Authority::Viewer, &holder).await
             }
             Err(error) => Err(error),
         };
         let (revoked, user_errors) = split_user_errors(result)?;
-        Ok(RevokeTokensPayload {
-            revoked_count: revoked.map(|n| n as i64),
-            user_errors,
-        })
+        Ok(RevokeTokensPayload { revoked_count: revoked.map(|n| n as i64), user_errors })
     }
 }
 
@@ -364,22 +285,14 @@ impl AuditEvent {
         let Some(id) = self.0.actor_id else {
             return Ok(None);
         };
-        Ok(request(ctx)?
-            .loader
-            .load_one(MemberById(id))
-            .await?
-            .map(Member))
+        Ok(request(ctx)?.loader.load_one(MemberById(id)).await?.map(Member))
     }
     /// The member the bot acted for.
     async fn on_behalf_of(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
         let Some(id) = self.0.on_behalf_of_id else {
             return Ok(None);
         };
-        Ok(request(ctx)?
-            .loader
-            .load_one(MemberById(id))
-            .await?
-            .map(Member))
+        Ok(request(ctx)?.loader.load_one(MemberById(id)).await?.map(Member))
     }
     /// The type of object acted on.
     async fn subject_type(&self) -> &str {
@@ -423,10 +336,8 @@ impl AuditQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Conn<AuditEvent>> {
-        let page_request = PageRequest::new(first, after.as_deref()).gql()?;
-        let page = audit::list(db(ctx)?, &request(ctx)?.viewer, &page_request)
-            .await
-            .gql()?;
+        let page_request = page_request(ctx, first, after.as_deref())?;
+        let page = audit::list(db(ctx)?, &request(ctx)?.viewer, &page_request).await.gql()?;
         Ok(connection(page, AuditEvent))
     }
 }

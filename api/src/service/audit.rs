@@ -4,8 +4,8 @@
 use lkn_entity::audit_event;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Order, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
 };
 
 use crate::error::{Result, ServiceError};
@@ -46,38 +46,17 @@ pub async fn list(
     request: &PageRequest,
 ) -> Result<Page<audit_event::Model>> {
     if !viewer.is_admin() {
-        return Err(
-            if viewer.member().is_some() || matches!(viewer, Viewer::Bot(_)) {
-                ServiceError::Forbidden
-            } else {
-                ServiceError::Unauthenticated(
-                    "sign in as an administrator to read the audit trail".into(),
-                )
-            },
-        );
+        return Err(if viewer.member().is_some() || matches!(viewer, Viewer::Bot(_)) {
+            ServiceError::Forbidden
+        } else {
+            ServiceError::Unauthenticated("sign in as an administrator to read the audit trail".into())
+        });
     }
     let mut select = audit_event::Entity::find();
     let total = TotalCount::of(db, select.clone().into_query());
     if let Some(cursor) = &request.after {
-        select = select.filter(page::after(
-            cursor,
-            None,
-            Expr::col(audit_event::Column::Id).into(),
-            Order::Desc,
-        )?);
+        select = select.filter(page::after(cursor, None, Expr::col(audit_event::Column::Id).into(), Order::Desc)?);
     }
-    let rows = select
-        .order_by_desc(audit_event::Column::Id)
-        .limit(request.first + 1)
-        .all(db)
-        .await?;
-    Ok(Page::from_rows(
-        request,
-        rows,
-        |e| Cursor {
-            key: None,
-            id: e.id,
-        },
-        total,
-    ))
+    let rows = select.order_by_desc(audit_event::Column::Id).limit(request.first + 1).all(db).await?;
+    Ok(Page::from_rows(request, rows, |e| Cursor { key: None, id: e.id }, total))
 }

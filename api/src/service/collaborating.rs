@@ -8,16 +8,13 @@
 
 use chrono::NaiveDate;
 use lkn_entity::vocabulary::{
-    CollaborationKind, CollaborationStatus, JoinStatus, MemberRole, ParticipantRole, ThreadKind,
-    Visibility,
+    CollaborationKind, CollaborationStatus, JoinStatus, MemberRole, ParticipantRole, ThreadKind, Visibility,
 };
-use lkn_entity::{
-    collaboration, collaboration_outcome, collaboration_participant, member, partner,
-};
+use lkn_entity::{collaboration, collaboration_outcome, collaboration_participant, member, partner};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -64,21 +61,13 @@ fn coordinator<'a>(viewer: &'a Viewer) -> Result<&'a member::Model> {
     }
 }
 
-async fn collaboration_for_write(
-    txn: &DatabaseTransaction,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<collaboration::Model> {
+async fn collaboration_for_write(txn: &DatabaseTransaction, viewer: &Viewer, id: i64) -> Result<collaboration::Model> {
     let mut select = collaboration::Entity::find_by_id(id).filter(visible_to(viewer));
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         select = select.lock_exclusive();
     }
     select.one(txn).await?.ok_or_else(|| {
-        ServiceError::invalid(
-            "collaborationId",
-            UserErrorCode::NotFound,
-            "no collaboration with this id",
-        )
+        ServiceError::invalid("collaborationId", UserErrorCode::NotFound, "no collaboration with this id")
     })
 }
 
@@ -103,10 +92,7 @@ async fn participant(
 
 async fn bump(txn: &DatabaseTransaction, id: i64, context: &WriteContext<'_>) -> Result<()> {
     collaboration::Entity::update_many()
-        .col_expr(
-            collaboration::Column::Version,
-            Expr::col(collaboration::Column::Version).add(1),
-        )
+        .col_expr(collaboration::Column::Version, Expr::col(collaboration::Column::Version).add(1))
         .col_expr(collaboration::Column::UpdatedAt, Expr::value(context.now))
         .filter(collaboration::Column::Id.eq(id))
         .exec(txn)
@@ -126,37 +112,20 @@ pub async fn propose(
     let mut checks = Checks::default();
     let title = checks.line("title", "Title", &new.title, 1, MAX_TITLE);
     let summary = checks.text("summary", "Summary", &new.summary, false, MAX_BODY);
-    let funder = new
-        .funder
-        .as_deref()
-        .map(|f| checks.line("funder", "Funder", f, 1, 200));
+    let funder = new.funder.as_deref().map(|f| checks.line("funder", "Funder", f, 1, 200));
     if let (Some(starts), Some(ends)) = (new.starts_on, new.ends_on)
         && ends < starts
     {
-        checks.fail(
-            "endsOn",
-            UserErrorCode::Invalid,
-            "the end date is before the start date",
-        );
+        checks.fail("endsOn", UserErrorCode::Invalid, "the end date is before the start date");
     }
     if new.budget_pence.is_some_and(|b| b < 0) {
-        checks.fail(
-            "budgetPence",
-            UserErrorCode::Invalid,
-            "a budget can't be negative",
-        );
+        checks.fail("budgetPence", UserErrorCode::Invalid, "a budget can't be negative");
     }
     checks.finish()?;
     if let Some(origin) = new.origin_thread_id {
-        let thread = threads::visible_by_id(db, context.viewer, origin)
-            .await?
-            .ok_or_else(|| {
-                ServiceError::invalid(
-                    "originThreadId",
-                    UserErrorCode::NotFound,
-                    "no thread with this id",
-                )
-            })?;
+        let thread = threads::visible_by_id(db, context.viewer, origin).await?.ok_or_else(|| {
+            ServiceError::invalid("originThreadId", UserErrorCode::NotFound, "no thread with this id")
+        })?;
         if thread.kind != ThreadKind::Idea {
             return Err(ServiceError::invalid(
                 "originThreadId",
@@ -206,15 +175,8 @@ pub async fn propose(
             .insert(txn)
             .await?;
             search::reindex_collaboration(txn, created.id).await?;
-            audit(
-                txn,
-                context,
-                "collaboration.propose",
-                "Collaboration",
-                created.id,
-                json!({ "kind": new.kind }),
-            )
-            .await?;
+            audit(txn, context, "collaboration.propose", "Collaboration", created.id, json!({ "kind": new.kind }))
+                .await?;
             Ok(created.id)
         },
     )
@@ -247,10 +209,7 @@ pub async fn request_to_join(
             "your partner already leads this collaboration",
         ));
     }
-    if !matches!(
-        target.status,
-        CollaborationStatus::Proposed | CollaborationStatus::SeekingPartners
-    ) {
+    if !matches!(target.status, CollaborationStatus::Proposed | CollaborationStatus::SeekingPartners) {
         return Err(ServiceError::invalid(
             "collaborationId",
             UserErrorCode::InvalidState,
@@ -313,27 +272,11 @@ pub async fn decide_join_request(
         .filter(partner::Column::Slug.eq(partner_slug))
         .one(&txn)
         .await?
-        .ok_or_else(|| {
-            ServiceError::invalid(
-                "partnerSlug",
-                UserErrorCode::NotFound,
-                "no partner has this slug",
-            )
-        })?;
-    let request = participant(&txn, target.id, asking.id)
-        .await?
-        .ok_or_else(|| {
-            ServiceError::invalid(
-                "partnerSlug",
-                UserErrorCode::NotFound,
-                "this partner has not asked to join",
-            )
-        })?;
-    let decision = if accept {
-        JoinStatus::Accepted
-    } else {
-        JoinStatus::Declined
-    };
+        .ok_or_else(|| ServiceError::invalid("partnerSlug", UserErrorCode::NotFound, "no partner has this slug"))?;
+    let request = participant(&txn, target.id, asking.id).await?.ok_or_else(|| {
+        ServiceError::invalid("partnerSlug", UserErrorCode::NotFound, "this partner has not asked to join")
+    })?;
+    let decision = if accept { JoinStatus::Accepted } else { JoinStatus::Declined };
     if request.role == ParticipantRole::Lead {
         return Err(ServiceError::invalid(
             "partnerSlug",
@@ -350,14 +293,8 @@ pub async fn decide_join_request(
             ));
         }
         collaboration_participant::Entity::update_many()
-            .col_expr(
-                collaboration_participant::Column::JoinStatus,
-                Expr::value(decision),
-            )
-            .col_expr(
-                collaboration_participant::Column::DecidedAt,
-                Expr::value(context.now),
-            )
+            .col_expr(collaboration_participant::Column::JoinStatus, Expr::value(decision))
+            .col_expr(collaboration_participant::Column::DecidedAt, Expr::value(context.now))
             .filter(collaboration_participant::Column::CollaborationId.eq(target.id))
             .filter(collaboration_participant::Column::PartnerId.eq(asking.id))
             .exec(&txn)
@@ -412,10 +349,7 @@ pub async fn advance(
             return Err(ServiceError::invalid(
                 "version",
                 UserErrorCode::Conflict,
-                format!(
-                    "the collaboration changed since you loaded it (now version {})",
-                    target.version
-                ),
+                format!("the collaboration changed since you loaded it (now version {})", target.version),
             ));
         }
         if !is_legal_move(target.status, to) {
@@ -474,75 +408,59 @@ pub async fn record_outcome(
     let mut checks = Checks::default();
     let note = checks.text("note", "Note", &new.note, false, MAX_BODY);
     if new.attendance.is_some_and(|n| n < 0) {
-        checks.fail(
-            "attendance",
-            UserErrorCode::Invalid,
-            "attendance can't be negative",
-        );
+        checks.fail("attendance", UserErrorCode::Invalid, "attendance can't be negative");
     }
     if new.reach.is_some_and(|n| n < 0) {
         checks.fail("reach", UserErrorCode::Invalid, "reach can't be negative");
     }
     checks.finish()?;
     let hash = input_fingerprint(&new);
-    let id = create_once(
-        db,
-        recorder.id,
-        idempotency_key,
-        "recordOutcome",
-        hash,
-        async |txn: &DatabaseTransaction| {
-            let target = collaboration_for_write(txn, context.viewer, new.collaboration_id).await?;
-            let reporting_partner = if recorder.role == MemberRole::Admin
-                && recorder.partner_id != target.lead_partner_id
-            {
-                match participant(txn, target.id, recorder.partner_id).await? {
-                    Some(p) if p.join_status == JoinStatus::Accepted => recorder.partner_id,
-                    _ => target.lead_partner_id,
-                }
-            } else {
-                match participant(txn, target.id, recorder.partner_id).await? {
-                    Some(p) if p.join_status == JoinStatus::Accepted => recorder.partner_id,
-                    _ => return Err(ServiceError::Forbidden),
-                }
-            };
-            if !matches!(
-                target.status,
-                CollaborationStatus::Active | CollaborationStatus::Completed
-            ) {
-                return Err(ServiceError::invalid(
-                    "collaborationId",
-                    UserErrorCode::InvalidState,
-                    "outcomes are recorded for active or completed collaborations",
-                ));
+    let id = create_once(db, recorder.id, idempotency_key, "recordOutcome", hash, async |txn: &DatabaseTransaction| {
+        let target = collaboration_for_write(txn, context.viewer, new.collaboration_id).await?;
+        let reporting_partner = if recorder.role == MemberRole::Admin && recorder.partner_id != target.lead_partner_id {
+            match participant(txn, target.id, recorder.partner_id).await? {
+                Some(p) if p.join_status == JoinStatus::Accepted => recorder.partner_id,
+                _ => target.lead_partner_id,
             }
-            let created = collaboration_outcome::ActiveModel {
-                collaboration_id: Set(target.id),
-                partner_id: Set(reporting_partner),
-                recorded_by_id: Set(recorder.id),
-                occurred_on: Set(new.occurred_on),
-                attendance: Set(new.attendance),
-                attendance_estimated: Set(new.attendance_estimated),
-                reach: Set(new.reach),
-                note: Set(note),
-                created_at: Set(context.now),
-                ..Default::default()
+        } else {
+            match participant(txn, target.id, recorder.partner_id).await? {
+                Some(p) if p.join_status == JoinStatus::Accepted => recorder.partner_id,
+                _ => return Err(ServiceError::Forbidden),
             }
-            .insert(txn)
-            .await?;
-            bump(txn, target.id, context).await?;
-            audit(
-                txn,
-                context,
-                "collaboration.record_outcome",
-                "Collaboration",
-                target.id,
-                json!({ "outcomeId": created.id }),
-            )
-            .await?;
-            Ok(created.id)
-        },
-    )
+        };
+        if !matches!(target.status, CollaborationStatus::Active | CollaborationStatus::Completed) {
+            return Err(ServiceError::invalid(
+                "collaborationId",
+                UserErrorCode::InvalidState,
+                "outcomes are recorded for active or completed collaborations",
+            ));
+        }
+        let created = collaboration_outcome::ActiveModel {
+            collaboration_id: Set(target.id),
+            partner_id: Set(reporting_partner),
+            recorded_by_id: Set(recorder.id),
+            occurred_on: Set(new.occurred_on),
+            attendance: Set(new.attendance),
+            attendance_estimated: Set(new.attendance_estimated),
+            reach: Set(new.reach),
+            note: Set(note),
+            created_at: Set(context.now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        bump(txn, target.id, context).await?;
+        audit(
+            txn,
+            context,
+            "collaboration.record_outcome",
+            "Collaboration",
+            target.id,
+            json!({ "outcomeId": created.id }),
+        )
+        .await?;
+        Ok(created.id)
+    })
     .await?;
     collaboration_outcome::Entity::find_by_id(id)
         .one(db)

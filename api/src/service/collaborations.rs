@@ -6,13 +6,12 @@ use lkn_entity::vocabulary::{CollaborationKind, CollaborationStatus, JoinStatus,
 use lkn_entity::{collaboration, collaboration_outcome, collaboration_participant, partner};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 use crate::error::Result;
 use crate::service::identity::Viewer;
-use crate::service::page::{self, Cursor, Page, PageRequest, TotalCount};
+use crate::service::page::{self, Cursor, Page, PageRequest};
 
 /// Which collaborations a list shows.
 #[derive(Debug, Clone, Default)]
@@ -53,26 +52,19 @@ pub async fn list(
         select = select.filter(
             collaboration::Column::Id.in_subquery(
                 Query::select()
-                    .column((
-                        collaboration_participant::Entity,
-                        collaboration_participant::Column::CollaborationId,
-                    ))
+                    .column((collaboration_participant::Entity, collaboration_participant::Column::CollaborationId))
                     .from(collaboration_participant::Entity)
                     .inner_join(
                         partner::Entity,
-                        Expr::col((partner::Entity, partner::Column::Id)).equals((
-                            collaboration_participant::Entity,
-                            collaboration_participant::Column::PartnerId,
-                        )),
+                        Expr::col((partner::Entity, partner::Column::Id))
+                            .equals((collaboration_participant::Entity, collaboration_participant::Column::PartnerId)),
                     )
-                    .and_where(
-                        Expr::col((partner::Entity, partner::Column::Slug)).eq(slug.as_str()),
-                    )
+                    .and_where(Expr::col((partner::Entity, partner::Column::Slug)).eq(slug.as_str()))
                     .to_owned(),
             ),
         );
     }
-    let total = TotalCount::of(db, select.clone().into_query());
+    let filtered = select.clone().into_query();
     if let Some(cursor) = &request.after {
         select = select.filter(page::after(
             cursor,
@@ -81,20 +73,9 @@ pub async fn list(
             Order::Desc,
         )?);
     }
-    let rows = select
-        .order_by_desc(collaboration::Column::Id)
-        .limit(request.first + 1)
-        .all(db)
-        .await?;
-    Ok(Page::from_rows(
-        request,
-        rows,
-        |c| Cursor {
-            key: None,
-            id: c.id,
-        },
-        total,
-    ))
+    let ordered = select.order_by_desc(collaboration::Column::Id).limit(request.first + 1).into_query();
+    let (rows, total) = page::fetch(db, request, filtered, ordered).await?;
+    Ok(Page::from_rows(request, rows, |c| Cursor { key: None, id: c.id }, total))
 }
 
 /// Collaborations by id that `viewer` may see.

@@ -10,13 +10,13 @@
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use lkn_entity::vocabulary::*;
 use lkn_entity::{
-    collaboration, collaboration_outcome, collaboration_participant, endorsement, follow, member,
-    partner, reply, tag, thread, thread_tag,
+    collaboration, collaboration_outcome, collaboration_participant, endorsement, follow, member, partner, reply, tag,
+    thread, thread_tag,
 };
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Set, TransactionSession, TransactionTrait,
 };
 
 use crate::error::{Result, ServiceError};
@@ -100,93 +100,30 @@ const TAGS: &[&str] = &[
 
 /// (topic phrase, its tags).
 const TOPICS: &[(&str, &[&str])] = &[
-    (
-        "storytime sessions for under-fives",
-        &["storytime", "children-and-families", "events"],
-    ),
-    (
-        "rhymetime in branch libraries",
-        &["rhymetime", "children-and-families"],
-    ),
-    (
-        "digital skills drop-ins for older residents",
-        &["digital-inclusion", "learning"],
-    ),
-    (
-        "a local history exhibition on the textile mills",
-        &["local-history", "exhibitions", "heritage"],
-    ),
-    (
-        "Business and IP Centre workshops for start-ups",
-        &["business-and-ip", "events"],
-    ),
-    (
-        "reading groups for people living with dementia",
-        &["reading-groups", "health-and-wellbeing"],
-    ),
+    ("storytime sessions for under-fives", &["storytime", "children-and-families", "events"]),
+    ("rhymetime in branch libraries", &["rhymetime", "children-and-families"]),
+    ("digital skills drop-ins for older residents", &["digital-inclusion", "learning"]),
+    ("a local history exhibition on the textile mills", &["local-history", "exhibitions", "heritage"]),
+    ("Business and IP Centre workshops for start-ups", &["business-and-ip", "events"]),
+    ("reading groups for people living with dementia", &["reading-groups", "health-and-wellbeing"]),
     ("family history help desks", &["family-history", "archives"]),
-    (
-        "code clubs for teenagers",
-        &["coding-clubs", "young-people", "learning"],
-    ),
-    (
-        "a makerspace with 3D printers",
-        &["makerspaces", "learning"],
-    ),
-    (
-        "author talks streamed to several libraries",
-        &["author-talks", "events", "partnerships"],
-    ),
-    (
-        "volunteer recruitment after the pandemic",
-        &["volunteering", "community-engagement"],
-    ),
-    (
-        "touring a British Library exhibition",
-        &["exhibitions", "collections", "partnerships"],
-    ),
-    (
-        "measuring the impact of wellbeing programmes",
-        &["evaluation", "health-and-wellbeing"],
-    ),
-    (
-        "bidding to Arts Council England for a joint programme",
-        &["funding", "partnerships"],
-    ),
-    (
-        "making our buildings more accessible",
-        &["accessibility", "community-engagement"],
-    ),
-    (
-        "social media campaigns for the Summer Reading Challenge",
-        &["social-media", "marketing", "reading"],
-    ),
-    (
-        "digitising photograph collections",
-        &["collections", "archives", "heritage"],
-    ),
-    (
-        "bilingual Welsh and English events",
-        &["welsh-language", "events"],
-    ),
+    ("code clubs for teenagers", &["coding-clubs", "young-people", "learning"]),
+    ("a makerspace with 3D printers", &["makerspaces", "learning"]),
+    ("author talks streamed to several libraries", &["author-talks", "events", "partnerships"]),
+    ("volunteer recruitment after the pandemic", &["volunteering", "community-engagement"]),
+    ("touring a British Library exhibition", &["exhibitions", "collections", "partnerships"]),
+    ("measuring the impact of wellbeing programmes", &["evaluation", "health-and-wellbeing"]),
+    ("bidding to Arts Council England for a joint programme", &["funding", "partnerships"]),
+    ("making our buildings more accessible", &["accessibility", "community-engagement"]),
+    ("social media campaigns for the Summer Reading Challenge", &["social-media", "marketing", "reading"]),
+    ("digitising photograph collections", &["collections", "archives", "heritage"]),
+    ("bilingual Welsh and English events", &["welsh-language", "events"]),
     ("Gaelic storytelling sessions", &["gaelic", "storytime"]),
-    (
-        "cutting the carbon footprint of mobile libraries",
-        &["sustainability"],
-    ),
-    (
-        "reader development with local authors",
-        &["reading", "author-talks"],
-    ),
+    ("cutting the carbon footprint of mobile libraries", &["sustainability"]),
+    ("reader development with local authors", &["reading", "author-talks"]),
     ("stock rotation between branches", &["stock-management"]),
-    (
-        "homework clubs in the evenings",
-        &["young-people", "learning"],
-    ),
-    (
-        "loaning laptops and data to digitally excluded residents",
-        &["digital-inclusion", "community-engagement"],
-    ),
+    ("homework clubs in the evenings", &["young-people", "learning"]),
+    ("loaning laptops and data to digitally excluded residents", &["digital-inclusion", "community-engagement"]),
 ];
 
 const QUESTION_TEMPLATES: &[&str] = &[
@@ -196,17 +133,10 @@ const QUESTION_TEMPLATES: &[&str] = &[
     "Looking for advice on {t}",
     "Who has experience of {t}?",
 ];
-const IDEA_TEMPLATES: &[&str] = &[
-    "Idea: a network-wide approach to {t}",
-    "Could we share {t} across partners?",
-    "Proposal for joint work on {t}",
-];
-const RESOURCE_TEMPLATES: &[&str] = &[
-    "Toolkit: {t}",
-    "Our evaluation report on {t}",
-    "Templates and checklists for {t}",
-    "Case study: {t}",
-];
+const IDEA_TEMPLATES: &[&str] =
+    &["Idea: a network-wide approach to {t}", "Could we share {t} across partners?", "Proposal for joint work on {t}"];
+const RESOURCE_TEMPLATES: &[&str] =
+    &["Toolkit: {t}", "Our evaluation report on {t}", "Templates and checklists for {t}", "Case study: {t}"];
 const WELSH_TITLES: &[&str] = &[
     "Sesiynau amser stori dwyieithog i blant bach",
     "Sut ydych chi'n cynnal clybiau codio yn y llyfrgell?",
@@ -218,10 +148,8 @@ const WELSH_TITLES: &[&str] = &[
 const WELSH_BODY: &str = "Rydym yn cynllunio gweithgareddau newydd yn ein llyfrgelloedd ac yn awyddus i ddysgu \
     gan bartneriaid eraill yn y rhwydwaith. Mae'r sesiynau'n ddwyieithog ac yn agored i bawb yn y gymuned. \
     Byddem yn ddiolchgar am unrhyw gyngor, adnoddau neu brofiad sydd gennych.";
-const GAELIC_TITLES: &[&str] = &[
-    "Seiseanan sgeulachd sa Ghàidhlig do chloinn",
-    "Tachartasan leabhraichean sa Ghàidhlig",
-];
+const GAELIC_TITLES: &[&str] =
+    &["Seiseanan sgeulachd sa Ghàidhlig do chloinn", "Tachartasan leabhraichean sa Ghàidhlig"];
 const IRISH_TITLES: &[&str] = &["Seisiúin scéalaíochta as Gaeilge do pháistí"];
 const OPENINGS: &[&str] = &[
     "We are planning a new season of activity and would value the network's experience.",
@@ -254,8 +182,8 @@ const REPLIES: &[&str] = &[
     "Diolch! We run ours bilingually and it has worked well.",
 ];
 const FIRST_NAMES: &[&str] = &[
-    "Amira", "Ben", "Catrin", "Dylan", "Eilidh", "Fiona", "Gareth", "Hannah", "Imran", "Jess",
-    "Kwame", "Lowri", "Mairi", "Niamh", "Owen", "Priya", "Rhys", "Siobhan", "Tom", "Zara",
+    "Amira", "Ben", "Catrin", "Dylan", "Eilidh", "Fiona", "Gareth", "Hannah", "Imran", "Jess", "Kwame", "Lowri",
+    "Mairi", "Niamh", "Owen", "Priya", "Rhys", "Siobhan", "Tom", "Zara",
 ];
 const LAST_NAMES: &[&str] = &[
     "Ahmed",
@@ -280,26 +208,11 @@ const LAST_NAMES: &[&str] = &[
     "Wilson",
 ];
 const COLLABORATION_TITLES: &[(&str, CollaborationKind)] = &[
-    (
-        "Summer reading festival across the network",
-        CollaborationKind::Programme,
-    ),
-    (
-        "Touring exhibition: Writing Britain's places",
-        CollaborationKind::Exhibition,
-    ),
-    (
-        "Joint bid for a digital inclusion programme",
-        CollaborationKind::FundingApplication,
-    ),
-    (
-        "Shared podcast series on local history",
-        CollaborationKind::SharedContent,
-    ),
-    (
-        "Evidence of libraries' wellbeing impact",
-        CollaborationKind::EvidenceGathering,
-    ),
+    ("Summer reading festival across the network", CollaborationKind::Programme),
+    ("Touring exhibition: Writing Britain's places", CollaborationKind::Exhibition),
+    ("Joint bid for a digital inclusion programme", CollaborationKind::FundingApplication),
+    ("Shared podcast series on local history", CollaborationKind::SharedContent),
+    ("Evidence of libraries' wellbeing impact", CollaborationKind::EvidenceGathering),
     ("Author tour in four nations", CollaborationKind::Activity),
     ("Business start-up week", CollaborationKind::Activity),
     ("Family history month", CollaborationKind::Programme),
@@ -313,20 +226,14 @@ const FUNDERS: &[&str] = &[
 ];
 
 /// Inserts rows in slices small enough for both databases' parameter limits.
-async fn insert_chunked<A>(
-    db: &impl ConnectionTrait,
-    rows: Vec<A>,
-    per_statement: usize,
-) -> Result<()>
+async fn insert_chunked<A>(db: &impl ConnectionTrait, rows: Vec<A>, per_statement: usize) -> Result<()>
 where
     A: ActiveModelTrait + Send,
 {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<A> = rows.by_ref().take(per_statement).collect();
-        A::Entity::insert_many(chunk)
-            .exec_without_returning(db)
-            .await?;
+        A::Entity::insert_many(chunk).exec_without_returning(db).await?;
     }
     Ok(())
 }
@@ -349,14 +256,7 @@ async fn resync_sequences(db: &impl ConnectionTrait) -> Result<()> {
     if db.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
-    for table in [
-        "members",
-        "threads",
-        "replies",
-        "tags",
-        "collaborations",
-        "collaboration_outcomes",
-    ] {
+    for table in ["members", "threads", "replies", "tags", "collaborations", "collaboration_outcomes"] {
         db.execute_unprepared(&format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"
         ))
@@ -370,32 +270,21 @@ async fn resync_sequences(db: &impl ConnectionTrait) -> Result<()> {
 #[tracing::instrument(skip(db))]
 pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Result<DemoSummary> {
     let txn = db.begin().await?;
-    let already = member::Entity::find()
-        .filter(member::Column::Email.like(format!("%@{DEMO_EMAIL_DOMAIN}")))
-        .count(&txn)
-        .await?;
+    let already =
+        member::Entity::find().filter(member::Column::Email.like(format!("%@{DEMO_EMAIL_DOMAIN}"))).count(&txn).await?;
     if already > 0 {
         return Err(ServiceError::BadRequest(
-            "this database already holds the demo data set; use a fresh database to seed another"
-                .into(),
+            "this database already holds the demo data set; use a fresh database to seed another".into(),
         ));
     }
-    let partners = partner::Entity::find()
-        .order_by_asc(partner::Column::Id)
-        .all(&txn)
-        .await?;
+    let partners = partner::Entity::find().order_by_asc(partner::Column::Id).all(&txn).await?;
     if partners.is_empty() {
-        return Err(ServiceError::BadRequest(
-            "seed the network's partners first (`lkn-api migrate` does)".into(),
-        ));
+        return Err(ServiceError::BadRequest("seed the network's partners first (`lkn-api migrate` does)".into()));
     }
     let mut dice = Dice(0x4C4B_4E00 ^ thread_count as u64);
     let mut summary = DemoSummary::default();
     // Spread activity over the two years up to 1 November 2026.
-    let end = Utc
-        .with_ymd_and_hms(2026, 11, 1, 9, 0, 0)
-        .single()
-        .unwrap_or_else(Utc::now);
+    let end = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).single().unwrap_or_else(Utc::now);
     let start = end - Duration::days(730);
     let span_seconds = (end - start).num_seconds();
 
@@ -418,52 +307,29 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
                     partner.slug
                 ),
                 display_name: format!("{first} {last}"),
-                role: if i == 0 {
-                    MemberRole::Coordinator
-                } else {
-                    MemberRole::Member
-                },
+                role: if i == 0 { MemberRole::Coordinator } else { MemberRole::Member },
                 discord_user_id: None,
                 created_at: start,
             });
             member_id += 1;
         }
     }
-    let coordinators: Vec<&member::Model> = members
-        .iter()
-        .filter(|m| m.role == MemberRole::Coordinator)
-        .collect();
+    let coordinators: Vec<&member::Model> = members.iter().filter(|m| m.role == MemberRole::Coordinator).collect();
     summary.members = members.len();
-    insert_chunked(
-        &txn,
-        members
-            .iter()
-            .cloned()
-            .map(member::ActiveModel::from)
-            .collect(),
-        500,
-    )
-    .await?;
+    insert_chunked(&txn, members.iter().cloned().map(member::ActiveModel::from).collect(), 500).await?;
 
     // Tags.
     let mut tag_ids = std::collections::HashMap::new();
     let mut tag_id = next_id(&txn, "tags").await?;
-    let existing: std::collections::HashMap<String, i64> = tag::Entity::find()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|t| (t.name, t.id))
-        .collect();
+    let existing: std::collections::HashMap<String, i64> =
+        tag::Entity::find().all(&txn).await?.into_iter().map(|t| (t.name, t.id)).collect();
     let mut new_tags = Vec::new();
     for name in TAGS {
         if let Some(id) = existing.get(*name) {
             tag_ids.insert(*name, *id);
         } else {
             tag_ids.insert(*name, tag_id);
-            new_tags.push(tag::ActiveModel {
-                id: Set(tag_id),
-                name: Set((*name).to_owned()),
-            });
+            new_tags.push(tag::ActiveModel { id: Set(tag_id), name: Set((*name).to_owned()) });
             tag_id += 1;
         }
     }
@@ -480,10 +346,7 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
     let mut idea_threads = Vec::new();
     for n in 0..thread_count {
         let author = &members[dice.below(members.len())];
-        let author_partner = partners
-            .iter()
-            .find(|p| p.id == author.partner_id)
-            .unwrap_or(&partners[0]);
+        let author_partner = partners.iter().find(|p| p.id == author.partner_id).unwrap_or(&partners[0]);
         let kind = match dice.below(100) {
             0..=49 => ThreadKind::Question,
             50..=74 => ThreadKind::Idea,
@@ -500,14 +363,12 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
         };
         let (title, body) = match language {
             Language::Welsh => (dice.pick(WELSH_TITLES).to_string(), WELSH_BODY.to_owned()),
-            Language::ScottishGaelic => (
-                dice.pick(GAELIC_TITLES).to_string(),
-                format!("{} {}", dice.pick(OPENINGS), dice.pick(CLOSINGS)),
-            ),
-            Language::Irish => (
-                dice.pick(IRISH_TITLES).to_string(),
-                format!("{} {}", dice.pick(OPENINGS), dice.pick(CLOSINGS)),
-            ),
+            Language::ScottishGaelic => {
+                (dice.pick(GAELIC_TITLES).to_string(), format!("{} {}", dice.pick(OPENINGS), dice.pick(CLOSINGS)))
+            }
+            Language::Irish => {
+                (dice.pick(IRISH_TITLES).to_string(), format!("{} {}", dice.pick(OPENINGS), dice.pick(CLOSINGS)))
+            }
             Language::English => {
                 let template = match kind {
                     ThreadKind::Question => dice.pick(QUESTION_TEMPLATES),
@@ -524,13 +385,8 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
                 (template.replace("{t}", topic), body)
             }
         };
-        let created_at =
-            start + Duration::seconds(span_seconds * n as i64 / thread_count.max(1) as i64);
-        let visibility = if dice.chance(60) {
-            Visibility::Public
-        } else {
-            Visibility::Network
-        };
+        let created_at = start + Duration::seconds(span_seconds * n as i64 / thread_count.max(1) as i64);
+        let visibility = if dice.chance(60) { Visibility::Public } else { Visibility::Network };
         let reply_total = match kind {
             ThreadKind::Question => dice.below(6),
             _ => dice.below(4),
@@ -565,10 +421,8 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
         for _ in 0..endorsers {
             endorsing_members.insert(dice.below(members.len()));
         }
-        let endorsing_partners: std::collections::BTreeSet<i64> = endorsing_members
-            .iter()
-            .map(|i| members[*i].partner_id)
-            .collect();
+        let endorsing_partners: std::collections::BTreeSet<i64> =
+            endorsing_members.iter().map(|i| members[*i].partner_id).collect();
         for i in &endorsing_members {
             endorsements.push(endorsement::ActiveModel {
                 thread_id: Set(thread_id),
@@ -593,10 +447,7 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
         names.dedup();
         names.truncate(5);
         for name in names {
-            thread_tags.push(thread_tag::ActiveModel {
-                thread_id: Set(thread_id),
-                tag_id: Set(tag_ids[name]),
-            });
+            thread_tags.push(thread_tag::ActiveModel { thread_id: Set(thread_id), tag_id: Set(tag_ids[name]) });
         }
         if kind == ThreadKind::Idea {
             idea_threads.push((thread_id, visibility));
@@ -625,28 +476,11 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
         replies.extend(thread_replies.into_iter().map(reply::ActiveModel::from));
         thread_id += 1;
         if threads.len() >= 2_000 {
-            flush(
-                &txn,
-                &mut threads,
-                &mut replies,
-                &mut thread_tags,
-                &mut endorsements,
-                &mut follows,
-                &mut summary,
-            )
-            .await?;
+            flush(&txn, &mut threads, &mut replies, &mut thread_tags, &mut endorsements, &mut follows, &mut summary)
+                .await?;
         }
     }
-    flush(
-        &txn,
-        &mut threads,
-        &mut replies,
-        &mut thread_tags,
-        &mut endorsements,
-        &mut follows,
-        &mut summary,
-    )
-    .await?;
+    flush(&txn, &mut threads, &mut replies, &mut thread_tags, &mut endorsements, &mut follows, &mut summary).await?;
     summary.threads = thread_count;
 
     // Collaborations in every status, with participants and outcomes.
@@ -665,19 +499,13 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
         let lead = coordinators[dice.below(coordinators.len())];
         let (title, kind) = dice.pick(COLLABORATION_TITLES);
         let status = statuses[n % statuses.len()];
-        let created_at =
-            start + Duration::seconds(span_seconds * n as i64 / collaboration_count as i64);
+        let created_at = start + Duration::seconds(span_seconds * n as i64 / collaboration_count as i64);
         let starts_on = created_at.date_naive() + Duration::days(60 + dice.below(120) as i64);
         let ends_on = starts_on + Duration::days(30 + dice.below(300) as i64);
-        let origin = (n % 3 == 0 && !idea_threads.is_empty())
-            .then(|| idea_threads[dice.below(idea_threads.len())]);
+        let origin = (n % 3 == 0 && !idea_threads.is_empty()).then(|| idea_threads[dice.below(idea_threads.len())]);
         let visibility = origin.map_or_else(
             || {
-                if dice.chance(70) {
-                    Visibility::Public
-                } else {
-                    Visibility::Network
-                }
+                if dice.chance(70) { Visibility::Public } else { Visibility::Network }
             },
             |(_, v)| v,
         );
@@ -705,17 +533,15 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
             created_at,
             updated_at: created_at,
         }));
-        participants.push(collaboration_participant::ActiveModel::from(
-            collaboration_participant::Model {
-                collaboration_id,
-                partner_id: lead.partner_id,
-                role: ParticipantRole::Lead,
-                join_status: JoinStatus::Accepted,
-                requested_by_id: Some(lead.id),
-                requested_at: created_at,
-                decided_at: Some(created_at),
-            },
-        ));
+        participants.push(collaboration_participant::ActiveModel::from(collaboration_participant::Model {
+            collaboration_id,
+            partner_id: lead.partner_id,
+            role: ParticipantRole::Lead,
+            join_status: JoinStatus::Accepted,
+            requested_by_id: Some(lead.id),
+            requested_at: created_at,
+            decided_at: Some(created_at),
+        }));
         let mut joined = vec![lead.partner_id];
         for _ in 0..(1 + dice.below(4)) {
             let other = coordinators[dice.below(coordinators.len())];
@@ -724,42 +550,28 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
             }
             joined.push(other.partner_id);
             let join_status = match status {
-                CollaborationStatus::Proposed | CollaborationStatus::SeekingPartners
-                    if dice.chance(50) =>
-                {
+                CollaborationStatus::Proposed | CollaborationStatus::SeekingPartners if dice.chance(50) => {
                     JoinStatus::Requested
                 }
                 _ if dice.chance(10) => JoinStatus::Declined,
                 _ => JoinStatus::Accepted,
             };
-            participants.push(collaboration_participant::ActiveModel::from(
-                collaboration_participant::Model {
-                    collaboration_id,
-                    partner_id: other.partner_id,
-                    role: if dice.chance(75) {
-                        ParticipantRole::Partner
-                    } else {
-                        ParticipantRole::Supporter
-                    },
-                    join_status,
-                    requested_by_id: Some(other.id),
-                    requested_at: created_at + Duration::days(2),
-                    decided_at: (join_status != JoinStatus::Requested)
-                        .then(|| created_at + Duration::days(5)),
-                },
-            ));
-            if matches!(
-                status,
-                CollaborationStatus::Active | CollaborationStatus::Completed
-            ) && join_status == JoinStatus::Accepted
+            participants.push(collaboration_participant::ActiveModel::from(collaboration_participant::Model {
+                collaboration_id,
+                partner_id: other.partner_id,
+                role: if dice.chance(75) { ParticipantRole::Partner } else { ParticipantRole::Supporter },
+                join_status,
+                requested_by_id: Some(other.id),
+                requested_at: created_at + Duration::days(2),
+                decided_at: (join_status != JoinStatus::Requested).then(|| created_at + Duration::days(5)),
+            }));
+            if matches!(status, CollaborationStatus::Active | CollaborationStatus::Completed)
+                && join_status == JoinStatus::Accepted
             {
                 outcomes.push(outcome(&mut dice, collaboration_id, other, starts_on));
             }
         }
-        if matches!(
-            status,
-            CollaborationStatus::Active | CollaborationStatus::Completed
-        ) {
+        if matches!(status, CollaborationStatus::Active | CollaborationStatus::Completed) {
             outcomes.push(outcome(&mut dice, collaboration_id, lead, starts_on));
         }
         collaboration_id += 1;
@@ -783,9 +595,7 @@ fn outcome(
 ) -> collaboration_outcome::ActiveModel {
     let estimated = dice.chance(30);
     let occurred_on = starts_on + Duration::days(dice.below(60) as i64);
-    let recorded_at = occurred_on
-        .and_hms_opt(17, 0, 0)
-        .map_or_else(Utc::now, |t| t.and_utc());
+    let recorded_at = occurred_on.and_hms_opt(17, 0, 0).map_or_else(Utc::now, |t| t.and_utc());
     collaboration_outcome::ActiveModel {
         collaboration_id: Set(collaboration_id),
         partner_id: Set(by.partner_id),

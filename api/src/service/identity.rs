@@ -13,8 +13,8 @@ use lkn_entity::{api_token, discord_link_code, member, partner};
 use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, Set,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -65,9 +65,7 @@ impl Viewer {
     pub fn require_member(&self) -> Result<&member::Model> {
         match self {
             Self::Member { member, .. } => Ok(member),
-            Self::Anonymous => Err(ServiceError::Unauthenticated(
-                "sign in with an API token to do this".into(),
-            )),
+            Self::Anonymous => Err(ServiceError::Unauthenticated("sign in with an API token to do this".into())),
             Self::Bot(_) => Err(ServiceError::Forbidden),
         }
     }
@@ -78,14 +76,8 @@ impl Viewer {
         match self {
             Self::Anonymous => (None, None),
             Self::Bot(bot) => (Some(bot.id), None),
-            Self::Member {
-                member,
-                via_bot: None,
-            } => (Some(member.id), None),
-            Self::Member {
-                member,
-                via_bot: Some(bot),
-            } => (Some(bot.id), Some(member.id)),
+            Self::Member { member, via_bot: None } => (Some(member.id), None),
+            Self::Member { member, via_bot: Some(bot) } => (Some(bot.id), Some(member.id)),
         }
     }
 
@@ -97,8 +89,7 @@ impl Viewer {
     /// Whether this is a coordinator (or admin) entitled to act for `partner_id`.
     pub fn coordinates(&self, partner_id: i64) -> bool {
         self.member().is_some_and(|m| {
-            m.role == MemberRole::Admin
-                || (m.role == MemberRole::Coordinator && m.partner_id == partner_id)
+            m.role == MemberRole::Admin || (m.role == MemberRole::Coordinator && m.partner_id == partner_id)
         })
     }
 }
@@ -126,9 +117,7 @@ pub async fn authenticate(
 ) -> Result<Viewer> {
     let Some(token) = bearer else {
         if discord_user.is_some() {
-            return Err(ServiceError::Unauthenticated(
-                "X-Lkn-Discord-User needs the bot's API token".into(),
-            ));
+            return Err(ServiceError::Unauthenticated("X-Lkn-Discord-User needs the bot's API token".into()));
         }
         return Ok(Viewer::Anonymous);
     };
@@ -136,22 +125,22 @@ pub async fn authenticate(
     if !token.starts_with(TOKEN_PREFIX) {
         return Err(invalid());
     }
-    let Some(token_row) = api_token::Entity::find()
+    // The token and its member in one statement: this runs on every signed-in request.
+    let found = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(fingerprint(token)))
         .filter(api_token::Column::RevokedAt.is_null())
+        .join(
+            JoinType::InnerJoin,
+            api_token::Entity::belongs_to(member::Entity)
+                .from(api_token::Column::MemberId)
+                .to(member::Column::Id)
+                .into(),
+        )
+        .select_also(member::Entity)
         .one(db)
-        .await?
-    else {
-        return Err(invalid());
-    };
-    let holder = member::Entity::find_by_id(token_row.member_id)
-        .one(db)
-        .await?
-        .ok_or_else(invalid)?;
-    if token_row
-        .last_used_at
-        .is_none_or(|at| (now - at).num_seconds() >= LAST_USED_GRANULARITY_SECONDS)
-    {
+        .await?;
+    let Some((token_row, Some(holder))) = found else { return Err(invalid()) };
+    if token_row.last_used_at.is_none_or(|at| (now - at).num_seconds() >= LAST_USED_GRANULARITY_SECONDS) {
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
             .filter(api_token::Column::Id.eq(token_row.id))
@@ -161,15 +150,9 @@ pub async fn authenticate(
     match (holder.role, discord_user) {
         (MemberRole::Bot, None) => Ok(Viewer::Bot(holder)),
         (MemberRole::Bot, Some(discord_id)) => {
-            let linked = member::Entity::find()
-                .filter(member::Column::DiscordUserId.eq(discord_id))
-                .one(db)
-                .await?;
+            let linked = member::Entity::find().filter(member::Column::DiscordUserId.eq(discord_id)).one(db).await?;
             match linked {
-                Some(member) if member.role != MemberRole::Bot => Ok(Viewer::Member {
-                    member,
-                    via_bot: Some(holder),
-                }),
+                Some(member) if member.role != MemberRole::Bot => Ok(Viewer::Member { member, via_bot: Some(holder) }),
                 _ => Err(ServiceError::Unauthenticated(
                     "this Discord account is not linked to a network member yet: \
                      create a link code in LKN and use /link"
@@ -178,10 +161,7 @@ pub async fn authenticate(
             }
         }
         (_, Some(_)) => Err(ServiceError::Forbidden),
-        (_, None) => Ok(Viewer::Member {
-            member: holder,
-            via_bot: None,
-        }),
+        (_, None) => Ok(Viewer::Member { member: holder, via_bot: None }),
     }
 }
 
@@ -213,16 +193,11 @@ fn may_manage(viewer: &Viewer, partner_id: i64, role: MemberRole) -> Result<()> 
     let allowed = match actor.role {
         MemberRole::Admin => true,
         MemberRole::Coordinator => {
-            actor.partner_id == partner_id
-                && matches!(role, MemberRole::Member | MemberRole::Coordinator)
+            actor.partner_id == partner_id && matches!(role, MemberRole::Member | MemberRole::Coordinator)
         }
         MemberRole::Member | MemberRole::Bot => false,
     };
-    if allowed {
-        Ok(())
-    } else {
-        Err(ServiceError::Forbidden)
-    }
+    if allowed { Ok(()) } else { Err(ServiceError::Forbidden) }
 }
 
 /// Creates a member and returns them with their first API token.
@@ -239,11 +214,7 @@ pub async fn add_member(
     let email = new.email.trim().to_lowercase();
     let mut checks = Checks::default();
     if !email.contains('@') || email.len() > 320 || email.contains(char::is_whitespace) {
-        checks.fail(
-            "email",
-            UserErrorCode::Invalid,
-            "enter a valid e-mail address",
-        );
+        checks.fail("email", UserErrorCode::Invalid, "enter a valid e-mail address");
     }
     let name = checks.line("displayName", "Name", &new.display_name, 1, 200);
     checks.finish()?;
@@ -262,16 +233,9 @@ pub async fn add_member(
     if authority == Authority::Viewer {
         may_manage(context.viewer, partner.id, new.role)?;
     }
-    let taken = member::Entity::find()
-        .filter(member::Column::Email.eq(email.as_str()))
-        .one(&txn)
-        .await?;
+    let taken = member::Entity::find().filter(member::Column::Email.eq(email.as_str())).one(&txn).await?;
     if taken.is_some() {
-        return Err(ServiceError::invalid(
-            "email",
-            UserErrorCode::Taken,
-            "a member with this e-mail already exists",
-        ));
+        return Err(ServiceError::invalid("email", UserErrorCode::Taken, "a member with this e-mail already exists"));
     }
     let inserted = member::ActiveModel {
         partner_id: Set(partner.id),
@@ -286,34 +250,19 @@ pub async fn add_member(
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
-            ServiceError::invalid(
-                "email",
-                UserErrorCode::Taken,
-                "a member with this e-mail already exists",
-            )
+            ServiceError::invalid("email", UserErrorCode::Taken, "a member with this e-mail already exists")
         } else {
             error.into()
         }
     })?;
     let token = store_token(&txn, inserted.id, context.now).await?;
-    audit(
-        &txn,
-        context,
-        "member.add",
-        "Member",
-        inserted.id,
-        json!({ "role": new.role, "partnerId": partner.id }),
-    )
-    .await?;
+    audit(&txn, context, "member.add", "Member", inserted.id, json!({ "role": new.role, "partnerId": partner.id }))
+        .await?;
     txn.commit().await?;
     Ok((inserted, token))
 }
 
-async fn store_token(
-    db: &impl ConnectionTrait,
-    member_id: i64,
-    now: DateTime<Utc>,
-) -> Result<String> {
+async fn store_token(db: &impl ConnectionTrait, member_id: i64, now: DateTime<Utc>) -> Result<String> {
     let token = random_token();
     api_token::ActiveModel {
         member_id: Set(member_id),
@@ -340,20 +289,11 @@ pub async fn member_by_email(db: &impl ConnectionTrait, email: &str) -> Result<m
 
 /// A member by id, for managing their tokens.
 pub async fn member_by_id(db: &impl ConnectionTrait, id: i64) -> Result<member::Model> {
-    member::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound("member"))
+    member::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("member"))
 }
 
-fn may_manage_tokens(
-    context: &WriteContext<'_>,
-    authority: Authority,
-    holder: &member::Model,
-) -> Result<()> {
-    if authority == Authority::Operator
-        || context.viewer.member().is_some_and(|m| m.id == holder.id)
-    {
+fn may_manage_tokens(context: &WriteContext<'_>, authority: Authority, holder: &member::Model) -> Result<()> {
+    if authority == Authority::Operator || context.viewer.member().is_some_and(|m| m.id == holder.id) {
         return Ok(());
     }
     may_manage(context.viewer, holder.partner_id, holder.role)
@@ -391,15 +331,7 @@ pub async fn revoke_tokens(
         .filter(api_token::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    audit(
-        &txn,
-        context,
-        "token.revoke",
-        "Member",
-        holder.id,
-        json!({ "revoked": result.rows_affected }),
-    )
-    .await?;
+    audit(&txn, context, "token.revoke", "Member", holder.id, json!({ "revoked": result.rows_affected })).await?;
     txn.commit().await?;
     Ok(result.rows_affected)
 }
@@ -417,13 +349,7 @@ pub async fn create_discord_link_code(
     }
     let mut bytes = [0u8; 6];
     rand::rng().fill_bytes(&mut bytes);
-    let code = format!(
-        "LKN-{}",
-        URL_SAFE_NO_PAD
-            .encode(bytes)
-            .to_uppercase()
-            .replace(['-', '_'], "X")
-    );
+    let code = format!("LKN-{}", URL_SAFE_NO_PAD.encode(bytes).to_uppercase().replace(['-', '_'], "X"));
     let expires_at = now + Duration::minutes(LINK_CODE_LIFETIME_MINUTES);
     discord_link_code::ActiveModel {
         member_id: Set(member.id),
@@ -450,21 +376,13 @@ pub async fn link_discord_account(
     match context.viewer {
         Viewer::Bot(_) => {}
         Viewer::Anonymous => {
-            return Err(ServiceError::Unauthenticated(
-                "sign in with the bot's API token".into(),
-            ));
+            return Err(ServiceError::Unauthenticated("sign in with the bot's API token".into()));
         }
         Viewer::Member { .. } => return Err(ServiceError::Forbidden),
     }
-    if discord_user_id.is_empty()
-        || discord_user_id.len() > 20
-        || !discord_user_id.bytes().all(|b| b.is_ascii_digit())
+    if discord_user_id.is_empty() || discord_user_id.len() > 20 || !discord_user_id.bytes().all(|b| b.is_ascii_digit())
     {
-        return Err(ServiceError::invalid(
-            "discordUserId",
-            UserErrorCode::Invalid,
-            "a Discord user id is a number",
-        ));
+        return Err(ServiceError::invalid("discordUserId", UserErrorCode::Invalid, "a Discord user id is a number"));
     }
     let txn = begin_write(db).await?;
     let claimed = discord_link_code::Entity::update_many()
@@ -488,34 +406,17 @@ pub async fn link_discord_account(
         .ok_or_else(|| ServiceError::Internal("claimed link code vanished".into()))?;
     // A Discord account links one member: move it if it was linked elsewhere before.
     member::Entity::update_many()
-        .col_expr(
-            member::Column::DiscordUserId,
-            Expr::value(Option::<String>::None),
-        )
+        .col_expr(member::Column::DiscordUserId, Expr::value(Option::<String>::None))
         .filter(member::Column::DiscordUserId.eq(discord_user_id))
         .exec(&txn)
         .await?;
     member::Entity::update_many()
-        .col_expr(
-            member::Column::DiscordUserId,
-            Expr::value(discord_user_id.to_owned()),
-        )
+        .col_expr(member::Column::DiscordUserId, Expr::value(discord_user_id.to_owned()))
         .filter(member::Column::Id.eq(row.member_id))
         .exec(&txn)
         .await?;
-    let linked = member::Entity::find_by_id(row.member_id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound("member"))?;
-    audit(
-        &txn,
-        context,
-        "discord.link",
-        "Member",
-        linked.id,
-        json!({ "discordUserId": discord_user_id }),
-    )
-    .await?;
+    let linked = member::Entity::find_by_id(row.member_id).one(&txn).await?.ok_or(ServiceError::NotFound("member"))?;
+    audit(&txn, context, "discord.link", "Member", linked.id, json!({ "discordUserId": discord_user_id })).await?;
     txn.commit().await?;
     Ok(linked)
 }

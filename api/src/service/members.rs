@@ -3,10 +3,7 @@
 use lkn_entity::member;
 use lkn_entity::vocabulary::MemberRole;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 use crate::error::Result;
 use crate::service::page::{self, Cursor, Page, PageRequest, TotalCount};
@@ -22,25 +19,8 @@ pub async fn of_partner(
         .filter(member::Column::Role.ne(MemberRole::Bot));
     let total = TotalCount::of(db, select.clone().into_query());
     if let Some(cursor) = &request.after {
-        select = select.filter(page::after(
-            cursor,
-            None,
-            Expr::col(member::Column::Id).into(),
-            Order::Asc,
-        )?);
+        select = select.filter(page::after(cursor, None, Expr::col(member::Column::Id).into(), Order::Asc)?);
     }
-    let rows = select
-        .order_by_asc(member::Column::Id)
-        .limit(request.first + 1)
-        .all(db)
-        .await?;
-    Ok(Page::from_rows(
-        request,
-        rows,
-        |m| Cursor {
-            key: None,
-            id: m.id,
-        },
-        total,
-    ))
+    let rows = select.order_by_asc(member::Column::Id).limit(request.first + 1).all(db).await?;
+    Ok(Page::from_rows(request, rows, |m| Cursor { key: None, id: m.id }, total))
 }

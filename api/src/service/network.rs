@@ -4,10 +4,7 @@
 use lkn_entity::vocabulary::{CollaborationStatus, Nation, ThreadKind};
 use lkn_entity::{collaboration, network_figure, partner, thread};
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QuerySelect};
 
 use crate::error::Result;
 use crate::service::collaborations::{self, AudienceReach};
@@ -38,12 +35,7 @@ pub struct NetworkStats {
     pub top_tags: Vec<TagUsage>,
 }
 
-const NATIONS: [Nation; 4] = [
-    Nation::England,
-    Nation::Scotland,
-    Nation::Wales,
-    Nation::NorthernIreland,
-];
+const NATIONS: [Nation; 4] = [Nation::England, Nation::Scotland, Nation::Wales, Nation::NorthernIreland];
 
 /// Computes the figures. Each is one aggregate statement; the median reads only the
 /// first-reply delays of questions.
@@ -52,12 +44,7 @@ pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer) -> Result<Network
     let partners = partner::Entity::find().all(db).await?;
     let partners_by_nation = NATIONS
         .iter()
-        .map(|nation| {
-            (
-                *nation,
-                partners.iter().filter(|p| p.nation == *nation).count() as i64,
-            )
-        })
+        .map(|nation| (*nation, partners.iter().filter(|p| p.nation == *nation).count() as i64))
         .collect();
     let reported_audience = network_figure::Entity::find()
         .filter(network_figure::Column::Key.eq("combined_audience"))
@@ -66,19 +53,11 @@ pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer) -> Result<Network
         .map(|f| (f.value, f.source));
 
     let visible = threads::visible_to(viewer);
-    let thread_count = thread::Entity::find()
-        .filter(visible.clone())
-        .count(db)
-        .await? as i64;
-    let questions = thread::Entity::find()
-        .filter(visible.clone())
-        .filter(thread::Column::Kind.eq(ThreadKind::Question));
+    let thread_count = thread::Entity::find().filter(visible.clone()).count(db).await? as i64;
+    let questions =
+        thread::Entity::find().filter(visible.clone()).filter(thread::Column::Kind.eq(ThreadKind::Question));
     let question_count = questions.clone().count(db).await? as i64;
-    let answered = questions
-        .clone()
-        .filter(thread::Column::AcceptedReplyId.is_not_null())
-        .count(db)
-        .await? as i64;
+    let answered = questions.clone().filter(thread::Column::AcceptedReplyId.is_not_null()).count(db).await? as i64;
     let answered_rate = (question_count > 0).then(|| answered as f64 / question_count as f64);
 
     #[derive(FromQueryResult)]
@@ -94,10 +73,8 @@ pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer) -> Result<Network
         .into_model::<Delay>()
         .all(db)
         .await?;
-    let mut hours: Vec<f64> = delays
-        .iter()
-        .map(|d| (d.first_reply_at - d.created_at).num_seconds() as f64 / 3600.0)
-        .collect();
+    let mut hours: Vec<f64> =
+        delays.iter().map(|d| (d.first_reply_at - d.created_at).num_seconds() as f64 / 3600.0).collect();
     hours.sort_by(f64::total_cmp);
     let median_hours_to_first_reply = median(&hours);
 

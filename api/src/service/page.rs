@@ -8,7 +8,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
-use sea_orm::{ConnectionTrait, Order, Statement, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Order, Statement, Value};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, ServiceError};
@@ -53,19 +53,20 @@ impl Cursor {
             .decode(text.as_bytes())
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .ok_or_else(|| {
-                ServiceError::BadRequest("`after` is not a cursor from this list".into())
-            })
+            .ok_or_else(|| ServiceError::BadRequest("`after` is not a cursor from this list".into()))
     }
 }
 
-/// What a client asked for: how many rows, after which cursor.
+/// What a client asked for: how many rows, after which cursor, and whether the size of
+/// the whole list is wanted too.
 #[derive(Debug, Clone, Default)]
 pub struct PageRequest {
     /// How many rows, already checked to be within 1..=100.
     pub first: u64,
     /// Start after this row.
     pub after: Option<Cursor>,
+    /// Count the whole list in the same statement as the page.
+    pub with_total: bool,
 }
 
 impl PageRequest {
@@ -81,15 +82,12 @@ impl PageRequest {
             }
         };
         let after = after.map(Cursor::decode).transpose()?;
-        Ok(Self { first, after })
+        Ok(Self { first, after, with_total: false })
     }
 
-    /// The first `n` rows, for internal callers.
-    pub fn first(n: u64) -> Self {
-        Self {
-            first: n,
-            after: None,
-        }
+    /// Asks for the whole list's size with the page (when a client selects `totalCount`).
+    pub fn counting(self, with_total: bool) -> Self {
+        Self { with_total, ..self }
     }
 }
 
@@ -117,23 +115,14 @@ impl<T> Page<T> {
         let has_next_page = rows.len() as u64 > request.first;
         rows.truncate(request.first as usize);
         let items = rows.into_iter().map(|row| (cursor_of(&row), row)).collect();
-        Self {
-            items,
-            has_next_page,
-            has_previous_page: request.after.is_some(),
-            total,
-        }
+        Self { items, has_next_page, has_previous_page: request.after.is_some(), total }
     }
 
     /// Converts every row, keeping cursors and counts.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         let mut f = f;
         Page {
-            items: self
-                .items
-                .into_iter()
-                .map(|(cursor, row)| (cursor, f(row)))
-                .collect(),
+            items: self.items.into_iter().map(|(cursor, row)| (cursor, f(row))).collect(),
             has_next_page: self.has_next_page,
             has_previous_page: self.has_previous_page,
             total: self.total,
@@ -152,14 +141,43 @@ pub enum TotalCount {
     Sum(Vec<TotalCount>),
 }
 
+/// `SELECT COUNT(*)` over the rows `filtered` returns.
+fn count_of(filtered: SelectStatement) -> SelectStatement {
+    let mut count = Query::select();
+    count.expr(Expr::cust("COUNT(*)")).from_subquery(filtered, "filtered");
+    count
+}
+
+/// Runs a page query. `filtered` selects the whole list (what `totalCount` counts);
+/// `page` is the same with the cursor, order and limit applied. When the request asks
+/// for the total, a subquery of the page's own statement computes it, so a list with
+/// its count costs one round trip.
+pub async fn fetch<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    request: &PageRequest,
+    filtered: SelectStatement,
+    mut page: SelectStatement,
+) -> Result<(Vec<M>, TotalCount)> {
+    let backend = db.get_database_backend();
+    let count = count_of(filtered);
+    if !request.with_total {
+        let rows = M::find_by_statement(backend.build(&page)).all(db).await?;
+        return Ok((rows, TotalCount::Deferred(backend.build(&count))));
+    }
+    page.expr_as(Expr::SubQuery(None, Box::new(count.clone().into())), "lkn_total_count");
+    let rows = db.query_all(&page).await?;
+    let total = match rows.first() {
+        Some(row) => TotalCount::Known(row.try_get("", "lkn_total_count")?),
+        None => TotalCount::Deferred(backend.build(&count)),
+    };
+    let models = rows.iter().map(|row| M::from_query_result(row, "")).collect::<Result<Vec<M>, _>>()?;
+    Ok((models, total))
+}
+
 impl TotalCount {
     /// Counts the rows `filtered` would return (before ordering and paging).
     pub fn of(db: &impl ConnectionTrait, filtered: SelectStatement) -> Self {
-        let mut count = Query::select();
-        count
-            .expr(Expr::cust("COUNT(*)"))
-            .from_subquery(filtered, "filtered");
-        Self::Deferred(db.get_database_backend().build(&count))
+        Self::Deferred(db.get_database_backend().build(&count_of(filtered)))
     }
 
     /// Runs the count if it is not known yet.
@@ -185,12 +203,7 @@ impl TotalCount {
 
 /// The rows after `cursor` in a list ordered by `key` (in `key_order`) and then id
 /// (in `id_order`): `key ⋚ k OR (key = k AND id ⋚ i)`.
-pub fn after(
-    cursor: &Cursor,
-    key: Option<(SimpleExpr, Order)>,
-    id: SimpleExpr,
-    id_order: Order,
-) -> Result<Condition> {
+pub fn after(cursor: &Cursor, key: Option<(SimpleExpr, Order)>, id: SimpleExpr, id_order: Order) -> Result<Condition> {
     let beyond = |expr: SimpleExpr, value: Value, order: &Order| match order {
         Order::Asc => expr.gt(value),
         _ => expr.lt(value),
@@ -208,8 +221,6 @@ pub fn after(
                 .add(beyond(expr.clone(), value.clone(), &order))
                 .add(Condition::all().add(expr.eq(value)).add(id_beyond)))
         }
-        _ => Err(ServiceError::BadRequest(
-            "`after` is a cursor from a different ordering".into(),
-        )),
+        _ => Err(ServiceError::BadRequest("`after` is a cursor from a different ordering".into())),
     }
 }

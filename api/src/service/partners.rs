@@ -6,12 +6,12 @@ use lkn_entity::vocabulary::{Nation, PartnerKind};
 use lkn_entity::{network_figure, partner};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Set,
 };
 
 use crate::error::Result;
-use crate::service::page::{self, Cursor, Page, PageRequest, SortKey, TotalCount};
+use crate::service::page::{self, Cursor, Page, PageRequest, SortKey};
 
 /// Which partners a list shows.
 #[derive(Debug, Clone, Default)]
@@ -36,7 +36,7 @@ pub async fn list(
     if let Some(kind) = query.kind {
         select = select.filter(partner::Column::Kind.eq(kind));
     }
-    let total = TotalCount::of(db, select.clone().into_query());
+    let filtered = select.clone().into_query();
     if let Some(cursor) = &request.after {
         select = select.filter(page::after(
             cursor,
@@ -45,29 +45,18 @@ pub async fn list(
             Order::Asc,
         )?);
     }
-    let rows = select
+    let ordered = select
         .order_by_asc(partner::Column::Name)
         .order_by_asc(partner::Column::Id)
         .limit(request.first + 1)
-        .all(db)
-        .await?;
-    Ok(Page::from_rows(
-        request,
-        rows,
-        |p| Cursor {
-            key: Some(SortKey::Text(p.name.clone())),
-            id: p.id,
-        },
-        total,
-    ))
+        .into_query();
+    let (rows, total) = page::fetch(db, request, filtered, ordered).await?;
+    Ok(Page::from_rows(request, rows, |p| Cursor { key: Some(SortKey::Text(p.name.clone())), id: p.id }, total))
 }
 
 /// A partner by its slug.
 pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<partner::Model>> {
-    Ok(partner::Entity::find()
-        .filter(partner::Column::Slug.eq(slug))
-        .one(db)
-        .await?)
+    Ok(partner::Entity::find().filter(partner::Column::Slug.eq(slug)).one(db).await?)
 }
 
 /// One partner of the founding list.
@@ -279,10 +268,8 @@ const FOUNDERS: &[Founder] = &[
 ];
 
 /// The network's combined audience as reported at its launch, and where.
-pub const REPORTED_COMBINED_AUDIENCE: (i64, &str) = (
-    13_000_000,
-    "British Library press release announcing the Living Knowledge Network, 16 September 2016",
-);
+pub const REPORTED_COMBINED_AUDIENCE: (i64, &str) =
+    (13_000_000, "British Library press release announcing the Living Knowledge Network, 16 September 2016");
 
 /// Inserts the founding partners and network figures that are missing; never duplicates
 /// and never overwrites what administrators have changed since. Returns how many
@@ -303,11 +290,7 @@ pub async fn seed_founders(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Res
         ..Default::default()
     });
     partner::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::column(partner::Column::Slug)
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(OnConflict::column(partner::Column::Slug).do_nothing().to_owned())
         .exec_without_returning(db)
         .await?;
     network_figure::Entity::insert(network_figure::ActiveModel {
@@ -316,11 +299,7 @@ pub async fn seed_founders(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Res
         source: Set(REPORTED_COMBINED_AUDIENCE.1.to_owned()),
         ..Default::default()
     })
-    .on_conflict(
-        OnConflict::column(network_figure::Column::Key)
-            .do_nothing()
-            .to_owned(),
-    )
+    .on_conflict(OnConflict::column(network_figure::Column::Key).do_nothing().to_owned())
     .exec_without_returning(db)
     .await?;
     let after = PaginatorTrait::count(partner::Entity::find(), db).await?;

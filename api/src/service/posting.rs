@@ -9,8 +9,8 @@ use lkn_entity::vocabulary::{Language, MemberRole, ThreadKind, ThreadStatus, Vis
 use lkn_entity::{endorsement, follow, member, reply, tag, thread, thread_tag};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -18,9 +18,7 @@ use serde_json::json;
 use crate::error::{Result, ServiceError, UserErrorCode};
 use crate::service::audit::record as audit;
 use crate::service::identity::Viewer;
-use crate::service::writes::{
-    self, Checks, WriteContext, begin_write, create_once, input_fingerprint,
-};
+use crate::service::writes::{self, Checks, WriteContext, begin_write, create_once, input_fingerprint};
 use crate::service::{search, threads};
 
 /// Longest title.
@@ -57,25 +55,20 @@ fn writer<'a>(viewer: &'a Viewer) -> Result<&'a member::Model> {
 
 /// Whether `viewer` may edit, accept answers in and close `thread`.
 fn may_moderate(viewer: &Viewer, thread: &thread::Model) -> bool {
-    viewer.member().is_some_and(|m| m.id == thread.author_id)
-        || viewer.coordinates(thread.partner_id)
+    viewer.member().is_some_and(|m| m.id == thread.author_id) || viewer.coordinates(thread.partner_id)
 }
 
 /// A thread the viewer can see, locked for this write; an unknown or hidden one is a
 /// user error on `field`.
-async fn thread_for_write(
-    txn: &DatabaseTransaction,
-    viewer: &Viewer,
-    id: i64,
-    field: &str,
-) -> Result<thread::Model> {
+async fn thread_for_write(txn: &DatabaseTransaction, viewer: &Viewer, id: i64, field: &str) -> Result<thread::Model> {
     let mut select = thread::Entity::find_by_id(id).filter(threads::visible_to(viewer));
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         select = select.lock_exclusive();
     }
-    select.one(txn).await?.ok_or_else(|| {
-        ServiceError::invalid(field, UserErrorCode::NotFound, "no thread with this id")
-    })
+    select
+        .one(txn)
+        .await?
+        .ok_or_else(|| ServiceError::invalid(field, UserErrorCode::NotFound, "no thread with this id"))
 }
 
 /// Finds or creates tags by name and returns their ids.
@@ -83,35 +76,23 @@ async fn tag_ids(txn: &DatabaseTransaction, names: &[String]) -> Result<Vec<i64>
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    tag::Entity::insert_many(names.iter().map(|name| tag::ActiveModel {
-        name: Set(name.clone()),
-        ..Default::default()
-    }))
-    .on_conflict(
-        OnConflict::column(tag::Column::Name)
-            .do_nothing()
-            .to_owned(),
+    tag::Entity::insert_many(
+        names.iter().map(|name| tag::ActiveModel { name: Set(name.clone()), ..Default::default() }),
     )
+    .on_conflict(OnConflict::column(tag::Column::Name).do_nothing().to_owned())
     .exec_without_returning(txn)
     .await?;
-    let rows = tag::Entity::find()
-        .filter(tag::Column::Name.is_in(names.iter().cloned()))
-        .all(txn)
-        .await?;
+    let rows = tag::Entity::find().filter(tag::Column::Name.is_in(names.iter().cloned())).all(txn).await?;
     Ok(rows.into_iter().map(|t| t.id).collect())
 }
 
 async fn set_tags(txn: &DatabaseTransaction, thread_id: i64, names: &[String]) -> Result<()> {
-    thread_tag::Entity::delete_many()
-        .filter(thread_tag::Column::ThreadId.eq(thread_id))
-        .exec(txn)
-        .await?;
+    thread_tag::Entity::delete_many().filter(thread_tag::Column::ThreadId.eq(thread_id)).exec(txn).await?;
     let ids = tag_ids(txn, names).await?;
     if !ids.is_empty() {
-        thread_tag::Entity::insert_many(ids.into_iter().map(|tag_id| thread_tag::ActiveModel {
-            thread_id: Set(thread_id),
-            tag_id: Set(tag_id),
-        }))
+        thread_tag::Entity::insert_many(
+            ids.into_iter().map(|tag_id| thread_tag::ActiveModel { thread_id: Set(thread_id), tag_id: Set(tag_id) }),
+        )
         .exec_without_returning(txn)
         .await?;
     }
@@ -141,56 +122,37 @@ pub async fn post_thread(
     let tags = writes::normalise_tags(&mut checks, &new.tags);
     checks.finish()?;
     let hash = input_fingerprint(&new);
-    let id = create_once(
-        db,
-        author.id,
-        idempotency_key,
-        "postThread",
-        hash,
-        async |txn: &DatabaseTransaction| {
-            let created = thread::ActiveModel {
-                kind: Set(new.kind),
-                title: Set(title),
-                body: Set(body),
-                language: Set(new.language),
-                status: Set(ThreadStatus::Open),
-                visibility: Set(new.visibility),
-                author_id: Set(author.id),
-                partner_id: Set(author.partner_id),
-                accepted_reply_id: Set(None),
-                reply_count: Set(0),
-                endorsement_count: Set(0),
-                endorsing_partner_count: Set(0),
-                version: Set(1),
-                created_at: Set(context.now),
-                updated_at: Set(context.now),
-                last_activity_at: Set(context.now),
-                first_reply_at: Set(None),
-                ..Default::default()
-            }
+    let id = create_once(db, author.id, idempotency_key, "postThread", hash, async |txn: &DatabaseTransaction| {
+        let created = thread::ActiveModel {
+            kind: Set(new.kind),
+            title: Set(title),
+            body: Set(body),
+            language: Set(new.language),
+            status: Set(ThreadStatus::Open),
+            visibility: Set(new.visibility),
+            author_id: Set(author.id),
+            partner_id: Set(author.partner_id),
+            accepted_reply_id: Set(None),
+            reply_count: Set(0),
+            endorsement_count: Set(0),
+            endorsing_partner_count: Set(0),
+            version: Set(1),
+            created_at: Set(context.now),
+            updated_at: Set(context.now),
+            last_activity_at: Set(context.now),
+            first_reply_at: Set(None),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        set_tags(txn, created.id, &tags).await?;
+        search::reindex_thread(txn, created.id).await?;
+        follow::ActiveModel { thread_id: Set(created.id), member_id: Set(author.id), created_at: Set(context.now) }
             .insert(txn)
             .await?;
-            set_tags(txn, created.id, &tags).await?;
-            search::reindex_thread(txn, created.id).await?;
-            follow::ActiveModel {
-                thread_id: Set(created.id),
-                member_id: Set(author.id),
-                created_at: Set(context.now),
-            }
-            .insert(txn)
-            .await?;
-            audit(
-                txn,
-                context,
-                "thread.post",
-                "Thread",
-                created.id,
-                json!({ "kind": new.kind, "tags": tags }),
-            )
-            .await?;
-            Ok(created.id)
-        },
-    )
+        audit(txn, context, "thread.post", "Thread", created.id, json!({ "kind": new.kind, "tags": tags })).await?;
+        Ok(created.id)
+    })
     .await?;
     reload(db, id).await
 }
@@ -223,18 +185,9 @@ pub async fn edit_thread(
 ) -> Result<thread::Model> {
     writer(context.viewer)?;
     let mut checks = Checks::default();
-    let title = edit
-        .title
-        .as_deref()
-        .map(|t| checks.line("title", "Title", t, 1, MAX_TITLE));
-    let body = edit
-        .body
-        .as_deref()
-        .map(|b| checks.text("body", "Body", b, false, MAX_BODY));
-    let tags = edit
-        .tags
-        .as_deref()
-        .map(|t| writes::normalise_tags(&mut checks, t));
+    let title = edit.title.as_deref().map(|t| checks.line("title", "Title", t, 1, MAX_TITLE));
+    let body = edit.body.as_deref().map(|b| checks.text("body", "Body", b, false, MAX_BODY));
+    let tags = edit.tags.as_deref().map(|t| writes::normalise_tags(&mut checks, t));
     checks.finish()?;
     let txn = begin_write(db).await?;
     let current = thread_for_write(&txn, context.viewer, edit.thread_id, "threadId").await?;
@@ -245,10 +198,7 @@ pub async fn edit_thread(
         return Err(ServiceError::invalid(
             "version",
             UserErrorCode::Conflict,
-            format!(
-                "the thread changed since you loaded it (now version {}); reload and edit again",
-                current.version
-            ),
+            format!("the thread changed since you loaded it (now version {}); reload and edit again", current.version),
         ));
     }
     let mut changed: thread::ActiveModel = current.clone().into();
@@ -271,15 +221,7 @@ pub async fn edit_thread(
         set_tags(&txn, current.id, tags).await?;
     }
     search::reindex_thread(&txn, current.id).await?;
-    audit(
-        &txn,
-        context,
-        "thread.edit",
-        "Thread",
-        current.id,
-        json!({ "version": current.version + 1 }),
-    )
-    .await?;
+    audit(&txn, context, "thread.edit", "Thread", current.id, json!({ "version": current.version + 1 })).await?;
     txn.commit().await?;
     reload(db, current.id).await
 }
@@ -306,57 +248,36 @@ pub async fn reply_to_thread(
     let body = checks.text("body", "Reply", &new.body, true, MAX_BODY);
     checks.finish()?;
     let hash = input_fingerprint(&new);
-    let id = create_once(
-        db,
-        author.id,
-        idempotency_key,
-        "replyToThread",
-        hash,
-        async |txn: &DatabaseTransaction| {
-            let target = thread_for_write(txn, context.viewer, new.thread_id, "threadId").await?;
-            if target.status == ThreadStatus::Closed {
-                return Err(ServiceError::invalid(
-                    "threadId",
-                    UserErrorCode::InvalidState,
-                    "this thread is closed to replies",
-                ));
-            }
-            let created = reply::ActiveModel {
-                thread_id: Set(target.id),
-                author_id: Set(author.id),
-                body: Set(body),
-                is_accepted: Set(false),
-                created_at: Set(context.now),
-                ..Default::default()
-            }
-            .insert(txn)
+    let id = create_once(db, author.id, idempotency_key, "replyToThread", hash, async |txn: &DatabaseTransaction| {
+        let target = thread_for_write(txn, context.viewer, new.thread_id, "threadId").await?;
+        if target.status == ThreadStatus::Closed {
+            return Err(ServiceError::invalid(
+                "threadId",
+                UserErrorCode::InvalidState,
+                "this thread is closed to replies",
+            ));
+        }
+        let created = reply::ActiveModel {
+            thread_id: Set(target.id),
+            author_id: Set(author.id),
+            body: Set(body),
+            is_accepted: Set(false),
+            created_at: Set(context.now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        thread::Entity::update_many()
+            .col_expr(thread::Column::ReplyCount, Expr::col(thread::Column::ReplyCount).add(1))
+            .col_expr(thread::Column::LastActivityAt, Expr::value(context.now))
+            .col_expr(thread::Column::FirstReplyAt, Expr::value(target.first_reply_at.unwrap_or(context.now)))
+            .filter(thread::Column::Id.eq(target.id))
+            .exec(txn)
             .await?;
-            thread::Entity::update_many()
-                .col_expr(
-                    thread::Column::ReplyCount,
-                    Expr::col(thread::Column::ReplyCount).add(1),
-                )
-                .col_expr(thread::Column::LastActivityAt, Expr::value(context.now))
-                .col_expr(
-                    thread::Column::FirstReplyAt,
-                    Expr::value(target.first_reply_at.unwrap_or(context.now)),
-                )
-                .filter(thread::Column::Id.eq(target.id))
-                .exec(txn)
-                .await?;
-            search::reindex_thread(txn, target.id).await?;
-            audit(
-                txn,
-                context,
-                "thread.reply",
-                "Reply",
-                created.id,
-                json!({ "threadId": target.id }),
-            )
-            .await?;
-            Ok(created.id)
-        },
-    )
+        search::reindex_thread(txn, target.id).await?;
+        audit(txn, context, "thread.reply", "Reply", created.id, json!({ "threadId": target.id })).await?;
+        Ok(created.id)
+    })
     .await?;
     reply::Entity::find_by_id(id)
         .one(db)
@@ -373,15 +294,9 @@ pub async fn accept_reply(
 ) -> Result<(reply::Model, thread::Model)> {
     writer(context.viewer)?;
     let txn = begin_write(db).await?;
-    let not_found =
-        || ServiceError::invalid("replyId", UserErrorCode::NotFound, "no reply with this id");
-    let chosen = reply::Entity::find_by_id(reply_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(not_found)?;
-    let target = thread_for_write(&txn, context.viewer, chosen.thread_id, "replyId")
-        .await
-        .map_err(|_| not_found())?;
+    let not_found = || ServiceError::invalid("replyId", UserErrorCode::NotFound, "no reply with this id");
+    let chosen = reply::Entity::find_by_id(reply_id).one(&txn).await?.ok_or_else(not_found)?;
+    let target = thread_for_write(&txn, context.viewer, chosen.thread_id, "replyId").await.map_err(|_| not_found())?;
     if !may_moderate(context.viewer, &target) {
         return Err(ServiceError::Forbidden);
     }
@@ -393,11 +308,7 @@ pub async fn accept_reply(
         ));
     }
     if target.status == ThreadStatus::Closed {
-        return Err(ServiceError::invalid(
-            "replyId",
-            UserErrorCode::InvalidState,
-            "this thread is closed",
-        ));
+        return Err(ServiceError::invalid("replyId", UserErrorCode::InvalidState, "this thread is closed"));
     }
     if target.accepted_reply_id != Some(chosen.id) {
         reply::Entity::update_many()
@@ -417,21 +328,10 @@ pub async fn accept_reply(
             .filter(thread::Column::Id.eq(target.id))
             .exec(&txn)
             .await?;
-        audit(
-            &txn,
-            context,
-            "reply.accept",
-            "Reply",
-            chosen.id,
-            json!({ "threadId": target.id }),
-        )
-        .await?;
+        audit(&txn, context, "reply.accept", "Reply", chosen.id, json!({ "threadId": target.id })).await?;
     }
     txn.commit().await?;
-    let accepted = reply::Entity::find_by_id(chosen.id)
-        .one(db)
-        .await?
-        .ok_or_else(not_found)?;
+    let accepted = reply::Entity::find_by_id(chosen.id).one(db).await?.ok_or_else(not_found)?;
     Ok((accepted, reload(db, target.id).await?))
 }
 
@@ -452,22 +352,11 @@ pub async fn close_thread(
         thread::Entity::update_many()
             .col_expr(thread::Column::Status, Expr::value(ThreadStatus::Closed))
             .col_expr(thread::Column::UpdatedAt, Expr::value(context.now))
-            .col_expr(
-                thread::Column::Version,
-                Expr::col(thread::Column::Version).add(1),
-            )
+            .col_expr(thread::Column::Version, Expr::col(thread::Column::Version).add(1))
             .filter(thread::Column::Id.eq(target.id))
             .exec(&txn)
             .await?;
-        audit(
-            &txn,
-            context,
-            "thread.close",
-            "Thread",
-            target.id,
-            json!({}),
-        )
-        .await?;
+        audit(&txn, context, "thread.close", "Thread", target.id, json!({})).await?;
     }
     txn.commit().await?;
     reload(db, thread_id).await
@@ -497,9 +386,7 @@ pub async fn endorse_thread(
         created_at: Set(context.now),
     })
     .on_conflict(
-        OnConflict::columns([endorsement::Column::ThreadId, endorsement::Column::MemberId])
-            .do_nothing()
-            .to_owned(),
+        OnConflict::columns([endorsement::Column::ThreadId, endorsement::Column::MemberId]).do_nothing().to_owned(),
     )
     .exec_without_returning(&txn)
     .await?;
@@ -512,26 +399,12 @@ pub async fn endorse_thread(
             .count(&txn)
             .await?;
         thread::Entity::update_many()
-            .col_expr(
-                thread::Column::EndorsementCount,
-                Expr::col(thread::Column::EndorsementCount).add(1),
-            )
-            .col_expr(
-                thread::Column::EndorsingPartnerCount,
-                Expr::value(partners as i32),
-            )
+            .col_expr(thread::Column::EndorsementCount, Expr::col(thread::Column::EndorsementCount).add(1))
+            .col_expr(thread::Column::EndorsingPartnerCount, Expr::value(partners as i32))
             .filter(thread::Column::Id.eq(target.id))
             .exec(&txn)
             .await?;
-        audit(
-            &txn,
-            context,
-            "thread.endorse",
-            "Thread",
-            target.id,
-            json!({}),
-        )
-        .await?;
+        audit(&txn, context, "thread.endorse", "Thread", target.id, json!({})).await?;
     }
     txn.commit().await?;
     reload(db, thread_id).await
@@ -554,11 +427,7 @@ pub async fn set_following(
             member_id: Set(member.id),
             created_at: Set(context.now),
         })
-        .on_conflict(
-            OnConflict::columns([follow::Column::ThreadId, follow::Column::MemberId])
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(OnConflict::columns([follow::Column::ThreadId, follow::Column::MemberId]).do_nothing().to_owned())
         .exec_without_returning(&txn)
         .await?
     } else {
@@ -570,11 +439,7 @@ pub async fn set_following(
             .rows_affected
     };
     if changed > 0 {
-        let action = if following {
-            "thread.follow"
-        } else {
-            "thread.unfollow"
-        };
+        let action = if following { "thread.follow" } else { "thread.unfollow" };
         audit(&txn, context, action, "Thread", target.id, json!({})).await?;
     }
     txn.commit().await?;
@@ -582,11 +447,7 @@ pub async fn set_following(
 }
 
 /// Whether `member_id` follows each of `thread_ids`, in one statement.
-pub async fn followed_among(
-    db: &impl ConnectionTrait,
-    member_id: i64,
-    thread_ids: &[i64],
-) -> Result<Vec<i64>> {
+pub async fn followed_among(db: &impl ConnectionTrait, member_id: i64, thread_ids: &[i64]) -> Result<Vec<i64>> {
     Ok(follow::Entity::find()
         .filter(follow::Column::MemberId.eq(member_id))
         .filter(follow::Column::ThreadId.is_in(thread_ids.iter().copied()))
@@ -598,11 +459,7 @@ pub async fn followed_among(
 }
 
 /// Which of `thread_ids` `member_id` endorses, in one statement.
-pub async fn endorsed_among(
-    db: &impl ConnectionTrait,
-    member_id: i64,
-    thread_ids: &[i64],
-) -> Result<Vec<i64>> {
+pub async fn endorsed_among(db: &impl ConnectionTrait, member_id: i64, thread_ids: &[i64]) -> Result<Vec<i64>> {
     Ok(endorsement::Entity::find()
         .filter(endorsement::Column::MemberId.eq(member_id))
         .filter(endorsement::Column::ThreadId.is_in(thread_ids.iter().copied()))

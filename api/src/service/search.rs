@@ -66,10 +66,7 @@ pub struct SearchFilter {
 impl SearchFilter {
     /// Whether a filter that only threads have is set, which leaves collaborations out.
     fn thread_only(&self) -> bool {
-        self.thread_kind.is_some()
-            || self.status.is_some()
-            || self.tag.is_some()
-            || self.language.is_some()
+        self.thread_kind.is_some() || self.status.is_some() || self.tag.is_some() || self.language.is_some()
     }
 
     fn covers_threads(&self) -> bool {
@@ -110,11 +107,7 @@ struct Sql {
 
 impl Sql {
     fn new(backend: DbBackend) -> Self {
-        Self {
-            backend,
-            text: String::new(),
-            values: Vec::new(),
-        }
+        Self { backend, text: String::new(), values: Vec::new() }
     }
 
     /// Appends a placeholder bound to `value`.
@@ -141,30 +134,21 @@ impl Sql {
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| {
-            w.chars()
-                .take(MAX_WORD_CHARS)
-                .collect::<String>()
-                .to_lowercase()
-        })
+        .map(|w| w.chars().take(MAX_WORD_CHARS).collect::<String>().to_lowercase())
         .take(MAX_WORDS)
         .collect()
 }
 
 /// Words too common to suggest anything.
 const STOPWORDS: &[&str] = &[
-    "a", "about", "an", "and", "any", "anyone", "are", "as", "at", "be", "by", "can", "do", "does",
-    "for", "from", "has", "have", "how", "i", "in", "is", "it", "of", "on", "or", "our", "run",
-    "that", "the", "this", "to", "us", "we", "what", "when", "who", "with", "you", "your",
+    "a", "about", "an", "and", "any", "anyone", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from",
+    "has", "have", "how", "i", "in", "is", "it", "of", "on", "or", "our", "run", "that", "the", "this", "to", "us",
+    "we", "what", "when", "who", "with", "you", "your",
 ];
 
 /// A safe FTS5 MATCH expression: each word an FTS5 string, joined by `joiner`.
 fn fts5_expression(words: &[String], joiner: &str) -> String {
-    words
-        .iter()
-        .map(|w| format!("\"{w}\""))
-        .collect::<Vec<_>>()
-        .join(joiner)
+    words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(joiner)
 }
 
 /// Turns a backend's marked snippet into escaped HTML with `<mark>` around matches.
@@ -201,19 +185,17 @@ fn thread_conditions(sql: &mut Sql, viewer: &Viewer, filter: &SearchFilter) {
         sql.push(" AND t.language = ").bind(stored(language));
     }
     if let Some(tag) = &filter.tag {
-        sql.push(" AND t.id IN (SELECT tt.thread_id FROM thread_tags tt JOIN tags g ON g.id = tt.tag_id WHERE g.name = ")
-            .bind(tag.trim().to_lowercase())
-            .push(")");
+        sql.push(
+            " AND t.id IN (SELECT tt.thread_id FROM thread_tags tt JOIN tags g ON g.id = tt.tag_id WHERE g.name = ",
+        )
+        .bind(tag.trim().to_lowercase())
+        .push(")");
     }
     if let Some(slug) = &filter.partner_slug {
-        sql.push(" AND t.partner_id IN (SELECT id FROM partners WHERE slug = ")
-            .bind(slug.clone())
-            .push(")");
+        sql.push(" AND t.partner_id IN (SELECT id FROM partners WHERE slug = ").bind(slug.clone()).push(")");
     }
     if let Some(nation) = filter.nation {
-        sql.push(" AND t.partner_id IN (SELECT id FROM partners WHERE nation = ")
-            .bind(stored(nation))
-            .push(")");
+        sql.push(" AND t.partner_id IN (SELECT id FROM partners WHERE nation = ").bind(stored(nation)).push(")");
     }
     if let Some(after) = filter.created_after {
         sql.push(" AND t.created_at >= ").bind(after);
@@ -237,9 +219,7 @@ fn collaboration_conditions(sql: &mut Sql, viewer: &Viewer, filter: &SearchFilte
         .push(")");
     }
     if let Some(nation) = filter.nation {
-        sql.push(" AND c.lead_partner_id IN (SELECT id FROM partners WHERE nation = ")
-            .bind(stored(nation))
-            .push(")");
+        sql.push(" AND c.lead_partner_id IN (SELECT id FROM partners WHERE nation = ").bind(stored(nation)).push(")");
     }
     if let Some(after) = filter.created_after {
         sql.push(" AND c.created_at >= ").bind(after);
@@ -293,7 +273,9 @@ fn thread_hits(sql: &mut Sql, matcher: &Matcher, viewer: &Viewer, filter: &Searc
                  ts_headline(CASE WHEN t.language = 'EN' THEN 'english'::regconfig ELSE 'simple'::regconfig END, \
                    t.title || ' — ' || left(t.body, 3000), q.query, ",
             )
-            .push(&format!("'StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=24, MinWords=10, MaxFragments=1') AS snippet "))
+            .push(&format!(
+                "'StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=24, MinWords=10, MaxFragments=1') AS snippet "
+            ))
             .push("FROM thread_search s JOIN threads t ON t.id = s.thread_id, (SELECT websearch_to_tsquery('english', ")
             .bind(text.clone())
             .push(") || websearch_to_tsquery('simple', ")
@@ -333,9 +315,7 @@ fn collaboration_hits(sql: &mut Sql, matcher: &Matcher, viewer: &Viewer, filter:
 }
 
 fn score_and_snippet(row: &QueryResult) -> Result<(f64, String)> {
-    let score: f64 = row
-        .try_get("", "score")
-        .or_else(|_| row.try_get::<f32>("", "score").map(f64::from))?;
+    let score: f64 = row.try_get("", "score").or_else(|_| row.try_get::<f32>("", "score").map(f64::from))?;
     let snippet: String = row.try_get("", "snippet").unwrap_or_default();
     Ok((score, html_snippet(&snippet)))
 }
@@ -353,14 +333,9 @@ pub async fn search(
     let backend = db.get_database_backend();
     let offset = match &request.after {
         None => 0,
-        Some(Cursor {
-            key: Some(SortKey::Int(position)),
-            ..
-        }) if *position >= 0 => *position as u64 + 1,
+        Some(Cursor { key: Some(SortKey::Int(position)), .. }) if *position >= 0 => *position as u64 + 1,
         Some(_) => {
-            return Err(ServiceError::BadRequest(
-                "`after` is not a cursor from this search".into(),
-            ));
+            return Err(ServiceError::BadRequest("`after` is not a cursor from this search".into()));
         }
     };
     let Some(matcher) = matcher(backend, text) else {
@@ -382,11 +357,7 @@ pub async fn search(
         sql.push(&format!(" ORDER BY score DESC, t.id DESC LIMIT {window}"));
         for row in db.query_all_raw(sql.statement()).await? {
             let (score, snippet) = score_and_snippet(&row)?;
-            hits.push(Hit {
-                found: Found::Thread(thread::Model::from_query_result(&row, "")?),
-                score,
-                snippet,
-            });
+            hits.push(Hit { found: Found::Thread(thread::Model::from_query_result(&row, "")?), score, snippet });
         }
     }
     if filter.covers_collaborations() {
@@ -416,21 +387,10 @@ pub async fn search(
         .enumerate()
         .map(|(i, hit)| {
             let position = (offset + i as u64) as i64;
-            (
-                Cursor {
-                    key: Some(SortKey::Int(position)),
-                    id: found_id(&hit.found),
-                },
-                hit,
-            )
+            (Cursor { key: Some(SortKey::Int(position)), id: found_id(&hit.found) }, hit)
         })
         .collect();
-    Ok(Page {
-        items,
-        has_next_page,
-        has_previous_page: offset > 0,
-        total,
-    })
+    Ok(Page { items, has_next_page, has_previous_page: offset > 0, total })
 }
 
 fn found_id(found: &Found) -> i64 {
@@ -456,10 +416,7 @@ pub async fn similar_threads(
     text: &str,
     first: u64,
 ) -> Result<Vec<thread::Model>> {
-    let significant: Vec<String> = words(text)
-        .into_iter()
-        .filter(|w| !STOPWORDS.contains(&w.as_str()))
-        .collect();
+    let significant: Vec<String> = words(text).into_iter().filter(|w| !STOPWORDS.contains(&w.as_str())).collect();
     if significant.is_empty() {
         return Ok(Vec::new());
     }
@@ -468,28 +425,26 @@ pub async fn similar_threads(
     match backend {
         DbBackend::Postgres => {
             let any = significant.join(" | ");
-            sql.push("SELECT t.* FROM thread_search s JOIN threads t ON t.id = s.thread_id, (SELECT to_tsquery('english', ")
-                .bind(any.clone())
-                .push(") || to_tsquery('simple', ")
-                .bind(any)
-                .push(") AS query) q WHERE s.document @@ q.query");
+            sql.push(
+                "SELECT t.* FROM thread_search s JOIN threads t ON t.id = s.thread_id, (SELECT to_tsquery('english', ",
+            )
+            .bind(any.clone())
+            .push(") || to_tsquery('simple', ")
+            .bind(any)
+            .push(") AS query) q WHERE s.document @@ q.query");
             thread_conditions(&mut sql, viewer, &SearchFilter::default());
-            sql.push(&format!(
-                " ORDER BY ts_rank_cd(s.document, q.query) DESC, t.id DESC LIMIT {first}"
-            ));
+            sql.push(&format!(" ORDER BY ts_rank_cd(s.document, q.query) DESC, t.id DESC LIMIT {first}"));
         }
         _ => {
-            sql.push("SELECT t.* FROM thread_search JOIN threads t ON t.id = thread_search.rowid WHERE thread_search MATCH ")
-                .bind(fts5_expression(&significant, " OR "));
+            sql.push(
+                "SELECT t.* FROM thread_search JOIN threads t ON t.id = thread_search.rowid WHERE thread_search MATCH ",
+            )
+            .bind(fts5_expression(&significant, " OR "));
             thread_conditions(&mut sql, viewer, &SearchFilter::default());
-            sql.push(&format!(
-                " ORDER BY bm25(thread_search, 8.0, 2.0, 6.0, 1.0), t.id DESC LIMIT {first}"
-            ));
+            sql.push(&format!(" ORDER BY bm25(thread_search, 8.0, 2.0, 6.0, 1.0), t.id DESC LIMIT {first}"));
         }
     }
-    Ok(thread::Model::find_by_statement(sql.statement())
-        .all(db)
-        .await?)
+    Ok(thread::Model::find_by_statement(sql.statement()).all(db).await?)
 }
 
 /// Re-indexes one thread (after a post, edit or reply), in the caller's transaction.
@@ -504,11 +459,7 @@ pub async fn reindex_collaboration(db: &impl ConnectionTrait, collaboration_id: 
 
 /// Re-indexes every thread and collaboration with an id of at least `first_thread` /
 /// `first_collaboration`: after bulk loads such as the demo data.
-pub async fn reindex_from(
-    db: &impl ConnectionTrait,
-    first_thread: i64,
-    first_collaboration: i64,
-) -> Result<()> {
+pub async fn reindex_from(db: &impl ConnectionTrait, first_thread: i64, first_collaboration: i64) -> Result<()> {
     reindex(db, Indexed::Thread, ">=", first_thread).await?;
     reindex(db, Indexed::Collaboration, ">=", first_collaboration).await
 }
@@ -519,10 +470,7 @@ enum Indexed {
     Collaboration,
 }
 
-fn index_parts(
-    backend: DbBackend,
-    what: Indexed,
-) -> (&'static str, &'static str, &'static str, &'static str) {
+fn index_parts(backend: DbBackend, what: Indexed) -> (&'static str, &'static str, &'static str, &'static str) {
     match (backend, what) {
         (DbBackend::Postgres, Indexed::Thread) => (
             "thread_search",
@@ -553,12 +501,7 @@ fn index_parts(
 
 /// Replaces the index entries of the rows whose id compares to `id` as `comparison`
 /// (`=` for one object, `>=` for everything from a bulk load on).
-async fn reindex(
-    db: &impl ConnectionTrait,
-    what: Indexed,
-    comparison: &str,
-    id: i64,
-) -> Result<()> {
+async fn reindex(db: &impl ConnectionTrait, what: Indexed, comparison: &str, id: i64) -> Result<()> {
     let backend = db.get_database_backend();
     let (table, key, insert, rows) = index_parts(backend, what);
     let alias = match what {
@@ -566,15 +509,10 @@ async fn reindex(
         Indexed::Collaboration => "c",
     };
     let mut delete = Sql::new(backend);
-    delete
-        .push(&format!("DELETE FROM {table} WHERE {key} {comparison} "))
-        .bind(id);
+    delete.push(&format!("DELETE FROM {table} WHERE {key} {comparison} ")).bind(id);
     db.execute_raw(delete.statement()).await?;
     let mut fill = Sql::new(backend);
-    fill.push(insert)
-        .push(rows)
-        .push(&format!(" WHERE {alias}.id {comparison} "))
-        .bind(id);
+    fill.push(insert).push(rows).push(&format!(" WHERE {alias}.id {comparison} ")).bind(id);
     db.execute_raw(fill.statement()).await?;
     Ok(())
 }

@@ -10,8 +10,8 @@ use lkn_entity::vocabulary::{Language, ThreadKind, ThreadStatus, Visibility};
 use lkn_entity::{partner, reply, tag, thread, thread_tag};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, Order,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationDef, Statement,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, Order, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, RelationDef, Statement,
 };
 
 use crate::error::Result;
@@ -105,58 +105,31 @@ pub async fn list(
             ),
         );
     }
-    if let Some(text) = query
-        .title_contains
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
+    if let Some(text) = query.title_contains.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
         select = select.filter(
             Expr::expr(Func::lower(Expr::col(thread::Column::Title)))
                 .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
         );
     }
-    let total = TotalCount::of(db, select.clone().into_query());
+    let filtered = select.clone().into_query();
     let id = || Expr::col((thread::Entity, thread::Column::Id)).into();
     let (key, key_order): (Option<sea_orm::sea_query::SimpleExpr>, Order) = match query.order {
         ThreadOrder::Newest => (None, Order::Desc),
-        ThreadOrder::RecentlyActive => (
-            Some(Expr::col(thread::Column::LastActivityAt).into()),
-            Order::Desc,
-        ),
-        ThreadOrder::MostEndorsed => (
-            Some(Expr::col(thread::Column::EndorsementCount).into()),
-            Order::Desc,
-        ),
-        ThreadOrder::UnansweredFirst => (
-            Some(Expr::col(thread::Column::ReplyCount).into()),
-            Order::Asc,
-        ),
+        ThreadOrder::RecentlyActive => (Some(Expr::col(thread::Column::LastActivityAt).into()), Order::Desc),
+        ThreadOrder::MostEndorsed => (Some(Expr::col(thread::Column::EndorsementCount).into()), Order::Desc),
+        ThreadOrder::UnansweredFirst => (Some(Expr::col(thread::Column::ReplyCount).into()), Order::Asc),
     };
     if let Some(cursor) = &request.after {
-        select = select.filter(page::after(
-            cursor,
-            key.clone().map(|k| (k, key_order.clone())),
-            id(),
-            Order::Desc,
-        )?);
+        select = select.filter(page::after(cursor, key.clone().map(|k| (k, key_order.clone())), id(), Order::Desc)?);
     }
     if let Some(key) = key {
         select = select.order_by(key, key_order);
     }
-    let rows = select
-        .order_by_desc(thread::Column::Id)
-        .limit(request.first + 1)
-        .all(db)
-        .await?;
+    let ordered = select.order_by_desc(thread::Column::Id).limit(request.first + 1).into_query();
+    let (rows, total) = page::fetch(db, request, filtered, ordered).await?;
     let order = query.order;
-    Ok(Page::from_rows(
-        request,
-        rows,
-        move |t| cursor_of(order, t),
-        total,
-    ))
+    Ok(Page::from_rows(request, rows, move |t| cursor_of(order, t), total))
 }
 
 fn cursor_of(order: ThreadOrder, t: &thread::Model) -> Cursor {
@@ -196,45 +169,20 @@ pub async fn visible_by_ids(
 }
 
 /// One thread if `viewer` may see it.
-pub async fn visible_by_id(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<Option<thread::Model>> {
+pub async fn visible_by_id(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<thread::Model>> {
     Ok(visible_by_ids(db, viewer, &[id]).await?.remove(&id))
 }
 
 /// A thread's replies, oldest first, a page at a time. The caller has already checked
 /// that the thread is visible.
-pub async fn replies(
-    db: &impl ConnectionTrait,
-    thread_id: i64,
-    request: &PageRequest,
-) -> Result<Page<reply::Model>> {
+pub async fn replies(db: &impl ConnectionTrait, thread_id: i64, request: &PageRequest) -> Result<Page<reply::Model>> {
     let mut select = reply::Entity::find().filter(reply::Column::ThreadId.eq(thread_id));
     let total = TotalCount::of(db, select.clone().into_query());
     if let Some(cursor) = &request.after {
-        select = select.filter(page::after(
-            cursor,
-            None,
-            Expr::col(reply::Column::Id).into(),
-            Order::Asc,
-        )?);
+        select = select.filter(page::after(cursor, None, Expr::col(reply::Column::Id).into(), Order::Asc)?);
     }
-    let rows = select
-        .order_by_asc(reply::Column::Id)
-        .limit(request.first + 1)
-        .all(db)
-        .await?;
-    Ok(Page::from_rows(
-        request,
-        rows,
-        |r| Cursor {
-            key: None,
-            id: r.id,
-        },
-        total,
-    ))
+    let rows = select.order_by_asc(reply::Column::Id).limit(request.first + 1).all(db).await?;
+    Ok(Page::from_rows(request, rows, |r| Cursor { key: None, id: r.id }, total))
 }
 
 /// The first `limit` replies of each thread, in one statement however many threads.
@@ -255,10 +203,7 @@ pub async fn first_replies(
          ) ranked WHERE position <= {limit} ORDER BY thread_id, id"
     );
     let values = thread_ids.iter().map(|id| (*id).into());
-    let rows =
-        reply::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
-            .all(db)
-            .await?;
+    let rows = reply::Model::find_by_statement(Statement::from_sql_and_values(backend, sql, values)).all(db).await?;
     let mut grouped: HashMap<i64, Vec<reply::Model>> = HashMap::new();
     for row in rows {
         grouped.entry(row.thread_id).or_default().push(row);
@@ -278,10 +223,7 @@ pub fn placeholders(backend: sea_orm::DbBackend, n: usize, first: usize) -> Stri
 }
 
 /// The tag names of each thread, in one statement.
-pub async fn tags_of(
-    db: &impl ConnectionTrait,
-    thread_ids: &[i64],
-) -> Result<HashMap<i64, Vec<String>>> {
+pub async fn tags_of(db: &impl ConnectionTrait, thread_ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
     #[derive(FromQueryResult)]
     struct Row {
         thread_id: i64,
@@ -305,10 +247,7 @@ pub async fn tags_of(
 }
 
 fn tag_join() -> RelationDef {
-    thread_tag::Entity::belongs_to(tag::Entity)
-        .from(thread_tag::Column::TagId)
-        .to(tag::Column::Id)
-        .into()
+    thread_tag::Entity::belongs_to(tag::Entity).from(thread_tag::Column::TagId).to(tag::Column::Id).into()
 }
 
 /// A tag with the number of threads the caller can see that carry it.
@@ -322,18 +261,11 @@ pub struct TagUsage {
 
 /// The most used tags, most used first.
 #[tracing::instrument(skip(db, viewer))]
-pub async fn tag_usage(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    first: u64,
-) -> Result<Vec<TagUsage>> {
+pub async fn tag_usage(db: &impl ConnectionTrait, viewer: &Viewer, first: u64) -> Result<Vec<TagUsage>> {
     let mut select = thread_tag::Entity::find()
         .select_only()
         .column(tag::Column::Name)
-        .column_as(
-            Expr::col((thread_tag::Entity, thread_tag::Column::ThreadId)).count(),
-            "thread_count",
-        )
+        .column_as(Expr::col((thread_tag::Entity, thread_tag::Column::ThreadId)).count(), "thread_count")
         .join(JoinType::InnerJoin, tag_join());
     if !viewer.sees_network() {
         select = select

@@ -9,9 +9,8 @@
 use chrono::{DateTime, Utc};
 use lkn_entity::idempotency_key;
 use sea_orm::{
-    AccessMode, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QueryFilter, Set, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    AccessMode, ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use serde::Serialize;
 
@@ -34,8 +33,7 @@ pub struct WriteContext<'a> {
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction> {
     let options = TransactionOptions {
         isolation_level: None,
-        access_mode: matches!(db.get_database_backend(), sea_orm::DbBackend::Postgres)
-            .then_some(AccessMode::ReadWrite),
+        access_mode: matches!(db.get_database_backend(), sea_orm::DbBackend::Postgres).then_some(AccessMode::ReadWrite),
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
     };
     Ok(db.begin_with_options(options).await?)
@@ -90,9 +88,9 @@ pub async fn create_once(
             if is_unique_violation(&error) {
                 // Another request with this key committed first: answer with its result.
                 txn.rollback().await?;
-                let existing = stored_key(db, member_id, key).await?.ok_or_else(|| {
-                    ServiceError::Internal("idempotency key vanished after a conflict".into())
-                })?;
+                let existing = stored_key(db, member_id, key)
+                    .await?
+                    .ok_or_else(|| ServiceError::Internal("idempotency key vanished after a conflict".into()))?;
                 return replay(existing, operation, &input_hash);
             }
             return Err(error.into());
@@ -101,10 +99,7 @@ pub async fn create_once(
     let id = create(&txn).await?;
     if let Some(key) = key {
         idempotency_key::Entity::update_many()
-            .col_expr(
-                idempotency_key::Column::ResultId,
-                sea_orm::sea_query::Expr::value(id),
-            )
+            .col_expr(idempotency_key::Column::ResultId, sea_orm::sea_query::Expr::value(id))
             .filter(idempotency_key::Column::MemberId.eq(member_id))
             .filter(idempotency_key::Column::Key.eq(key))
             .exec(&txn)
@@ -114,11 +109,7 @@ pub async fn create_once(
     Ok(id)
 }
 
-async fn stored_key(
-    db: &impl ConnectionTrait,
-    member_id: i64,
-    key: &str,
-) -> Result<Option<idempotency_key::Model>> {
+async fn stored_key(db: &impl ConnectionTrait, member_id: i64, key: &str) -> Result<Option<idempotency_key::Model>> {
     Ok(idempotency_key::Entity::find()
         .filter(idempotency_key::Column::MemberId.eq(member_id))
         .filter(idempotency_key::Column::Key.eq(key))
@@ -148,22 +139,11 @@ impl Checks {
     }
 
     /// Checks a one-line text: trimmed, `min..=max` characters, no control characters.
-    pub fn line(
-        &mut self,
-        field: &str,
-        label: &str,
-        value: &str,
-        min: usize,
-        max: usize,
-    ) -> String {
+    pub fn line(&mut self, field: &str, label: &str, value: &str, min: usize, max: usize) -> String {
         let value = value.trim();
         let length = value.chars().count();
         if length < min {
-            let code = if length == 0 {
-                UserErrorCode::Blank
-            } else {
-                UserErrorCode::TooShort
-            };
+            let code = if length == 0 { UserErrorCode::Blank } else { UserErrorCode::TooShort };
             self.fail(field, code, format!("{label} can't be blank"));
         } else if length > max {
             self.fail(
@@ -172,31 +152,16 @@ impl Checks {
                 format!("{label} is too long ({length} characters; at most {max})"),
             );
         } else if value.chars().any(char::is_control) {
-            self.fail(
-                field,
-                UserErrorCode::Invalid,
-                format!("{label} must be one line of text"),
-            );
+            self.fail(field, UserErrorCode::Invalid, format!("{label} must be one line of text"));
         }
         value.to_owned()
     }
 
     /// Checks a Markdown text: at most `max` characters, no NUL characters.
-    pub fn text(
-        &mut self,
-        field: &str,
-        label: &str,
-        value: &str,
-        required: bool,
-        max: usize,
-    ) -> String {
+    pub fn text(&mut self, field: &str, label: &str, value: &str, required: bool, max: usize) -> String {
         let length = value.chars().count();
         if required && value.trim().is_empty() {
-            self.fail(
-                field,
-                UserErrorCode::Blank,
-                format!("{label} can't be blank"),
-            );
+            self.fail(field, UserErrorCode::Blank, format!("{label} can't be blank"));
         } else if length > max {
             self.fail(
                 field,
@@ -204,22 +169,14 @@ impl Checks {
                 format!("{label} is too long ({length} characters; at most {max})"),
             );
         } else if value.contains('\0') {
-            self.fail(
-                field,
-                UserErrorCode::Invalid,
-                format!("{label} contains a NUL character"),
-            );
+            self.fail(field, UserErrorCode::Invalid, format!("{label} contains a NUL character"));
         }
         value.trim_end().to_owned()
     }
 
     /// Fails with every fault found, or passes.
     pub fn finish(self) -> Result<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ServiceError::Invalid(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(self.0)) }
     }
 }
 
@@ -231,37 +188,23 @@ pub const MAX_TAGS: usize = 5;
 pub fn normalise_tags(checks: &mut Checks, tags: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for raw in tags {
-        let tag = raw
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join("-")
-            .to_lowercase();
+        let tag = raw.split_whitespace().collect::<Vec<_>>().join("-").to_lowercase();
         let shape_ok = (2..=40).contains(&tag.chars().count())
-            && tag.split('-').all(|part| {
-                !part.is_empty()
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-            });
+            && tag
+                .split('-')
+                .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
         if !shape_ok {
             checks.fail(
                 "tags",
                 UserErrorCode::Invalid,
-                format!(
-                    "`{}` is not a tag: use 2 to 40 letters, digits and single hyphens",
-                    raw.trim()
-                ),
+                format!("`{}` is not a tag: use 2 to 40 letters, digits and single hyphens", raw.trim()),
             );
         } else if !out.contains(&tag) {
             out.push(tag);
         }
     }
     if out.len() > MAX_TAGS {
-        checks.fail(
-            "tags",
-            UserErrorCode::TooLong,
-            format!("a thread has at most {MAX_TAGS} tags"),
-        );
+        checks.fail("tags", UserErrorCode::TooLong, format!("a thread has at most {MAX_TAGS} tags"));
     }
     out
 }

@@ -10,8 +10,7 @@ use lkn_api::service::identity::{self, Viewer};
 use lkn_api::service::writes::WriteContext;
 use lkn_api::service::{collaborating, posting};
 use lkn_entity::vocabulary::{
-    CollaborationKind, CollaborationStatus, Language, MemberRole, ParticipantRole, ThreadKind,
-    Visibility,
+    CollaborationKind, CollaborationStatus, Language, MemberRole, ParticipantRole, ThreadKind, Visibility,
 };
 use serde_json::{Value, json};
 
@@ -32,9 +31,7 @@ struct Cast {
 }
 
 async fn viewer(app: &TestApp, token: &str) -> Viewer {
-    identity::authenticate(&app.db, Some(token), None, chrono::Utc::now())
-        .await
-        .expect("authenticate")
+    identity::authenticate(&app.db, Some(token), None, chrono::Utc::now()).await.expect("authenticate")
 }
 
 async fn cast(app: &TestApp) -> Cast {
@@ -49,17 +46,8 @@ async fn cast(app: &TestApp) -> Cast {
     let revoked = app.member_token(OWNER, MemberRole::Coordinator).await;
 
     // Link a Discord user to the other partner's member, as the real flow does.
-    let code = app
-        .data(
-            Some(&other_member),
-            "mutation { createDiscordLinkCode { code } }",
-            json!({}),
-        )
-        .await;
-    let code = code["createDiscordLinkCode"]["code"]
-        .as_str()
-        .expect("code")
-        .to_owned();
+    let code = app.data(Some(&other_member), "mutation { createDiscordLinkCode { code } }", json!({})).await;
+    let code = code["createDiscordLinkCode"]["code"].as_str().expect("code").to_owned();
     let linked = app
         .data(
             Some(&bot),
@@ -67,21 +55,12 @@ async fn cast(app: &TestApp) -> Cast {
             json!({ "input": { "code": code, "discordUserId": BOT_USER } }),
         )
         .await;
-    assert_eq!(
-        linked["linkDiscordAccount"]["member"]["discordLinked"], true,
-        "{linked}"
-    );
+    assert_eq!(linked["linkDiscordAccount"]["member"]["discordLinked"], true, "{linked}");
 
     let revoked_viewer = viewer(app, &revoked).await;
     let holder = revoked_viewer.member().expect("member").clone();
-    let context = WriteContext {
-        viewer: &revoked_viewer,
-        request_id: None,
-        now: chrono::Utc::now(),
-    };
-    identity::revoke_tokens(&app.db, &context, identity::Authority::Operator, &holder)
-        .await
-        .expect("revoke");
+    let context = WriteContext { viewer: &revoked_viewer, request_id: None, now: chrono::Utc::now() };
+    identity::revoke_tokens(&app.db, &context, identity::Authority::Operator, &holder).await.expect("revoke");
 
     Cast {
         author,
@@ -92,18 +71,10 @@ async fn cast(app: &TestApp) -> Cast {
             ("member of the owner", Some(same_member), None),
             ("member of another partner", Some(other_member), None),
             ("coordinator of the owner", Some(owner_coordinator), None),
-            (
-                "coordinator of another partner",
-                Some(other_coordinator),
-                None,
-            ),
+            ("coordinator of another partner", Some(other_coordinator), None),
             ("administrator", Some(admin), None),
             ("bot alone", Some(bot.clone()), None),
-            (
-                "bot for a linked member of another partner",
-                Some(bot),
-                Some(BOT_USER),
-            ),
+            ("bot for a linked member of another partner", Some(bot), Some(BOT_USER)),
             ("revoked token", Some(revoked), None),
         ],
     }
@@ -122,11 +93,7 @@ fn outcome(body: &Value, field: &str) -> String {
 
 async fn post_thread(app: &TestApp, token: &str, kind: ThreadKind) -> i64 {
     let author = viewer(app, token).await;
-    let context = WriteContext {
-        viewer: &author,
-        request_id: None,
-        now: chrono::Utc::now(),
-    };
+    let context = WriteContext { viewer: &author, request_id: None, now: chrono::Utc::now() };
     let new = posting::NewThread {
         kind,
         title: "How do other libraries run rhymetime?".into(),
@@ -135,37 +102,20 @@ async fn post_thread(app: &TestApp, token: &str, kind: ThreadKind) -> i64 {
         language: Language::English,
         visibility: Visibility::Network,
     };
-    posting::post_thread(&app.db, &context, new, None)
-        .await
-        .expect("post")
-        .id
+    posting::post_thread(&app.db, &context, new, None).await.expect("post").id
 }
 
 async fn reply(app: &TestApp, token: &str, thread_id: i64) -> i64 {
     let replier = viewer(app, token).await;
-    let context = WriteContext {
-        viewer: &replier,
-        request_id: None,
-        now: chrono::Utc::now(),
-    };
-    let new = posting::NewReply {
-        thread_id,
-        body: "We run ours on Friday mornings.".into(),
-    };
-    posting::reply_to_thread(&app.db, &context, new, None)
-        .await
-        .expect("reply")
-        .id
+    let context = WriteContext { viewer: &replier, request_id: None, now: chrono::Utc::now() };
+    let new = posting::NewReply { thread_id, body: "We run ours on Friday mornings.".into() };
+    posting::reply_to_thread(&app.db, &context, new, None).await.expect("reply").id
 }
 
 /// A proposed collaboration led by the owner, with a pending request from the third partner.
 async fn collaboration(app: &TestApp, cast: &Cast) -> i64 {
     let lead = viewer(app, &cast.owner_coordinator).await;
-    let context = WriteContext {
-        viewer: &lead,
-        request_id: None,
-        now: chrono::Utc::now(),
-    };
+    let context = WriteContext { viewer: &lead, request_id: None, now: chrono::Utc::now() };
     let new = collaborating::NewCollaboration {
         kind: CollaborationKind::Programme,
         title: "Rhymetime across the network".into(),
@@ -178,19 +128,10 @@ async fn collaboration(app: &TestApp, cast: &Cast) -> i64 {
         budget_pence: None,
         origin_thread_id: None,
     };
-    let id = collaborating::propose(&app.db, &context, new, None)
-        .await
-        .expect("propose")
-        .id;
+    let id = collaborating::propose(&app.db, &context, new, None).await.expect("propose").id;
     let third = viewer(app, &cast.third_coordinator).await;
-    let third_context = WriteContext {
-        viewer: &third,
-        request_id: None,
-        now: chrono::Utc::now(),
-    };
-    collaborating::request_to_join(&app.db, &third_context, id, ParticipantRole::Partner)
-        .await
-        .expect("join");
+    let third_context = WriteContext { viewer: &third, request_id: None, now: chrono::Utc::now() };
+    collaborating::request_to_join(&app.db, &third_context, id, ParticipantRole::Partner).await.expect("join");
     id
 }
 
@@ -205,19 +146,12 @@ async fn check(
     let mut got = Vec::new();
     for (who, token, discord) in &cast.callers {
         let (query, variables) = request(app).await;
-        let headers: Vec<(&str, &str)> =
-            discord.iter().map(|d| ("x-lkn-discord-user", *d)).collect();
-        let body = app
-            .graphql_with(token.as_deref(), &headers, &query, variables)
-            .await;
+        let headers: Vec<(&str, &str)> = discord.iter().map(|d| ("x-lkn-discord-user", *d)).collect();
+        let body = app.graphql_with(token.as_deref(), &headers, &query, variables).await;
         got.push((*who, outcome(&body, field)));
     }
-    let expected: Vec<(&str, String)> = cast
-        .callers
-        .iter()
-        .zip(expected)
-        .map(|((who, _, _), e)| (*who, e.to_owned()))
-        .collect();
+    let expected: Vec<(&str, String)> =
+        cast.callers.iter().zip(expected).map(|((who, _, _), e)| (*who, e.to_owned())).collect();
     assert_eq!(got, expected, "{field}: who may do it");
 }
 

@@ -9,14 +9,10 @@ use crate::on_both_databases;
 
 /// Runs `lkn-api ARGS` against `database_url`; returns what it printed, or the error.
 async fn lkn_api(database_url: &str, args: &[&str]) -> Result<String, String> {
-    let argv = ["lkn-api", "--database-url", database_url]
-        .into_iter()
-        .chain(args.iter().copied());
+    let argv = ["lkn-api", "--database-url", database_url].into_iter().chain(args.iter().copied());
     let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
-    lkn_api::cli::run(cli, &mut out, std::future::ready(()))
-        .await
-        .map_err(|e| e.to_string())?;
+    lkn_api::cli::run(cli, &mut out, std::future::ready(())).await.map_err(|e| e.to_string())?;
     String::from_utf8(out).map_err(|e| e.to_string())
 }
 
@@ -64,24 +60,15 @@ on_both_databases! {
 
 #[tokio::test]
 async fn schema_command_prints_the_sdl() {
-    let sdl = lkn_api("sqlite::memory:", &["schema"])
-        .await
-        .expect("schema");
+    let sdl = lkn_api("sqlite::memory:", &["schema"]).await.expect("schema");
     assert!(sdl.contains("type Thread"));
     assert_eq!(sdl, lkn_api::schema_sdl());
 }
 
 #[test]
 fn serve_settings_are_read_from_flags() {
-    let cli = Cli::try_parse_from([
-        "lkn-api",
-        "--database-url",
-        "sqlite:flag.db",
-        "serve",
-        "--bind",
-        "127.0.0.1:9999",
-    ])
-    .expect("parse");
+    let cli = Cli::try_parse_from(["lkn-api", "--database-url", "sqlite:flag.db", "serve", "--bind", "127.0.0.1:9999"])
+        .expect("parse");
     assert_eq!(cli.database_url, "sqlite:flag.db");
     match cli.command {
         Some(lkn_api::config::Command::Serve(args)) => assert_eq!(args.bind.port(), 9999),

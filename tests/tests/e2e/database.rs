@@ -7,15 +7,10 @@ use crate::support::{Backend, TestDb};
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
     let database = TestDb::create(Backend::Sqlite).await.expect("SQLite");
-    let db = lkn_api::prepare_database(&database.settings)
-        .await
-        .expect("prepare");
+    let db = lkn_api::prepare_database(&database.settings).await.expect("prepare");
     let pragma = async |name: &str| -> String {
         let row = db
-            .query_one_raw(Statement::from_string(
-                db.get_database_backend(),
-                format!("PRAGMA {name}"),
-            ))
+            .query_one_raw(Statement::from_string(db.get_database_backend(), format!("PRAGMA {name}")))
             .await
             .expect("pragma")
             .expect("row");

@@ -22,10 +22,7 @@ async fn all_partners(app: &crate::support::TestApp) -> Vec<Value> {
         let nodes = page["nodes"].as_array().expect("nodes");
         assert!(nodes.len() <= 5);
         seen.extend(nodes.iter().cloned());
-        if !page["pageInfo"]["hasNextPage"]
-            .as_bool()
-            .expect("hasNextPage")
-        {
+        if !page["pageInfo"]["hasNextPage"].as_bool().expect("hasNextPage") {
             break;
         }
         after = page["pageInfo"]["endCursor"].clone();

@@ -17,13 +17,7 @@ const SEARCH: &str = r#"query($q: String!, $after: String, $filter: SearchFilter
 const POST: &str = "mutation($i: PostThreadInput!) { postThread(input: $i) { thread { id } userErrors { code } } }";
 
 async fn search(app: &TestApp, token: Option<&str>, q: &str, filter: Value) -> Value {
-    app.data(
-        token,
-        SEARCH,
-        json!({ "q": q, "filter": filter, "first": 50 }),
-    )
-    .await["search"]
-        .clone()
+    app.data(token, SEARCH, json!({ "q": q, "filter": filter, "first": 50 })).await["search"].clone()
 }
 
 fn titles(result: &Value) -> Vec<String> {

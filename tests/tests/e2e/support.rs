@@ -24,16 +24,11 @@ pub enum Backend {
 }
 
 fn postgres_admin_url() -> String {
-    std::env::var("LKN_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("LKN_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 fn unique_name() -> String {
-    format!(
-        "lkn_test_{}_{:08x}",
-        std::process::id(),
-        rand::random::<u32>()
-    )
+    format!("lkn_test_{}_{:08x}", std::process::id(), rand::random::<u32>())
 }
 
 /// A database made for one test, removed when the test is done with it.
@@ -53,12 +48,7 @@ impl TestDb {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
                 let url = format!("sqlite:{}", path.display());
-                Some(Self {
-                    settings: DatabaseSettings::new(url),
-                    backend,
-                    name,
-                    sqlite_path: Some(path),
-                })
+                Some(Self { settings: DatabaseSettings::new(url), backend, name, sqlite_path: Some(path) })
             }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
@@ -66,13 +56,9 @@ impl TestDb {
                     Ok(admin) => admin,
                     Err(error) => {
                         if std::env::var("CI").is_ok_and(|v| v == "true") {
-                            panic!(
-                                "PostgreSQL is required under CI=true but {admin_url} is unreachable: {error}"
-                            );
+                            panic!("PostgreSQL is required under CI=true but {admin_url} is unreachable: {error}");
                         }
-                        eprintln!(
-                            "skipping the PostgreSQL half: {admin_url} is unreachable ({error})"
-                        );
+                        eprintln!("skipping the PostgreSQL half: {admin_url} is unreachable ({error})");
                         return None;
                     }
                 };
@@ -81,17 +67,9 @@ impl TestDb {
                     .await
                     .expect("Failed to create the test database");
                 admin.close().await.ok();
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map_or(admin_url.as_str(), |(base, _)| base)
-                    .to_owned();
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base).to_owned();
                 let url = format!("{base}/{name}");
-                Some(Self {
-                    settings: DatabaseSettings::new(url),
-                    backend,
-                    name,
-                    sqlite_path: None,
-                })
+                Some(Self { settings: DatabaseSettings::new(url), backend, name, sqlite_path: None })
             }
         }
     }
@@ -108,12 +86,8 @@ impl TestDb {
             }
             Backend::Postgres => {
                 if let Ok(admin) = Database::connect(&postgres_admin_url()).await {
-                    let _ = admin
-                        .execute_unprepared(&format!(
-                            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                            self.name
-                        ))
-                        .await;
+                    let _ =
+                        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)).await;
                     admin.close().await.ok();
                 }
             }
@@ -139,12 +113,8 @@ impl TestApp {
     /// unavailable outside CI.
     pub async fn spawn(backend: Backend) -> Option<Self> {
         let database = TestDb::create(backend).await?;
-        let db = lkn_api::prepare_database(&database.settings)
-            .await
-            .expect("Failed to prepare the database");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("Failed to bind");
+        let db = lkn_api::prepare_database(&database.settings).await.expect("Failed to prepare the database");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("Failed to bind");
         let address = listener.local_addr().expect("no local address");
         let (shutdown, stop) = oneshot::channel();
         let state = lkn_api::AppState::new(db.clone());
@@ -179,10 +149,7 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> Value {
-        let mut request = self
-            .http
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }));
+        let mut request = self.http.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -202,10 +169,7 @@ impl TestApp {
 
     /// The database settings, for running CLI commands against the same database.
     pub fn database_url(&self) -> String {
-        self.database
-            .as_ref()
-            .map(|d| d.settings.url.clone())
-            .unwrap_or_default()
+        self.database.as_ref().map(|d| d.settings.url.clone()).unwrap_or_default()
     }
 
     /// Stops the server and drops the database.
@@ -227,9 +191,7 @@ impl TestApp {
 /// the body passed or panicked.
 pub async fn run_then_clean_up(app: TestApp, body: impl AsyncFnOnce(&TestApp)) {
     use futures_util::FutureExt;
-    let outcome = std::panic::AssertUnwindSafe(body(&app))
-        .catch_unwind()
-        .await;
+    let outcome = std::panic::AssertUnwindSafe(body(&app)).catch_unwind().await;
     app.stop().await;
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
@@ -267,22 +229,12 @@ macro_rules! on_both_databases {
 impl TestApp {
     /// Adds the demo data set with `threads` threads.
     pub async fn seed_demo(&self, threads: usize) {
-        lkn_api::service::demo::seed_demo(&self.db, threads)
-            .await
-            .expect("Failed to seed the demo data");
+        lkn_api::service::demo::seed_demo(&self.db, threads).await.expect("Failed to seed the demo data");
     }
 
     /// Creates a member of `partner_slug` with `role` and returns their API token.
-    pub async fn member_token(
-        &self,
-        partner_slug: &str,
-        role: lkn_entity::vocabulary::MemberRole,
-    ) -> String {
-        let email = format!(
-            "{}-{:08x}@{partner_slug}.test",
-            format!("{role:?}").to_lowercase(),
-            rand::random::<u32>()
-        );
+    pub async fn member_token(&self, partner_slug: &str, role: lkn_entity::vocabulary::MemberRole) -> String {
+        let email = format!("{}-{:08x}@{partner_slug}.test", format!("{role:?}").to_lowercase(), rand::random::<u32>());
         let new = lkn_api::service::identity::NewMember {
             partner_slug: partner_slug.to_owned(),
             email,
@@ -290,11 +242,8 @@ impl TestApp {
             role,
         };
         let viewer = lkn_api::service::identity::Viewer::Anonymous;
-        let context = lkn_api::service::writes::WriteContext {
-            viewer: &viewer,
-            request_id: None,
-            now: chrono::Utc::now(),
-        };
+        let context =
+            lkn_api::service::writes::WriteContext { viewer: &viewer, request_id: None, now: chrono::Utc::now() };
         let (_, token) = lkn_api::service::identity::add_member(
             &self.db,
             &context,

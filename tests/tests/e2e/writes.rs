@@ -23,12 +23,7 @@ fn codes(payload: &Value) -> Vec<(String, String)> {
         .as_array()
         .expect("userErrors")
         .iter()
-        .map(|e| {
-            (
-                e["field"][1].as_str().unwrap_or("").to_owned(),
-                e["code"].as_str().unwrap_or("").to_owned(),
-            )
-        })
+        .map(|e| (e["field"][1].as_str().unwrap_or("").to_owned(), e["code"].as_str().unwrap_or("").to_owned()))
         .collect()
 }
 
