@@ -138,7 +138,7 @@ async fn serve(
         let _ = signalled.send(());
     };
     tokio::select! {
-        result = crate::serve(listener, crate::AppState::new(db), signal) => result?,
+        result = crate::serve(listener, crate::AppState::with_edge(db, args.edge()), signal) => result?,
         () = async move {
             if grace_starts.await.is_ok() {
                 tokio::time::sleep(grace).await;

@@ -67,6 +67,54 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after a shutdown signal.
     #[arg(long, env = "LKN_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
+    /// Browser origins allowed to call the API (CORS), comma-separated; `*` for any. None by default.
+    #[arg(long = "cors-origin", env = "LKN_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// Requests per minute per API token, or per client address for anonymous callers; 0 turns it off.
+    #[arg(long, env = "LKN_RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
+    pub rate_limit_per_minute: u32,
+    /// Mutations per minute per token or address, on top of the request limit; 0 turns it off.
+    #[arg(long, env = "LKN_WRITE_RATE_LIMIT_PER_MINUTE", default_value_t = 120)]
+    pub write_rate_limit_per_minute: u32,
+    /// Largest request body in bytes (413 above it).
+    #[arg(long, env = "LKN_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Deepest selection nesting a query may have.
+    #[arg(long, env = "LKN_MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_query_depth: usize,
+    /// Largest query complexity; a connection field costs `first` times its selection.
+    #[arg(long, env = "LKN_MAX_QUERY_COMPLEXITY", default_value_t = 20_000)]
+    pub max_query_complexity: usize,
+    /// Most fields (aliases and `__typename` included) in one query document.
+    #[arg(long, env = "LKN_MAX_QUERY_FIELDS", default_value_t = 500)]
+    pub max_query_fields: usize,
+    /// Most directives in one query document.
+    #[arg(long, env = "LKN_MAX_QUERY_DIRECTIVES", default_value_t = 50)]
+    pub max_query_directives: usize,
+    /// Seconds a request may run before it is cut off.
+    #[arg(long, env = "LKN_REQUEST_TIMEOUT_SECS", default_value_t = 15)]
+    pub request_timeout_secs: u64,
+}
+
+impl ServeArgs {
+    /// The edge settings these flags describe.
+    pub fn edge(&self) -> crate::edge::EdgeSettings {
+        crate::edge::EdgeSettings {
+            max_body_bytes: self.max_body_bytes,
+            max_depth: self.max_query_depth,
+            max_complexity: self.max_query_complexity,
+            document: crate::graphql::limits::DocumentLimits {
+                max_fields: self.max_query_fields,
+                max_directives: self.max_query_directives,
+            },
+            request_timeout: std::time::Duration::from_secs(self.request_timeout_secs),
+            cors_origins: self.cors_origins.clone(),
+            rate_limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(
+                self.rate_limit_per_minute,
+                self.write_rate_limit_per_minute,
+            )),
+        }
+    }
 }
 
 impl Default for ServeArgs {
@@ -76,6 +124,15 @@ impl Default for ServeArgs {
             db_max_connections: 16,
             db_acquire_timeout_secs: 2,
             shutdown_grace_secs: 20,
+            cors_origins: Vec::new(),
+            rate_limit_per_minute: 1200,
+            write_rate_limit_per_minute: 120,
+            max_body_bytes: 1024 * 1024,
+            max_query_depth: 12,
+            max_query_complexity: 20_000,
+            max_query_fields: 500,
+            max_query_directives: 50,
+            request_timeout_secs: 15,
         }
     }
 }

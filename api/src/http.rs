@@ -1,35 +1,46 @@
-//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz` and `/readyz`.
+//! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz`, `/readyz`,
+//! `/metrics` and the explorer page.
 //!
 //! The GraphQL handler is written by hand rather than using the stock service so that
-//! the transport rules live here: JSON bodies only, one operation per request, queries
-//! only over GET, authentication before execution.
+//! the transport rules of GraphQL over HTTP live here: JSON bodies only (anything else
+//! is 415 and runs nothing, which also stops cross-site form posts), one operation per
+//! request, queries only over GET, a body limit that really applies, rate limits and a
+//! time limit before and around execution, and status codes and content types that
+//! follow what the client accepts.
 
 use std::future::Future;
-use std::time::Duration;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_graphql::http::parse_query_string;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use futures_util::FutureExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use std::sync::Arc;
-
+use crate::edge::EdgeSettings;
 use crate::error::ErrorCode;
-use crate::graphql::{LknSchema, RequestContext, build_schema};
-use crate::metrics::{Metrics, counting_statements};
+use crate::graphql::{LknSchema, RequestContext, build_schema, limits};
+use crate::metrics::{Metrics, RequestOutcome, counting_statements};
+use crate::rate_limit::Caller;
 use crate::service::identity;
 
 /// The header that carries each request's id, in both directions.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// The header with which the bot names the Discord user it acts for.
 pub const DISCORD_USER_HEADER: &str = "x-lkn-discord-user";
+/// The media type of the GraphQL-over-HTTP spec.
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -40,15 +51,22 @@ pub struct AppState {
     pub schema: LknSchema,
     /// The counters behind `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// What the edge enforces.
+    pub edge: Arc<EdgeSettings>,
 }
 
 impl AppState {
-    /// State over an open, migrated database; from here on its statements are counted.
-    pub fn new(mut db: DatabaseConnection) -> Self {
+    /// State over an open, migrated database with the default edge settings.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self::with_edge(db, EdgeSettings::default())
+    }
+
+    /// State with the given edge settings; from here on the database's statements are counted.
+    pub fn with_edge(mut db: DatabaseConnection, edge: EdgeSettings) -> Self {
         let metrics = Arc::new(Metrics::default());
         metrics.observe(&mut db);
-        let schema = build_schema(db.clone());
-        Self { db, schema, metrics }
+        let schema = build_schema(db.clone(), &edge);
+        Self { db, schema, metrics, edge: Arc::new(edge) }
     }
 }
 
@@ -63,16 +81,41 @@ impl MakeRequestId for RandomRequestId {
     }
 }
 
+/// CORS for partners' browser frontends: only the configured origins; bearer tokens,
+/// never cookies, so credentials are never allowed.
+fn cors(origins: &[String]) -> CorsLayer {
+    let base = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, HeaderName::from_static(REQUEST_ID_HEADER)])
+        .expose_headers([HeaderName::from_static(REQUEST_ID_HEADER), header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600));
+    if origins.iter().any(|o| o == "*") {
+        return base.allow_origin(AllowOrigin::any());
+    }
+    let allowed: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
+    base.allow_origin(AllowOrigin::list(allowed))
+}
+
+/// A panic outside the GraphQL executor: INTERNAL, and the process lives on.
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    graphql_error(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error")
+}
+
 /// The application's routes and middleware, without binding anything.
 pub fn app(state: AppState) -> Router {
-    let request_id = axum::http::HeaderName::from_static(REQUEST_ID_HEADER);
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+    let cors = cors(&state.edge.cors_origins);
+    let body_limit = DefaultBodyLimit::max(state.edge.max_body_bytes);
     Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql", get(graphql_get).post(graphql_post).layer(body_limit))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(crate::explorer::routes())
         .with_state(state)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(cors)
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let path =
                 request.extensions().get::<axum::extract::MatchedPath>().map_or(request.uri().path(), |p| p.as_str());
@@ -90,7 +133,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// 200 when the database answers within a second, 503 otherwise.
@@ -102,9 +147,25 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// The counters in Prometheus text format.
+/// The metrics in Prometheus text format.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
+    let pool = pool_usage(&state.db);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render(pool))
+}
+
+/// The pool's (size, idle connections).
+fn pool_usage(db: &DatabaseConnection) -> Option<(u32, usize)> {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            let pool = db.get_postgres_connection_pool();
+            Some((pool.size(), pool.num_idle()))
+        }
+        sea_orm::DbBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            Some((pool.size(), pool.num_idle()))
+        }
+        _ => None,
+    }
 }
 
 /// A GraphQL-shaped error response with one error and its code.
@@ -115,20 +176,114 @@ fn graphql_error(status: StatusCode, code: ErrorCode, message: &str) -> Response
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
-/// Authenticates and executes one GraphQL request, counting its SQL statements.
-async fn execute(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
-    let operation = request.operation_name.clone().unwrap_or_default();
-    let (response, statements) = counting_statements(authenticate_and_execute(state, headers, request)).await;
-    tracing::debug!(operation, statements, status = response.status().as_u16(), "graphql request");
-    response
+/// Whether the client accepts the GraphQL-over-HTTP media type (or anything).
+fn accepts_graphql_response(headers: &HeaderMap) -> bool {
+    match headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(accept) => accept.contains(GRAPHQL_RESPONSE_JSON) || accept.contains("*/*"),
+    }
 }
 
-async fn authenticate_and_execute(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
+/// The client's address, when the server was started with connection info.
+struct Peer(Option<SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0)))
+    }
+}
+
+/// Who the rate limiter counts a request against.
+fn caller(headers: &HeaderMap, peer: Option<SocketAddr>) -> Caller {
+    match bearer(headers) {
+        Some(token) => Caller::Token(identity::fingerprint(token)[..32].to_owned()),
+        None => Caller::Address(peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.ip())),
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(|v| {
+        v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).unwrap_or(v).trim()
+    })
+}
+
+/// Rate-limits, authenticates and executes one GraphQL request within the time limit,
+/// counting its SQL statements and recording its outcome.
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    request: async_graphql::Request,
+) -> Response {
+    let started = Instant::now();
+    let operation = request.operation_name.clone();
+    let is_write = is_mutation(&request);
+    if let Err(wait) = state.edge.rate_limiter.check(&caller(headers, peer), is_write, started) {
+        state.metrics.record(&RequestOutcome {
+            operation: operation.as_deref(),
+            error_codes: vec![ErrorCode::RateLimited.as_str()],
+            elapsed: started.elapsed(),
+        });
+        let mut response = graphql_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            &format!("too many requests; retry in {} s", wait.as_secs().max(1)),
+        );
+        if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    let work = counting_statements(authenticate_and_execute(state, headers, request));
+    let (response, statements) = match tokio::time::timeout(state.edge.request_timeout, work).await {
+        Ok(done) => done,
+        Err(_) => {
+            tracing::warn!(timeout = ?state.edge.request_timeout, "request timed out");
+            let message = format!("the request took longer than {} s", state.edge.request_timeout.as_secs());
+            let timed_out = graphql_error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::QueryTooComplex, &message);
+            (Outcome { response: timed_out, codes: vec![ErrorCode::QueryTooComplex.as_str()] }, 0)
+        }
+    };
+    let codes: Vec<&str> = response.codes.to_vec();
+    state.metrics.record(&RequestOutcome { operation: operation.as_deref(), error_codes: codes, elapsed: started.elapsed() });
+    tracing::debug!(
+        operation = operation.as_deref().unwrap_or(""),
+        statements,
+        status = response.response.status().as_u16(),
+        "graphql request"
+    );
+    response.response
+}
+
+/// A response with the error codes it carries, for the metrics.
+struct Outcome {
+    response: Response,
+    codes: Vec<&'static str>,
+}
+
+fn code_of(code: &str) -> &'static str {
+    [
+        ErrorCode::Unauthenticated,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::BadRequest,
+        ErrorCode::RateLimited,
+        ErrorCode::QueryTooComplex,
+        ErrorCode::DatabaseUnavailable,
+    ]
+    .into_iter()
+    .map(ErrorCode::as_str)
+    .find(|known| *known == code)
+    .unwrap_or(ErrorCode::Internal.as_str())
+}
+
+async fn authenticate_and_execute(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Outcome {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let bearer = header(header::AUTHORIZATION.as_str())
-        .map(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).unwrap_or(v).trim());
     let discord_user = header(DISCORD_USER_HEADER).map(str::trim);
-    let viewer = match identity::authenticate(&state.db, bearer, discord_user, chrono::Utc::now()).await {
+    let request_id = header(REQUEST_ID_HEADER).map(str::to_owned);
+    let viewer = match identity::authenticate(&state.db, bearer(headers), discord_user, chrono::Utc::now()).await {
         Ok(viewer) => viewer,
         Err(error) => {
             let code = error.code();
@@ -139,18 +294,57 @@ async fn authenticate_and_execute(state: &AppState, headers: &HeaderMap, request
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
             let message = error.into_graphql().message;
-            return graphql_error(status, code, &message);
+            return Outcome { response: graphql_error(status, code, &message), codes: vec![code.as_str()] };
         }
     };
-    let request_id = header(REQUEST_ID_HEADER).map(str::to_owned);
-    let context = RequestContext::new(state.db.clone(), viewer, request_id);
-    let response = state.schema.execute(request.data(context)).await;
-    state.metrics.graphql_request(response.is_err());
+    let context = RequestContext::new(state.db.clone(), viewer, request_id.clone());
+    let execution = std::panic::AssertUnwindSafe(state.schema.execute(request.data(context))).catch_unwind();
+    let mut response = match execution.await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!(request_id = request_id.as_deref().unwrap_or("-"), "a resolver panicked");
+            let message = format!("internal error (request {})", request_id.as_deref().unwrap_or("-"));
+            return Outcome {
+                response: graphql_error(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, &message),
+                codes: vec![ErrorCode::Internal.as_str()],
+            };
+        }
+    };
+    limits::code_uncoded_errors(&mut response);
+    let codes: Vec<&'static str> = response
+        .errors
+        .iter()
+        .map(|e| e.extensions.as_ref().and_then(|x| x.get("code")).map_or("INTERNAL", |v| match v {
+            async_graphql::Value::String(code) => code_of(code),
+            _ => ErrorCode::Internal.as_str(),
+        }))
+        .collect();
+    for error in &response.errors {
+        tracing::info!(message = %error.message, code = ?error.extensions.as_ref().and_then(|x| x.get("code")), "graphql error");
+    }
+    // GraphQL-over-HTTP: a request that failed before execution (no data) is a 4xx for
+    // clients that accept the spec's media type; plain JSON clients get 200.
+    let spec_client = accepts_graphql_response(headers);
+    let content_type = if spec_client { GRAPHQL_RESPONSE_JSON } else { "application/json" };
+    let status = if spec_client && response.data == async_graphql::Value::Null && !response.errors.is_empty() {
+        if codes.contains(&ErrorCode::QueryTooComplex.as_str()) || codes.contains(&ErrorCode::BadRequest.as_str()) {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        }
+    } else {
+        StatusCode::OK
+    };
     let body = serde_json::to_string(&response).unwrap_or_else(|_| "{}".to_owned());
-    (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    Outcome { response: (status, [(header::CONTENT_TYPE, content_type)], body).into_response(), codes }
 }
 
-async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -163,6 +357,9 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             "send GraphQL requests as application/json",
         );
     }
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return graphql_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "batched requests are not supported");
+    }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(_) => {
@@ -173,10 +370,15 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             );
         }
     };
-    execute(&state, &headers, request).await
+    execute(&state, &headers, peer, request).await
 }
 
-async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn graphql_get(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let query = query.unwrap_or_default();
     let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     if wants_html && query.is_empty() {
@@ -195,7 +397,7 @@ async fn graphql_get(State(state): State<AppState>, headers: HeaderMap, RawQuery
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, &headers, request).await
+    execute(&state, &headers, peer, request).await
 }
 
 /// Whether the operation the request would run is a mutation.

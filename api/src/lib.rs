@@ -7,11 +7,13 @@
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod edge;
 pub mod error;
 pub mod explorer;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod rate_limit;
 pub mod service;
 pub mod telemetry;
 

@@ -6,9 +6,11 @@
 //! The request's count travels in a task-local, which the DataLoader's spawner carries
 //! into its batch tasks.
 
+use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
@@ -16,13 +18,43 @@ tokio::task_local! {
     static REQUEST_STATEMENTS: Arc<AtomicU64>;
 }
 
+/// Upper bounds (seconds) of the request latency histogram's buckets.
+const LATENCY_BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+/// Most distinct operation names kept as labels; others count as `other`.
+const MAX_OPERATION_LABELS: usize = 200;
+
 /// The process's counters.
 #[derive(Debug, Default)]
 pub struct Metrics {
     statements: AtomicU64,
     failed_statements: AtomicU64,
-    graphql_requests: AtomicU64,
-    graphql_errors: AtomicU64,
+    latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_micros: AtomicU64,
+    requests: Mutex<BTreeMap<(String, &'static str), u64>>,
+    errors: Mutex<BTreeMap<String, u64>>,
+    active_subscriptions: AtomicU64,
+}
+
+/// How one GraphQL request ended, for the metrics.
+#[derive(Debug, Clone)]
+pub struct RequestOutcome<'a> {
+    /// The operation name the client gave, if any.
+    pub operation: Option<&'a str>,
+    /// The `extensions.code` of each error in the response.
+    pub error_codes: Vec<&'a str>,
+    /// Time from arrival to response.
+    pub elapsed: Duration,
+}
+
+fn operation_label(operation: Option<&str>, known: &BTreeMap<(String, &'static str), u64>) -> String {
+    let Some(name) = operation.filter(|n| {
+        !n.is_empty() && n.len() <= 64 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    }) else {
+        return "anonymous".to_owned();
+    };
+    let seen = known.keys().any(|(op, _)| op == name);
+    if seen || known.len() < MAX_OPERATION_LABELS { name.to_owned() } else { "other".to_owned() }
 }
 
 impl Metrics {
@@ -38,36 +70,79 @@ impl Metrics {
         });
     }
 
-    /// Records one GraphQL request and whether it returned errors.
-    pub fn graphql_request(&self, had_errors: bool) {
-        self.graphql_requests.fetch_add(1, Ordering::Relaxed);
-        if had_errors {
-            self.graphql_errors.fetch_add(1, Ordering::Relaxed);
+    /// Records one GraphQL request: its operation, outcome, error codes and latency.
+    pub fn record(&self, outcome: &RequestOutcome<'_>) {
+        let seconds = outcome.elapsed.as_secs_f64();
+        for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
+            if seconds <= bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Ordering::Relaxed);
+        self.latency_sum_micros.fetch_add(outcome.elapsed.as_micros() as u64, Ordering::Relaxed);
+        let result = if outcome.error_codes.is_empty() { "ok" } else { "error" };
+        if let Ok(mut requests) = self.requests.lock() {
+            let label = operation_label(outcome.operation, &requests);
+            *requests.entry((label, result)).or_default() += 1;
+        }
+        if let Ok(mut errors) = self.errors.lock() {
+            for code in &outcome.error_codes {
+                *errors.entry((*code).to_owned()).or_default() += 1;
+            }
         }
     }
 
-    /// The counters in Prometheus text format.
-    pub fn render(&self) -> String {
+    /// A subscription started or ended.
+    pub fn subscription_changed(&self, started: bool) {
+        if started {
+            self.active_subscriptions.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.active_subscriptions.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The metrics in Prometheus text format; `pool` is the database pool's (size, idle).
+    pub fn render(&self, pool: Option<(u32, usize)>) -> String {
         let mut out = String::new();
-        let mut counter = |name: &str, help: &str, value: u64| {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"));
+        let header = |out: &mut String, name: &str, kind: &str, help: &str| {
+            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
         };
-        counter("lkn_db_statements_total", "SQL statements run.", self.statements.load(Ordering::Relaxed));
-        counter(
-            "lkn_db_failed_statements_total",
-            "SQL statements that failed.",
-            self.failed_statements.load(Ordering::Relaxed),
-        );
-        counter(
-            "lkn_graphql_requests_total",
-            "GraphQL requests executed.",
-            self.graphql_requests.load(Ordering::Relaxed),
-        );
-        counter(
-            "lkn_graphql_error_responses_total",
-            "GraphQL responses carrying errors.",
-            self.graphql_errors.load(Ordering::Relaxed),
-        );
+        header(&mut out, "lkn_db_statements_total", "counter", "SQL statements run.");
+        out.push_str(&format!("lkn_db_statements_total {}\n", self.statements.load(Ordering::Relaxed)));
+        header(&mut out, "lkn_db_failed_statements_total", "counter", "SQL statements that failed.");
+        out.push_str(&format!("lkn_db_failed_statements_total {}\n", self.failed_statements.load(Ordering::Relaxed)));
+        header(&mut out, "lkn_graphql_requests_total", "counter", "GraphQL requests by operation and outcome.");
+        if let Ok(requests) = self.requests.lock() {
+            for ((operation, result), n) in requests.iter() {
+                out.push_str(&format!(
+                    "lkn_graphql_requests_total{{operation=\"{operation}\",outcome=\"{result}\"}} {n}\n"
+                ));
+            }
+        }
+        header(&mut out, "lkn_graphql_errors_total", "counter", "GraphQL errors by code.");
+        if let Ok(errors) = self.errors.lock() {
+            for (code, n) in errors.iter() {
+                out.push_str(&format!("lkn_graphql_errors_total{{code=\"{code}\"}} {n}\n"));
+            }
+        }
+        header(&mut out, "lkn_graphql_request_duration_seconds", "histogram", "GraphQL request latency.");
+        for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
+            let n = bucket.load(Ordering::Relaxed);
+            out.push_str(&format!("lkn_graphql_request_duration_seconds_bucket{{le=\"{bound}\"}} {n}\n"));
+        }
+        let count = self.latency_count.load(Ordering::Relaxed);
+        let sum = self.latency_sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        out.push_str(&format!("lkn_graphql_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"));
+        out.push_str(&format!("lkn_graphql_request_duration_seconds_sum {sum}\n"));
+        out.push_str(&format!("lkn_graphql_request_duration_seconds_count {count}\n"));
+        if let Some((size, idle)) = pool {
+            header(&mut out, "lkn_db_pool_connections", "gauge", "Database pool connections by state.");
+            out.push_str(&format!("lkn_db_pool_connections{{state=\"idle\"}} {idle}\n"));
+            let in_use = (size as usize).saturating_sub(idle);
+            out.push_str(&format!("lkn_db_pool_connections{{state=\"in_use\"}} {in_use}\n"));
+        }
+        header(&mut out, "lkn_active_subscriptions", "gauge", "GraphQL subscriptions being served.");
+        out.push_str(&format!("lkn_active_subscriptions {}\n", self.active_subscriptions.load(Ordering::Relaxed)));
         out
     }
 }

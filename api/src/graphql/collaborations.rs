@@ -222,6 +222,7 @@ pub struct CollaborationQuery;
 #[Object]
 impl CollaborationQuery {
     /// Collaborations the caller may see, newest first.
+    #[graphql(complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity.max(1))")]
     async fn collaborations(
         &self,
         ctx: &Context<'_>,

@@ -13,6 +13,7 @@ use crate::service::identity::Viewer;
 pub mod collaborations;
 pub mod connection;
 pub mod ids;
+pub mod limits;
 pub mod loaders;
 pub mod network;
 pub mod partners;
@@ -41,10 +42,18 @@ pub struct MutationRoot(threads::ThreadMutation, collaborations::CollaborationMu
 /// The LKN schema type.
 pub type LknSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
-/// Builds the schema. The database pool is schema data; the viewer and loaders are
-/// attached per request.
-pub fn build_schema(db: DatabaseConnection) -> LknSchema {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription).data(db).finish()
+/// Builds the schema with the edge's limits. The database pool is schema data; the
+/// viewer and loaders are attached per request. Field suggestions ("did you mean …?")
+/// are off: they would describe the schema to anyone probing it.
+pub fn build_schema(db: DatabaseConnection, edge: &crate::edge::EdgeSettings) -> LknSchema {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+        .data(db)
+        .limit_depth(edge.max_depth)
+        .limit_complexity(edge.max_complexity)
+        .limit_recursive_depth(32)
+        .extension(edge.document)
+        .disable_suggestions()
+        .finish()
 }
 
 /// What one request carries: who is asking, the loaders that batch its reads, and its

@@ -55,6 +55,7 @@ impl Partner {
         self.0.audience_source.as_deref()
     }
     /// Its staff on LKN. Signed-in members only; others see an empty list.
+    #[graphql(complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity.max(1))")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -72,6 +73,7 @@ impl Partner {
         Ok(connection(page, Member))
     }
     /// Threads posted by its staff that the caller may see.
+    #[graphql(complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity.max(1))")]
     async fn threads(
         &self,
         ctx: &Context<'_>,
@@ -91,6 +93,7 @@ impl Partner {
         Ok(connection(page, Thread))
     }
     /// Collaborations it leads or takes part in that the caller may see.
+    #[graphql(complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity.max(1))")]
     async fn collaborations(
         &self,
         ctx: &Context<'_>,
@@ -123,6 +126,7 @@ pub struct PartnerQuery;
 #[Object]
 impl PartnerQuery {
     /// The network's partners in name order. Public.
+    #[graphql(complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity.max(1))")]
     async fn partners(
         &self,
         ctx: &Context<'_>,

@@ -63,6 +63,7 @@ impl Thread {
         Ok(request(ctx)?.loader.load_one(TagsOfThread(self.0.id)).await?.unwrap_or_default())
     }
     /// Its replies, oldest first.
+    #[graphql(complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity.max(1))")]
     async fn replies(
         &self,
         ctx: &Context<'_>,
@@ -203,6 +204,7 @@ pub struct ThreadQuery;
 #[Object]
 impl ThreadQuery {
     /// A feed of the threads the caller may see.
+    #[graphql(complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity.max(1))")]
     async fn threads(
         &self,
         ctx: &Context<'_>,

@@ -330,6 +330,7 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// Every write, newest first. Administrators only.
+    #[graphql(complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity.max(1))")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

@@ -133,7 +133,7 @@ on_both_databases! {
         }
 
         let data = app
-            .data(None, "{ partners(first: 100) { nodes { threads(first: 100) { totalCount nodes { visibility } } } } }", json!({}))
+            .data(None, "{ partners(first: 30) { nodes { threads(first: 100) { totalCount nodes { visibility } } } } }", json!({}))
             .await;
         let nested: Vec<&Value> = data["partners"]["nodes"]
             .as_array()
