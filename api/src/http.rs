@@ -86,7 +86,12 @@ impl MakeRequestId for RandomRequestId {
 fn cors(origins: &[String]) -> CorsLayer {
     let base = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT, HeaderName::from_static(REQUEST_ID_HEADER)])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static(REQUEST_ID_HEADER),
+        ])
         .expose_headers([HeaderName::from_static(REQUEST_ID_HEADER), header::RETRY_AFTER])
         .max_age(Duration::from_secs(600));
     if origins.iter().any(|o| o == "*") {
@@ -204,9 +209,10 @@ fn caller(headers: &HeaderMap, peer: Option<SocketAddr>) -> Caller {
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(|v| {
-        v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).unwrap_or(v).trim()
-    })
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).unwrap_or(v).trim())
 }
 
 /// Rate-limits, authenticates and executes one GraphQL request within the time limit,
@@ -218,8 +224,7 @@ async fn execute(
     request: async_graphql::Request,
 ) -> Response {
     let started = Instant::now();
-    let operation = request.operation_name.clone();
-    let is_write = is_mutation(&request);
+    let (operation, is_write) = operation_of(&request);
     if let Err(wait) = state.edge.rate_limiter.check(&caller(headers, peer), is_write, started) {
         state.metrics.record(&RequestOutcome {
             operation: operation.as_deref(),
@@ -247,7 +252,11 @@ async fn execute(
         }
     };
     let codes: Vec<&str> = response.codes.to_vec();
-    state.metrics.record(&RequestOutcome { operation: operation.as_deref(), error_codes: codes, elapsed: started.elapsed() });
+    state.metrics.record(&RequestOutcome {
+        operation: operation.as_deref(),
+        error_codes: codes,
+        elapsed: started.elapsed(),
+    });
     tracing::debug!(
         operation = operation.as_deref().unwrap_or(""),
         statements,
@@ -314,10 +323,12 @@ async fn authenticate_and_execute(state: &AppState, headers: &HeaderMap, request
     let codes: Vec<&'static str> = response
         .errors
         .iter()
-        .map(|e| e.extensions.as_ref().and_then(|x| x.get("code")).map_or("INTERNAL", |v| match v {
-            async_graphql::Value::String(code) => code_of(code),
-            _ => ErrorCode::Internal.as_str(),
-        }))
+        .map(|e| {
+            e.extensions.as_ref().and_then(|x| x.get("code")).map_or("INTERNAL", |v| match v {
+                async_graphql::Value::String(code) => code_of(code),
+                _ => ErrorCode::Internal.as_str(),
+            })
+        })
         .collect();
     for error in &response.errors {
         tracing::info!(message = %error.message, code = ?error.extensions.as_ref().and_then(|x| x.get("code")), "graphql error");
@@ -339,12 +350,7 @@ async fn authenticate_and_execute(state: &AppState, headers: &HeaderMap, request
     Outcome { response: (status, [(header::CONTENT_TYPE, content_type)], body).into_response(), codes }
 }
 
-async fn graphql_post(
-    State(state): State<AppState>,
-    Peer(peer): Peer,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn graphql_post(State(state): State<AppState>, Peer(peer): Peer, headers: HeaderMap, body: Bytes) -> Response {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -391,7 +397,7 @@ async fn graphql_get(
             "pass `query` (and optionally `variables` and `operationName`) in the URL",
         );
     };
-    if is_mutation(&request) {
+    if operation_of(&request).1 {
         let mut response =
             graphql_error(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::BadRequest, "mutations must be sent with POST");
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -400,20 +406,25 @@ async fn graphql_get(
     execute(&state, &headers, peer, request).await
 }
 
-/// Whether the operation the request would run is a mutation.
-fn is_mutation(request: &async_graphql::Request) -> bool {
+/// The operation a request would run: its name (given, or from the document) and
+/// whether it writes. Unparseable documents count as unnamed reads; execution rejects them.
+fn operation_of(request: &async_graphql::Request) -> (Option<String>, bool) {
     use async_graphql::parser::types::OperationType;
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
+        return (request.operation_name.clone(), false);
     };
-    document.operations.iter().any(|(name, operation)| {
+    let mut found = (request.operation_name.clone(), false);
+    for (name, operation) in document.operations.iter() {
         let selected = match (&request.operation_name, name) {
             (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
             (Some(_), None) => false,
             (None, _) => true,
         };
-        selected && operation.node.ty != OperationType::Query
-    })
+        if selected {
+            found = (name.map(|n| n.to_string()).or(found.0), found.1 || operation.node.ty != OperationType::Query);
+        }
+    }
+    found
 }
 
 /// GraphiQL, which loads its scripts from a CDN.

@@ -75,3 +75,42 @@ fn serve_settings_are_read_from_flags() {
         other => panic!("expected serve, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stops_cleanly_when_signalled() {
+    let database = crate::support::TestDb::create(crate::support::Backend::Sqlite).await.expect("sqlite");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let bind = format!("127.0.0.1:{port}");
+    let argv = [
+        "lkn-api",
+        "--database-url",
+        database.settings.url.as_str(),
+        "serve",
+        "--bind",
+        bind.as_str(),
+        "--shutdown-grace-secs",
+        "2",
+    ];
+    let cli = Cli::try_parse_from(argv).expect("parse");
+    let (signal, signalled) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let mut out = Vec::new();
+        lkn_api::cli::run(cli, &mut out, async {
+            let _ = signalled.await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+    });
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while http.get(format!("http://{bind}/healthz")).send().await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = signal.send(());
+    let stopped =
+        tokio::time::timeout(std::time::Duration::from_secs(5), server).await.expect("stops within the grace period");
+    assert_eq!(stopped.expect("join"), Ok(()));
+    assert!(http.get(format!("http://{bind}/healthz")).send().await.is_err(), "no longer listening");
+    database.drop_database().await;
+}

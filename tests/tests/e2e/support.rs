@@ -112,12 +112,17 @@ impl TestApp {
     /// Starts the server on a fresh database of `backend`; `None` when PostgreSQL is
     /// unavailable outside CI.
     pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, lkn_api::edge::EdgeSettings::default()).await
+    }
+
+    /// Like [`Self::spawn`], with the given edge settings (limits, CORS, rate limits).
+    pub async fn spawn_with(backend: Backend, edge: lkn_api::edge::EdgeSettings) -> Option<Self> {
         let database = TestDb::create(backend).await?;
         let db = lkn_api::prepare_database(&database.settings).await.expect("Failed to prepare the database");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("Failed to bind");
         let address = listener.local_addr().expect("no local address");
         let (shutdown, stop) = oneshot::channel();
-        let state = lkn_api::AppState::new(db.clone());
+        let state = lkn_api::AppState::with_edge(db.clone(), edge);
         let server = tokio::spawn(lkn_api::serve(listener, state, async {
             let _ = stop.await;
         }));
