@@ -48,9 +48,9 @@ pub struct RequestOutcome<'a> {
 }
 
 fn operation_label(operation: Option<&str>, known: &BTreeMap<(String, &'static str), u64>) -> String {
-    let Some(name) = operation.filter(|n| {
-        !n.is_empty() && n.len() <= 64 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    }) else {
+    let Some(name) = operation
+        .filter(|n| !n.is_empty() && n.len() <= 64 && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    else {
         return "anonymous".to_owned();
     };
     let seen = known.keys().any(|(op, _)| op == name);

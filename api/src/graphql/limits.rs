@@ -75,7 +75,10 @@ impl Extension for DocumentLimitsCheck {
             count(&fragment.node.selection_set.node, &mut fields, &mut directives);
         }
         if fields > self.0.max_fields {
-            return Err(too_complex(format!("the query selects {fields} fields; at most {} are allowed", self.0.max_fields)));
+            return Err(too_complex(format!(
+                "the query selects {fields} fields; at most {} are allowed",
+                self.0.max_fields
+            )));
         }
         if directives > self.0.max_directives {
             return Err(too_complex(format!(
