@@ -49,7 +49,7 @@ static OPERATOR: Viewer = Viewer::Anonymous;
 
 /// The write context of a command-line action, recorded in the audit trail as `cli`.
 fn operator() -> WriteContext<'static> {
-    WriteContext { viewer: &OPERATOR, request_id: Some("cli"), now: chrono::Utc::now() }
+    WriteContext::new(&OPERATOR).in_request(Some("cli"))
 }
 
 /// Runs `cli`'s command. What a command prints for programs (a token, the schema) goes

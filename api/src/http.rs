@@ -30,6 +30,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::edge::EdgeSettings;
 use crate::error::ErrorCode;
+use crate::events::EventBus;
 use crate::graphql::{LknSchema, RequestContext, build_schema, limits};
 use crate::metrics::{Metrics, RequestOutcome, counting_statements};
 use crate::rate_limit::Caller;
@@ -53,6 +54,10 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// What the edge enforces.
     pub edge: Arc<EdgeSettings>,
+    /// Committed writes, for subscribers.
+    pub events: Arc<EventBus>,
+    /// Turns true when the server starts shutting down, to close WebSockets cleanly.
+    pub closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -65,8 +70,11 @@ impl AppState {
     pub fn with_edge(mut db: DatabaseConnection, edge: EdgeSettings) -> Self {
         let metrics = Arc::new(Metrics::default());
         metrics.observe(&mut db);
-        let schema = build_schema(db.clone(), &edge);
-        Self { db, schema, metrics, edge: Arc::new(edge) }
+        let events = Arc::new(EventBus::default());
+        events.listen(&db);
+        let schema = build_schema(db.clone(), &edge, metrics.clone());
+        let closing = Arc::new(tokio::sync::watch::channel(false).0);
+        Self { db, schema, metrics, edge: Arc::new(edge), events, closing }
     }
 }
 
@@ -114,6 +122,7 @@ pub fn app(state: AppState) -> Router {
     let body_limit = DefaultBodyLimit::max(state.edge.max_body_bytes);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post).layer(body_limit))
+        .route("/graphql/ws", get(crate::ws::graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -138,6 +147,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let closing = state.closing.clone();
+    let shutdown = async move {
+        shutdown.await;
+        closing.send_replace(true);
+    };
     axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
@@ -306,7 +320,7 @@ async fn authenticate_and_execute(state: &AppState, headers: &HeaderMap, request
             return Outcome { response: graphql_error(status, code, &message), codes: vec![code.as_str()] };
         }
     };
-    let context = RequestContext::new(state.db.clone(), viewer, request_id.clone());
+    let context = RequestContext::new(state.db.clone(), viewer, request_id.clone(), state.events.clone());
     let execution = std::panic::AssertUnwindSafe(state.schema.execute(request.data(context))).catch_unwind();
     let mut response = match execution.await {
         Ok(response) => response,

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod edge;
 pub mod error;
+pub mod events;
 pub mod explorer;
 pub mod graphql;
 pub mod http;
@@ -16,6 +17,7 @@ pub mod metrics;
 pub mod rate_limit;
 pub mod service;
 pub mod telemetry;
+pub mod ws;
 
 pub use http::{AppState, app, serve};
 
@@ -36,7 +38,7 @@ pub fn schema_sdl() -> String {
     let schema = async_graphql::Schema::build(
         graphql::QueryRoot::default(),
         graphql::MutationRoot::default(),
-        async_graphql::EmptySubscription,
+        graphql::subscriptions::SubscriptionRoot,
     )
     .finish();
     schema.sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_arguments().sorted_enum_items())

@@ -4,7 +4,7 @@
 //! [`RequestContext`] and hand the request to the schema built by [`build_schema`].
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::error::ServiceError;
@@ -19,6 +19,7 @@ pub mod network;
 pub mod partners;
 pub mod prefetch;
 pub mod search;
+pub mod subscriptions;
 pub mod threads;
 pub mod viewer;
 pub mod vocabulary;
@@ -40,14 +41,19 @@ pub struct QueryRoot(
 pub struct MutationRoot(threads::ThreadMutation, collaborations::CollaborationMutation, viewer::IdentityMutation);
 
 /// The LKN schema type.
-pub type LknSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type LknSchema = Schema<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot>;
 
 /// Builds the schema with the edge's limits. The database pool is schema data; the
 /// viewer and loaders are attached per request. Field suggestions ("did you mean …?")
 /// are off: they would describe the schema to anyone probing it.
-pub fn build_schema(db: DatabaseConnection, edge: &crate::edge::EdgeSettings) -> LknSchema {
-    Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
+pub fn build_schema(
+    db: DatabaseConnection,
+    edge: &crate::edge::EdgeSettings,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+) -> LknSchema {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), subscriptions::SubscriptionRoot)
         .data(db)
+        .data(metrics)
         .limit_depth(edge.max_depth)
         .limit_complexity(edge.max_complexity)
         .limit_recursive_depth(32)
@@ -65,11 +71,18 @@ pub struct RequestContext {
     pub loader: DataLoader<loaders::Db, async_graphql::dataloader::HashMapCache>,
     /// The request id, as in the `x-request-id` header.
     pub request_id: Option<String>,
+    /// Where committed writes are announced to subscribers.
+    pub events: std::sync::Arc<crate::events::EventBus>,
 }
 
 impl RequestContext {
-    /// A context for `viewer` over `db`.
-    pub fn new(db: DatabaseConnection, viewer: Viewer, request_id: Option<String>) -> Self {
+    /// A context for `viewer` over `db`, announcing writes on `events`.
+    pub fn new(
+        db: DatabaseConnection,
+        viewer: Viewer,
+        request_id: Option<String>,
+        events: std::sync::Arc<crate::events::EventBus>,
+    ) -> Self {
         // Lists prefetch what their items need (see `prefetch`); what is left is batched
         // after a short wait rather than the default 1 ms per nesting level. The cache
         // lives for this request only, so it never serves another viewer or a stale row.
@@ -79,18 +92,28 @@ impl RequestContext {
             async_graphql::dataloader::HashMapCache::default(),
         )
         .delay(std::time::Duration::from_micros(250));
-        Self { viewer, loader, request_id }
+        Self { viewer, loader, request_id, events }
+    }
+
+    /// A context for a long-lived subscription connection: nothing is cached between
+    /// events, so every event is read fresh.
+    pub fn for_subscriptions(
+        db: DatabaseConnection,
+        viewer: Viewer,
+        events: std::sync::Arc<crate::events::EventBus>,
+    ) -> Self {
+        let context = Self::new(db, viewer, None, events);
+        context.loader.enable_all_cache(false);
+        context
     }
 }
 
 impl RequestContext {
-    /// The viewer, request id and time a write is stamped with.
+    /// The viewer, request id, time and event bus of a write.
     pub fn write_context(&self) -> crate::service::writes::WriteContext<'_> {
-        crate::service::writes::WriteContext {
-            viewer: &self.viewer,
-            request_id: self.request_id.as_deref(),
-            now: chrono::Utc::now(),
-        }
+        crate::service::writes::WriteContext::new(&self.viewer)
+            .in_request(self.request_id.as_deref())
+            .announcing(&self.events)
     }
 }
 

@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{Result, ServiceError, UserErrorCode};
+use crate::events::{CollaborationChange, Event};
 use crate::service::audit::record as audit;
 use crate::service::collaborations::visible_to;
 use crate::service::identity::Viewer;
@@ -69,6 +70,10 @@ async fn collaboration_for_write(txn: &DatabaseTransaction, viewer: &Viewer, id:
     select.one(txn).await?.ok_or_else(|| {
         ServiceError::invalid("collaborationId", UserErrorCode::NotFound, "no collaboration with this id")
     })
+}
+
+fn changed(collaboration_id: i64, change: CollaborationChange) -> Event {
+    Event::CollaborationChanged { collaboration_id, change }
 }
 
 async fn reload(db: &impl ConnectionTrait, id: i64) -> Result<collaboration::Model> {
@@ -175,12 +180,14 @@ pub async fn propose(
             .insert(txn)
             .await?;
             search::reindex_collaboration(txn, created.id).await?;
+            context.stage(txn, changed(created.id, CollaborationChange::Proposed)).await?;
             audit(txn, context, "collaboration.propose", "Collaboration", created.id, json!({ "kind": new.kind }))
                 .await?;
             Ok(created.id)
         },
     )
     .await?;
+    context.committed();
     reload(db, id).await
 }
 
@@ -238,6 +245,7 @@ pub async fn request_to_join(
             .insert(&txn)
             .await?;
             bump(&txn, target.id, context).await?;
+            context.stage(&txn, changed(target.id, CollaborationChange::JoinRequested)).await?;
             audit(
                 &txn,
                 context,
@@ -250,6 +258,7 @@ pub async fn request_to_join(
         }
     }
     txn.commit().await?;
+    context.committed();
     reload(db, collaboration_id).await
 }
 
@@ -300,6 +309,7 @@ pub async fn decide_join_request(
             .exec(&txn)
             .await?;
         bump(&txn, target.id, context).await?;
+        context.stage(&txn, changed(target.id, CollaborationChange::JoinDecided)).await?;
         audit(
             &txn,
             context,
@@ -311,6 +321,7 @@ pub async fn decide_join_request(
         .await?;
     }
     txn.commit().await?;
+    context.committed();
     reload(db, collaboration_id).await
 }
 
@@ -365,6 +376,7 @@ pub async fn advance(
             .exec(&txn)
             .await?;
         bump(&txn, target.id, context).await?;
+        context.stage(&txn, changed(target.id, CollaborationChange::StatusAdvanced)).await?;
         audit(
             &txn,
             context,
@@ -376,6 +388,7 @@ pub async fn advance(
         .await?;
     }
     txn.commit().await?;
+    context.committed();
     reload(db, collaboration_id).await
 }
 
@@ -450,6 +463,7 @@ pub async fn record_outcome(
         .insert(txn)
         .await?;
         bump(txn, target.id, context).await?;
+        context.stage(txn, changed(target.id, CollaborationChange::OutcomeRecorded)).await?;
         audit(
             txn,
             context,
@@ -462,6 +476,7 @@ pub async fn record_outcome(
         Ok(created.id)
     })
     .await?;
+    context.committed();
     collaboration_outcome::Entity::find_by_id(id)
         .one(db)
         .await?

@@ -173,3 +173,19 @@ pub async fn by_origin_thread(
         .all(db)
         .await?)
 }
+
+/// Whether `collaboration` is one `query` would list (for subscribers' filters).
+pub async fn matches(
+    db: &impl ConnectionTrait,
+    collaboration: &collaboration::Model,
+    query: &CollaborationQuery,
+) -> Result<bool> {
+    if query.kind.is_some_and(|k| k != collaboration.kind) || query.status.is_some_and(|s| s != collaboration.status) {
+        return Ok(false);
+    }
+    let Some(slug) = &query.partner_slug else { return Ok(true) };
+    let involved = participants_of(db, &[collaboration.id]).await?;
+    let partner = partner::Entity::find().filter(partner::Column::Slug.eq(slug.as_str())).one(db).await?;
+    Ok(partner
+        .is_some_and(|p| involved.get(&collaboration.id).is_some_and(|list| list.iter().any(|x| x.partner_id == p.id))))
+}

@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::error::{Result, ServiceError, UserErrorCode};
+use crate::events::Event;
 use crate::service::audit::record as audit;
 use crate::service::identity::Viewer;
 use crate::service::writes::{self, Checks, WriteContext, begin_write, create_once, input_fingerprint};
@@ -147,6 +148,7 @@ pub async fn post_thread(
         .await?;
         set_tags(txn, created.id, &tags).await?;
         search::reindex_thread(txn, created.id).await?;
+        context.stage(txn, Event::ThreadPosted { thread_id: created.id }).await?;
         follow::ActiveModel { thread_id: Set(created.id), member_id: Set(author.id), created_at: Set(context.now) }
             .insert(txn)
             .await?;
@@ -154,6 +156,7 @@ pub async fn post_thread(
         Ok(created.id)
     })
     .await?;
+    context.committed();
     reload(db, id).await
 }
 
@@ -275,10 +278,12 @@ pub async fn reply_to_thread(
             .exec(txn)
             .await?;
         search::reindex_thread(txn, target.id).await?;
+        context.stage(txn, Event::ReplyPosted { thread_id: target.id, reply_id: created.id }).await?;
         audit(txn, context, "thread.reply", "Reply", created.id, json!({ "threadId": target.id })).await?;
         Ok(created.id)
     })
     .await?;
+    context.committed();
     reply::Entity::find_by_id(id)
         .one(db)
         .await?

@@ -15,10 +15,11 @@ use sea_orm::{
 use serde::Serialize;
 
 use crate::error::{Result, ServiceError, UserError, UserErrorCode, is_unique_violation};
+use crate::events::{Event, EventBus, Staged};
 use crate::service::identity::{Viewer, fingerprint};
 
 /// Who is writing, in which request, at what moment.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct WriteContext<'a> {
     /// The caller.
     pub viewer: &'a Viewer,
@@ -26,6 +27,37 @@ pub struct WriteContext<'a> {
     pub request_id: Option<&'a str>,
     /// The time the write is stamped with.
     pub now: DateTime<Utc>,
+    /// Where committed writes are announced, if anyone listens in this process.
+    pub events: Option<&'a EventBus>,
+    /// The events of the write under way, announced once it commits.
+    pub staged: Staged,
+}
+
+impl<'a> WriteContext<'a> {
+    /// A write by `viewer`, now, outside any request and announcing nothing locally.
+    pub fn new(viewer: &'a Viewer) -> Self {
+        Self { viewer, request_id: None, now: Utc::now(), events: None, staged: Staged::default() }
+    }
+
+    /// Records the request id in the audit trail.
+    pub fn in_request(self, request_id: Option<&'a str>) -> Self {
+        Self { request_id, ..self }
+    }
+
+    /// Announces committed writes on `events`.
+    pub fn announcing(self, events: &'a EventBus) -> Self {
+        Self { events: Some(events), ..self }
+    }
+
+    /// Stages `event` in the write's transaction (see [`Staged::stage`]).
+    pub async fn stage(&self, txn: &impl ConnectionTrait, event: Event) -> Result<()> {
+        self.staged.stage(txn, event).await
+    }
+
+    /// Announces what the committed write staged.
+    pub fn committed(&self) {
+        self.staged.committed(self.events);
+    }
 }
 
 /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN

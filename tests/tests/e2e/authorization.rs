@@ -59,7 +59,7 @@ async fn cast(app: &TestApp) -> Cast {
 
     let revoked_viewer = viewer(app, &revoked).await;
     let holder = revoked_viewer.member().expect("member").clone();
-    let context = WriteContext { viewer: &revoked_viewer, request_id: None, now: chrono::Utc::now() };
+    let context = WriteContext::new(&revoked_viewer);
     identity::revoke_tokens(&app.db, &context, identity::Authority::Operator, &holder).await.expect("revoke");
 
     Cast {
@@ -93,7 +93,7 @@ fn outcome(body: &Value, field: &str) -> String {
 
 async fn post_thread(app: &TestApp, token: &str, kind: ThreadKind) -> i64 {
     let author = viewer(app, token).await;
-    let context = WriteContext { viewer: &author, request_id: None, now: chrono::Utc::now() };
+    let context = WriteContext::new(&author);
     let new = posting::NewThread {
         kind,
         title: "How do other libraries run rhymetime?".into(),
@@ -107,7 +107,7 @@ async fn post_thread(app: &TestApp, token: &str, kind: ThreadKind) -> i64 {
 
 async fn reply(app: &TestApp, token: &str, thread_id: i64) -> i64 {
     let replier = viewer(app, token).await;
-    let context = WriteContext { viewer: &replier, request_id: None, now: chrono::Utc::now() };
+    let context = WriteContext::new(&replier);
     let new = posting::NewReply { thread_id, body: "We run ours on Friday mornings.".into() };
     posting::reply_to_thread(&app.db, &context, new, None).await.expect("reply").id
 }
@@ -115,7 +115,7 @@ async fn reply(app: &TestApp, token: &str, thread_id: i64) -> i64 {
 /// A proposed collaboration led by the owner, with a pending request from the third partner.
 async fn collaboration(app: &TestApp, cast: &Cast) -> i64 {
     let lead = viewer(app, &cast.owner_coordinator).await;
-    let context = WriteContext { viewer: &lead, request_id: None, now: chrono::Utc::now() };
+    let context = WriteContext::new(&lead);
     let new = collaborating::NewCollaboration {
         kind: CollaborationKind::Programme,
         title: "Rhymetime across the network".into(),
@@ -130,7 +130,7 @@ async fn collaboration(app: &TestApp, cast: &Cast) -> i64 {
     };
     let id = collaborating::propose(&app.db, &context, new, None).await.expect("propose").id;
     let third = viewer(app, &cast.third_coordinator).await;
-    let third_context = WriteContext { viewer: &third, request_id: None, now: chrono::Utc::now() };
+    let third_context = WriteContext::new(&third);
     collaborating::request_to_join(&app.db, &third_context, id, ParticipantRole::Partner).await.expect("join");
     id
 }
@@ -229,9 +229,9 @@ on_both_databases! {
         check(app, cast, "recordOutcome", [UNAUTH, NO, NO, OK, OK, OK, NO, NO, UNAUTH], async |app| {
             let id = collaboration(app, cast).await;
             let lead = viewer(app, &cast.owner_coordinator).await;
-            let context = WriteContext { viewer: &lead, request_id: None, now: chrono::Utc::now() };
+            let context = WriteContext::new(&lead);
             let other = identity::authenticate(&app.db, Some(cast.callers[4].1.as_deref().expect("token")), None, chrono::Utc::now()).await.expect("auth");
-            let other_context = WriteContext { viewer: &other, request_id: None, now: chrono::Utc::now() };
+            let other_context = WriteContext::new(&other);
             collaborating::request_to_join(&app.db, &other_context, id, ParticipantRole::Partner).await.expect("join");
             collaborating::decide_join_request(&app.db, &context, id, OTHER, true).await.expect("accept");
             collaborating::advance(&app.db, &context, id, CollaborationStatus::SeekingPartners, None).await.expect("advance");

@@ -14,6 +14,7 @@ mod outage;
 mod partners;
 mod schema;
 mod search;
+mod subscriptions;
 mod threads;
 mod validators;
 mod writes;

@@ -247,8 +247,7 @@ impl TestApp {
             role,
         };
         let viewer = lkn_api::service::identity::Viewer::Anonymous;
-        let context =
-            lkn_api::service::writes::WriteContext { viewer: &viewer, request_id: None, now: chrono::Utc::now() };
+        let context = lkn_api::service::writes::WriteContext::new(&viewer);
         let (_, token) = lkn_api::service::identity::add_member(
             &self.db,
             &context,

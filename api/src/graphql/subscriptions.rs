@@ -1,0 +1,253 @@
+//! Live updates as GraphQL subscriptions: `threadPosted`, `replyPosted` and
+//! `collaborationChanged`.
+//!
+//! Each subscriber turns the process's events into objects with its own viewer, so a
+//! subscriber only ever hears of what it may see, and a signed-in subscriber whose
+//! token is revoked stops hearing anything. A subscriber that falls more than
+//! `events::SUBSCRIBER_BUFFER` events behind is told so and its subscription ends,
+//! rather than the server buffering without bound.
+
+use async_graphql::{Context, Enum, ID, SimpleObject, Subscription};
+use futures_util::Stream;
+use lkn_entity::thread;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::error::ServiceError;
+use crate::events::{CollaborationChange as Change, Event};
+use crate::graphql::collaborations::{Collaboration, CollaborationFilter};
+use crate::graphql::ids::{self, NodeType};
+use crate::graphql::threads::{Reply, Thread, ThreadFilter};
+use crate::graphql::{db, request};
+use crate::service::{collaborations, identity, threads};
+
+/// The credentials a subscription connection signed in with, re-checked before each event.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriberCredentials {
+    /// The bearer token, if any.
+    pub bearer: Option<String>,
+    /// The Discord user the bot acts for, if any.
+    pub discord_user: Option<String>,
+}
+
+/// What happened to a collaboration.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "Change")]
+pub enum CollaborationChangeKind {
+    /// It was proposed.
+    Proposed,
+    /// A partner asked to join.
+    JoinRequested,
+    /// A request to join was decided.
+    JoinDecided,
+    /// Its status moved along the workflow.
+    StatusAdvanced,
+    /// An outcome was recorded.
+    OutcomeRecorded,
+}
+
+/// A change to a collaboration, with the collaboration as it is now.
+#[derive(SimpleObject)]
+pub struct CollaborationChanged {
+    /// What happened.
+    pub change: CollaborationChangeKind,
+    /// The collaboration after the change.
+    pub collaboration: Collaboration,
+}
+
+/// Why a subscriber's stream ends early.
+fn ended(reason: &str) -> async_graphql::Error {
+    ServiceError::BadRequest(reason.to_owned()).into_graphql()
+}
+
+/// Turns the bus into a stream of what `accept` makes of each event for this subscriber.
+/// The stream ends after telling the subscriber it lagged or lost its credentials.
+fn events<'a, T, F, Fut>(ctx: &Context<'a>, accept: F) -> impl Stream<Item = async_graphql::Result<T>> + 'a
+where
+    T: Send + 'a,
+    F: Fn(Event) -> Fut + Send + Sync + 'a,
+    Fut: std::future::Future<Output = async_graphql::Result<Option<T>>> + Send + 'a,
+{
+    let context = request(ctx).ok();
+    let mut receiver = context.map(|c| c.events.subscribe());
+    let credentials = ctx.data::<SubscriberCredentials>().cloned().unwrap_or_default();
+    let database = db(ctx).ok().cloned();
+    let metrics = ctx.data::<std::sync::Arc<crate::metrics::Metrics>>().ok().cloned();
+    async_stream::stream! {
+        let (Some(receiver), Some(database)) = (receiver.as_mut(), database) else {
+            yield Err(ServiceError::Internal("subscription context missing".into()).into_graphql());
+            return;
+        };
+        let _gauge = metrics.map(ActiveSubscription::new);
+        loop {
+            let event = match receiver.recv().await {
+                Ok(event) => event,
+                Err(RecvError::Lagged(missed)) => {
+                    yield Err(ended(&format!("you fell {missed} events behind; subscribe again and catch up with a query")));
+                    return;
+                }
+                Err(RecvError::Closed) => return,
+            };
+            if credentials.bearer.is_some() {
+                let still = identity::authenticate(
+                    &database,
+                    credentials.bearer.as_deref(),
+                    credentials.discord_user.as_deref(),
+                    chrono::Utc::now(),
+                )
+                .await;
+                if let Err(error) = still {
+                    yield Err(error.into_graphql());
+                    return;
+                }
+            }
+            match accept(event).await {
+                Ok(Some(item)) => yield Ok(item),
+                Ok(None) => {}
+                Err(error) => {
+                    yield Err(error);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Counts a subscription in `/metrics` while it lives.
+struct ActiveSubscription(std::sync::Arc<crate::metrics::Metrics>);
+
+impl ActiveSubscription {
+    fn new(metrics: std::sync::Arc<crate::metrics::Metrics>) -> Self {
+        metrics.subscription_changed(true);
+        Self(metrics)
+    }
+}
+
+impl Drop for ActiveSubscription {
+    fn drop(&mut self) {
+        self.0.subscription_changed(false);
+    }
+}
+
+async fn thread_matches(
+    database: &sea_orm::DatabaseConnection,
+    thread: &thread::Model,
+    filter: &ThreadFilter,
+) -> Result<bool, ServiceError> {
+    use lkn_entity::vocabulary as stored;
+    if filter.kind.is_some_and(|k| stored::ThreadKind::from(k) != thread.kind)
+        || filter.status.is_some_and(|s| stored::ThreadStatus::from(s) != thread.status)
+        || filter.language.is_some_and(|l| stored::Language::from(l) != thread.language)
+    {
+        return Ok(false);
+    }
+    if let Some(text) = &filter.title_contains
+        && !thread.title.to_lowercase().contains(&text.trim().to_lowercase())
+    {
+        return Ok(false);
+    }
+    if let Some(slug) = &filter.partner_slug {
+        let partner = crate::service::partners::by_slug(database, slug).await?;
+        if partner.is_none_or(|p| p.id != thread.partner_id) {
+            return Ok(false);
+        }
+    }
+    if let Some(tag) = &filter.tag {
+        let tags = threads::tags_of(database, &[thread.id]).await?;
+        let wanted = tag.trim().to_lowercase();
+        if !tags.get(&thread.id).is_some_and(|names| names.contains(&wanted)) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The subscriptions.
+#[derive(Default)]
+pub struct SubscriptionRoot;
+
+#[Subscription]
+impl SubscriptionRoot {
+    /// Threads as they are posted, that the subscriber may see and the filter matches.
+    async fn thread_posted<'a>(
+        &self,
+        ctx: &Context<'a>,
+        filter: Option<ThreadFilter>,
+    ) -> impl Stream<Item = async_graphql::Result<Thread>> + 'a {
+        let filter = std::sync::Arc::new(filter.unwrap_or_default());
+        let viewer = request(ctx).map(|c| c.viewer.clone()).unwrap_or_default();
+        let database = db(ctx).ok().cloned();
+        events(ctx, move |event| {
+            let (filter, viewer, database) = (filter.clone(), viewer.clone(), database.clone());
+            async move {
+                let (Event::ThreadPosted { thread_id }, Some(database)) = (event, database) else { return Ok(None) };
+                let Some(found) = threads::visible_by_id(&database, &viewer, thread_id).await? else { return Ok(None) };
+                Ok(thread_matches(&database, &found, &filter).await?.then_some(Thread(found)))
+            }
+        })
+    }
+
+    /// Replies as they are posted to one thread the subscriber may see.
+    async fn reply_posted<'a>(
+        &self,
+        ctx: &Context<'a>,
+        thread_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Reply>> + 'a> {
+        let viewer = request(ctx)?.viewer.clone();
+        let database = db(ctx)?.clone();
+        let watched = ids::decode(NodeType::Thread, &thread_id).ok_or(ServiceError::NotFound("thread"))?;
+        if threads::visible_by_id(&database, &viewer, watched).await?.is_none() {
+            return Err(ServiceError::NotFound("thread").into());
+        }
+        Ok(events(ctx, move |event| {
+            let (viewer, database) = (viewer.clone(), database.clone());
+            async move {
+                let Event::ReplyPosted { thread_id, reply_id } = event else { return Ok(None) };
+                if thread_id != watched || threads::visible_by_id(&database, &viewer, thread_id).await?.is_none() {
+                    return Ok(None);
+                }
+                let reply = lkn_entity::reply::Entity::find_by_id(reply_id)
+                    .one(&database)
+                    .await
+                    .map_err(|e| ServiceError::from(e).into_graphql())?;
+                Ok(reply.map(Reply))
+            }
+        }))
+    }
+
+    /// Collaborations as they are proposed, joined, decided, advanced and evidenced.
+    async fn collaboration_changed<'a>(
+        &self,
+        ctx: &Context<'a>,
+        filter: Option<CollaborationFilter>,
+    ) -> impl Stream<Item = async_graphql::Result<CollaborationChanged>> + 'a {
+        let filter = std::sync::Arc::new(filter.unwrap_or_default());
+        let viewer = request(ctx).map(|c| c.viewer.clone()).unwrap_or_default();
+        let database = db(ctx).ok().cloned();
+        events(ctx, move |event| {
+            let (filter, viewer, database) = (filter.clone(), viewer.clone(), database.clone());
+            async move {
+                let (Event::CollaborationChanged { collaboration_id, change }, Some(database)) = (event, database)
+                else {
+                    return Ok(None);
+                };
+                let query = collaborations::CollaborationQuery {
+                    kind: filter.kind.map(Into::into),
+                    status: filter.status.map(Into::into),
+                    partner_slug: filter.partner_slug.clone(),
+                };
+                let Some(found) = collaborations::visible_by_ids(&database, &viewer, &[collaboration_id])
+                    .await?
+                    .remove(&collaboration_id)
+                else {
+                    return Ok(None);
+                };
+                if !collaborations::matches(&database, &found, &query).await? {
+                    return Ok(None);
+                }
+                Ok(Some(CollaborationChanged { change: change.into(), collaboration: Collaboration(found) }))
+            }
+        })
+    }
+}
+
+use sea_orm::EntityTrait;

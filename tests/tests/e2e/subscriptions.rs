@@ -1,0 +1,201 @@
+//! Live updates over WebSocket with a real graphql-transport-ws client: visibility per
+//! subscriber, events only after commit, across two servers on one PostgreSQL, and 500
+//! subscribers at once.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use lkn_entity::vocabulary::MemberRole;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::on_both_databases;
+use crate::support::TestApp;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// One graphql-transport-ws subscription.
+pub struct Subscriber {
+    socket: Socket,
+}
+
+impl Subscriber {
+    /// Connects to `address`, signs in with `token` if given, and subscribes to `query`.
+    pub async fn start(address: std::net::SocketAddr, token: Option<&str>, query: &str, variables: Value) -> Self {
+        let mut request = format!("ws://{address}/graphql/ws").into_client_request().expect("request");
+        request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().expect("header"));
+        let (mut socket, response) = tokio_tungstenite::connect_async(request).await.expect("connect");
+        assert_eq!(response.headers()["sec-websocket-protocol"], "graphql-transport-ws");
+        let payload = token.map_or(json!({}), |t| json!({ "Authorization": format!("Bearer {t}") }));
+        socket
+            .send(Message::text(json!({ "type": "connection_init", "payload": payload }).to_string()))
+            .await
+            .expect("init");
+        let mut subscriber = Self { socket };
+        let ack = subscriber.message(Duration::from_secs(10)).await.expect("connection_ack");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        let subscribe =
+            json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } });
+        subscriber.socket.send(Message::text(subscribe.to_string())).await.expect("subscribe");
+        subscriber
+    }
+
+    /// The next protocol message (answering pings), or `None` after `wait`.
+    async fn message(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.socket.next()).await.ok()??.ok()?;
+            match frame {
+                Message::Text(text) => {
+                    let message: Value = serde_json::from_str(text.as_str()).expect("json");
+                    if message["type"] == "ping" {
+                        let _ = self.socket.send(Message::text(r#"{"type":"pong"}"#)).await;
+                        continue;
+                    }
+                    return Some(message);
+                }
+                Message::Close(frame) => {
+                    return Some(json!({ "type": "close", "code": frame.map(|f| u16::from(f.code)) }));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The data of the next event, or `None` if none comes within `wait`.
+    pub async fn next_event(&mut self, wait: Duration) -> Option<Value> {
+        let message = self.message(wait).await?;
+        assert_eq!(message["type"], "next", "expected an event: {message}");
+        Some(message["payload"].clone())
+    }
+}
+
+const THREADS: &str = "subscription { threadPosted { title visibility author { displayName } } }";
+const POST: &str = "mutation($i: PostThreadInput!) { postThread(input: $i) { thread { id } userErrors { code } } }";
+const SHORT: Duration = Duration::from_millis(600);
+const LONG: Duration = Duration::from_secs(10);
+
+on_both_databases! {
+    async fn subscribers_hear_only_what_they_may_see_after_it_commits(app) {
+        let token = app.member_token("glasgow-life", MemberRole::Member).await;
+        let mut anonymous = Subscriber::start(app.address, None, THREADS, json!({})).await;
+        let mut member = Subscriber::start(app.address, Some(&token), THREADS, json!({})).await;
+        let mut welsh = Subscriber::start(app.address, None, "subscription { threadPosted(filter: {language: CY}) { title } }", json!({})).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+
+        app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "Staff only" } })).await;
+        let refused = app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "" } })).await;
+        assert_eq!(refused["postThread"]["userErrors"][0]["code"], "BLANK");
+        app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "For everyone", "visibility": "PUBLIC" } })).await;
+        app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "Syniad i bawb", "visibility": "PUBLIC", "language": "CY" } })).await;
+
+        let first = member.next_event(LONG).await.expect("member hears the network thread");
+        assert_eq!(first["data"]["threadPosted"]["title"], "Staff only");
+        assert_eq!(member.next_event(LONG).await.expect("then the public one")["data"]["threadPosted"]["title"], "For everyone");
+        let public = anonymous.next_event(LONG).await.expect("the public thread");
+        assert_eq!(public["data"]["threadPosted"]["title"], "For everyone", "anonymous never hears of network threads");
+        assert_eq!(anonymous.next_event(LONG).await.expect("welsh")["data"]["threadPosted"]["title"], "Syniad i bawb");
+        assert_eq!(welsh.next_event(LONG).await.expect("filtered")["data"]["threadPosted"]["title"], "Syniad i bawb");
+        assert!(anonymous.next_event(SHORT).await.is_none(), "a refused post announces nothing");
+    }
+}
+
+on_both_databases! {
+    async fn a_write_that_rolls_back_announces_nothing(app) {
+        use sea_orm::TransactionTrait;
+        let token = app.member_token("leeds-city-council", MemberRole::Member).await;
+        let mut listener = Subscriber::start(app.address, None, THREADS, json!({})).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let viewer = lkn_api::service::identity::Viewer::Anonymous;
+        let context = lkn_api::service::writes::WriteContext::new(&viewer);
+        let txn = app.db.begin().await.expect("begin");
+        context.stage(&txn, lkn_api::events::Event::ThreadPosted { thread_id: 1 }).await.expect("stage");
+        txn.rollback().await.expect("rollback");
+        assert!(listener.next_event(SHORT).await.is_none(), "a rolled-back write is never announced");
+        app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "After the rollback", "visibility": "PUBLIC" } })).await;
+        let event = listener.next_event(LONG).await.expect("the committed post");
+        assert_eq!(event["data"]["threadPosted"]["title"], "After the rollback");
+    }
+}
+
+on_both_databases! {
+    async fn replies_and_collaboration_changes_are_heard_and_revoked_members_stop_hearing(app) {
+        let coordinator = app.member_token("british-library", MemberRole::Coordinator).await;
+        let member = app.member_token("british-library", MemberRole::Member).await;
+        let posted = app.data(Some(&member), POST, json!({ "i": { "kind": "QUESTION", "title": "Who runs coding clubs?" } })).await;
+        let thread_id = posted["postThread"]["thread"]["id"].clone();
+        let mut replies = Subscriber::start(app.address, Some(&member), "subscription($t: ID!) { replyPosted(threadId: $t) { body } }", json!({ "t": thread_id })).await;
+        let mut changes = Subscriber::start(app.address, Some(&coordinator), "subscription { collaborationChanged { change collaboration { title status } } }", json!({})).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.data(Some(&coordinator), "mutation($i: ReplyToThreadInput!) { replyToThread(input: $i) { userErrors { code } } }", json!({ "i": { "threadId": thread_id, "body": "We do, on Tuesdays." } })).await;
+        assert_eq!(replies.next_event(LONG).await.expect("reply")["data"]["replyPosted"]["body"], "We do, on Tuesdays.");
+        let proposed = app.data(Some(&coordinator), "mutation { proposeCollaboration(input: {kind: ACTIVITY, title: \"Code week\"}) { collaboration { id } } }", json!({})).await;
+        let event = changes.next_event(LONG).await.expect("proposal");
+        assert_eq!(event["data"]["collaborationChanged"]["change"], "PROPOSED");
+        let id = proposed["proposeCollaboration"]["collaboration"]["id"].clone();
+        app.data(Some(&coordinator), "mutation($i: AdvanceCollaborationInput!) { advanceCollaboration(input: $i) { userErrors { code } } }", json!({ "i": { "collaborationId": id, "status": "SEEKING_PARTNERS" } })).await;
+        let event = changes.next_event(LONG).await.expect("advance");
+        assert_eq!(event["data"]["collaborationChanged"]["change"], "STATUS_ADVANCED");
+        assert_eq!(event["data"]["collaborationChanged"]["collaboration"]["status"], "SEEKING_PARTNERS");
+
+        let holder = lkn_api::service::identity::member_by_email(&app.db, &lkn_api::service::identity::authenticate(&app.db, Some(&member), None, chrono::Utc::now()).await.expect("auth").member().expect("member").email).await.expect("member");
+        let viewer = lkn_api::service::identity::Viewer::Anonymous;
+        lkn_api::service::identity::revoke_tokens(&app.db, &lkn_api::service::writes::WriteContext::new(&viewer), lkn_api::service::identity::Authority::Operator, &holder).await.expect("revoke");
+        app.data(Some(&coordinator), "mutation($i: ReplyToThreadInput!) { replyToThread(input: $i) { userErrors { code } } }", json!({ "i": { "threadId": thread_id, "body": "And Thursdays." } })).await;
+        let told = replies.message(LONG).await.expect("a last message");
+        assert!(told["payload"]["data"].is_null(), "a revoked member hears no more content: {told}");
+        assert_eq!(told["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "and is told why: {told}");
+        let last = replies.message(LONG).await.expect("the end");
+        assert_eq!(last["type"], "complete", "then the subscription ends: {last}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_postgres_behave_as_one_service() {
+    let Some(writer) = TestApp::spawn(crate::support::Backend::Postgres).await else { return };
+    crate::support::run_then_clean_up(writer, async |writer: &TestApp| {
+        let db = lkn_api::prepare_database(&lkn_api::db::DatabaseSettings::new(writer.database_url()))
+            .await
+            .expect("second pool");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let reader_address = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let reader = tokio::spawn(lkn_api::serve(listener, lkn_api::AppState::new(db), async {
+            let _ = stopped.await;
+        }));
+        let token = writer.member_token("sheffield-city-council", MemberRole::Member).await;
+        let mut subscriber = Subscriber::start(reader_address, Some(&token), THREADS, json!({})).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        writer
+            .data(Some(&token), POST, json!({ "i": { "kind": "RESOURCE", "title": "Posted on the other server" } }))
+            .await;
+        let event = subscriber.next_event(LONG).await.expect("heard across servers");
+        assert_eq!(event["data"]["threadPosted"]["title"], "Posted on the other server");
+        let _ = stop.send(());
+        let closed = subscriber.message(LONG).await.expect("close");
+        assert_eq!(closed["code"], 1001, "a shutting-down server closes subscriptions cleanly: {closed}");
+        let _ = reader.await;
+    })
+    .await;
+}
+
+on_both_databases! {
+    async fn five_hundred_subscribers_all_hear_an_event(app) {
+        let token = app.member_token("wakefield-council", MemberRole::Member).await;
+        let mut subscribers = Vec::new();
+        for chunk in 0..10 {
+            let joined = (0..50).map(|_| Subscriber::start(app.address, None, THREADS, json!({})));
+            subscribers.extend(futures_util::future::join_all(joined).await);
+            let _ = chunk;
+        }
+        assert_eq!(subscribers.len(), 500);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+        assert!(metrics.contains("lkn_active_subscriptions 500"), "{}", metrics.lines().filter(|l| l.contains("subscriptions")).collect::<Vec<_>>().join("\n"));
+        app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "Heard by everyone", "visibility": "PUBLIC" } })).await;
+        let heard = futures_util::future::join_all(subscribers.iter_mut().map(|s| s.next_event(Duration::from_secs(30)))).await;
+        let count = heard.iter().filter(|e| e.as_ref().is_some_and(|e| e["data"]["threadPosted"]["title"] == "Heard by everyone")).count();
+        assert_eq!(count, 500, "every subscriber hears the event");
+    }
+}
