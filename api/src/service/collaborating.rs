@@ -72,10 +72,6 @@ async fn collaboration_for_write(txn: &DatabaseTransaction, viewer: &Viewer, id:
     })
 }
 
-fn changed(collaboration_id: i64, change: CollaborationChange) -> Event {
-    Event::CollaborationChanged { collaboration_id, change }
-}
-
 async fn reload(db: &impl ConnectionTrait, id: i64) -> Result<collaboration::Model> {
     collaboration::Entity::find_by_id(id)
         .one(db)
@@ -95,14 +91,24 @@ async fn participant(
         .await?)
 }
 
-async fn bump(txn: &DatabaseTransaction, id: i64, context: &WriteContext<'_>) -> Result<()> {
+/// Records a change to a collaboration in the write's transaction: a new version, the
+/// event subscribers will hear once it commits, and the audit entry.
+async fn record_change(
+    txn: &DatabaseTransaction,
+    context: &WriteContext<'_>,
+    id: i64,
+    change: CollaborationChange,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
     collaboration::Entity::update_many()
         .col_expr(collaboration::Column::Version, Expr::col(collaboration::Column::Version).add(1))
         .col_expr(collaboration::Column::UpdatedAt, Expr::value(context.now))
         .filter(collaboration::Column::Id.eq(id))
         .exec(txn)
         .await?;
-    Ok(())
+    context.stage(txn, Event::CollaborationChanged { collaboration_id: id, change }).await?;
+    audit(txn, context, action, "Collaboration", id, detail).await
 }
 
 /// Proposes a collaboration led by the proposer's partner.
@@ -180,7 +186,12 @@ pub async fn propose(
             .insert(txn)
             .await?;
             search::reindex_collaboration(txn, created.id).await?;
-            context.stage(txn, changed(created.id, CollaborationChange::Proposed)).await?;
+            context
+                .stage(
+                    txn,
+                    Event::CollaborationChanged { collaboration_id: created.id, change: CollaborationChange::Proposed },
+                )
+                .await?;
             audit(txn, context, "collaboration.propose", "Collaboration", created.id, json!({ "kind": new.kind }))
                 .await?;
             Ok(created.id)
@@ -244,14 +255,12 @@ pub async fn request_to_join(
             }
             .insert(&txn)
             .await?;
-            bump(&txn, target.id, context).await?;
-            context.stage(&txn, changed(target.id, CollaborationChange::JoinRequested)).await?;
-            audit(
+            record_change(
                 &txn,
                 context,
-                "collaboration.request_join",
-                "Collaboration",
                 target.id,
+                CollaborationChange::JoinRequested,
+                "collaboration.request_join",
                 json!({ "partnerId": asker.partner_id }),
             )
             .await?;
@@ -308,14 +317,12 @@ pub async fn decide_join_request(
             .filter(collaboration_participant::Column::PartnerId.eq(asking.id))
             .exec(&txn)
             .await?;
-        bump(&txn, target.id, context).await?;
-        context.stage(&txn, changed(target.id, CollaborationChange::JoinDecided)).await?;
-        audit(
+        record_change(
             &txn,
             context,
-            "collaboration.decide_join",
-            "Collaboration",
             target.id,
+            CollaborationChange::JoinDecided,
+            "collaboration.decide_join",
             json!({ "partnerId": asking.id, "accept": accept }),
         )
         .await?;
@@ -375,14 +382,12 @@ pub async fn advance(
             .filter(collaboration::Column::Id.eq(target.id))
             .exec(&txn)
             .await?;
-        bump(&txn, target.id, context).await?;
-        context.stage(&txn, changed(target.id, CollaborationChange::StatusAdvanced)).await?;
-        audit(
+        record_change(
             &txn,
             context,
-            "collaboration.advance",
-            "Collaboration",
             target.id,
+            CollaborationChange::StatusAdvanced,
+            "collaboration.advance",
             json!({ "from": target.status, "to": to }),
         )
         .await?;
@@ -462,14 +467,12 @@ pub async fn record_outcome(
         }
         .insert(txn)
         .await?;
-        bump(txn, target.id, context).await?;
-        context.stage(txn, changed(target.id, CollaborationChange::OutcomeRecorded)).await?;
-        audit(
+        record_change(
             txn,
             context,
-            "collaboration.record_outcome",
-            "Collaboration",
             target.id,
+            CollaborationChange::OutcomeRecorded,
+            "collaboration.record_outcome",
             json!({ "outcomeId": created.id }),
         )
         .await?;
