@@ -20,8 +20,8 @@
       skipToContent: 'Skip to content',
       language: 'Language',
       navLabel: 'Sections',
-      searchLabel: 'Search thread titles',
-      searchPlaceholder: 'Search thread titles',
+      searchLabel: 'Search threads',
+      searchPlaceholder: 'Search threads',
       searchButton: 'Search',
       loading: 'Loading\u2026',
       loaded: 'Loaded.',
@@ -81,8 +81,8 @@
       threadStatus: 'Status: {status}',
 
       searchHeading: 'Search results',
-      searchFor: 'Threads whose title contains \u201c{q}\u201d',
-      searchNone: 'No public thread title contains \u201c{q}\u201d.',
+      searchFor: 'Threads matching \u201c{q}\u201d, best matches first',
+      searchNone: 'No public thread matches \u201c{q}\u201d.',
       searchCount_one: '{n} thread found.',
       searchCount_other: '{n} threads found.',
 
@@ -129,8 +129,8 @@
       skipToContent: 'Neidio i\u2019r cynnwys',
       language: 'Iaith',
       navLabel: 'Adrannau',
-      searchLabel: 'Chwilio teitlau edafedd',
-      searchPlaceholder: 'Chwilio teitlau edafedd',
+      searchLabel: 'Chwilio edafedd',
+      searchPlaceholder: 'Chwilio edafedd',
       searchButton: 'Chwilio',
       loading: 'Wrthi\u2019n llwytho\u2026',
       loaded: 'Wedi llwytho.',
@@ -187,8 +187,8 @@
       threadStatus: 'Statws: {status}',
 
       searchHeading: 'Canlyniadau chwilio',
-      searchFor: 'Edafedd y mae eu teitl yn cynnwys \u201c{q}\u201d',
-      searchNone: 'Nid oes teitl unrhyw edefyn cyhoeddus yn cynnwys \u201c{q}\u201d.',
+      searchFor: 'Edafedd sy\u2019n cyfateb i \u201c{q}\u201d, y gorau yn gyntaf',
+      searchNone: 'Nid oes edefyn cyhoeddus yn cyfateb i \u201c{q}\u201d.',
       searchCount_other: 'Cafwyd hyd i {n} edefyn.',
 
       collaborationsHeading: 'Cydweithrediadau',
@@ -444,13 +444,14 @@
    * For now a case-insensitive title filter; switch to the full-text `search` query here alone.
    */
   async function searchThreads(q) {
+    // Full-text search (titles, bodies, tags and replies), best matches first.
     const data = await graphql(`query ExplorerSearchThreads($q: String!) {
-      threads(first: 20, filter: { titleContains: $q }) {
+      search(query: $q, first: 20, filter: { scope: THREADS }) {
         totalCount
-        nodes { ${THREAD_SUMMARY_FIELDS} }
+        edges { node { ... on Thread { ${THREAD_SUMMARY_FIELDS} } } }
       }
     }`, { q });
-    return data.threads;
+    return { totalCount: data.search.totalCount, nodes: data.search.edges.map((edge) => edge.node) };
   }
 
   // ---------------------------------------------------------------------------------------------
