@@ -44,7 +44,14 @@ pub async fn graphql_ws(State(state): State<AppState>, headers: HeaderMap, upgra
     let Some(protocol) = protocol else {
         return (StatusCode::BAD_REQUEST, "use the graphql-transport-ws (or graphql-ws) subprotocol").into_response();
     };
+    // Subscription traffic is small and sparse: small buffers keep an idle subscriber
+    // cheap, and a bounded write buffer stops a stalled client from growing memory.
     upgrade
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(1024 * 1024)
+        .max_message_size(256 * 1024)
+        .max_frame_size(256 * 1024)
         .protocols(["graphql-transport-ws", "graphql-ws"])
         .on_upgrade(move |socket| serve_socket(state, socket, protocol))
 }

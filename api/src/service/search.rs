@@ -256,62 +256,213 @@ fn matcher(backend: DbBackend, text: &str) -> Option<Matcher> {
     })
 }
 
-/// The SELECT of matching threads with `score` and `snippet`, filtered, not yet ordered.
-fn thread_hits(sql: &mut Sql, matcher: &Matcher, viewer: &Viewer, filter: &SearchFilter) {
-    match matcher {
-        Matcher::Fts5(expression) => {
-            sql.push(&format!(
-                "SELECT t.*, -bm25(thread_search, 8.0, 2.0, 6.0, 1.0) AS score, \
-                 snippet(thread_search, -1, '{MATCH_START}', '{MATCH_END}', '…', 16) AS snippet \
-                 FROM thread_search JOIN threads t ON t.id = thread_search.rowid WHERE thread_search MATCH "
-            ))
-            .bind(expression.clone());
-        }
-        Matcher::WebSearch(text) => {
-            sql.push(
-                "SELECT t.*, ts_rank_cd(s.document, q.query) AS score, \
-                 ts_headline(CASE WHEN t.language = 'EN' THEN 'english'::regconfig ELSE 'simple'::regconfig END, \
-                   t.title || ' — ' || left(t.body, 3000), q.query, ",
-            )
-            .push(&format!(
-                "'StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=24, MinWords=10, MaxFragments=1') AS snippet "
-            ))
-            .push("FROM thread_search s JOIN threads t ON t.id = s.thread_id, (SELECT websearch_to_tsquery('english', ")
-            .bind(text.clone())
-            .push(") || websearch_to_tsquery('simple', ")
-            .bind(text.clone())
-            .push(") AS query) q WHERE s.document @@ q.query");
-        }
-    }
-    thread_conditions(sql, viewer, filter);
+/// The kinds of object a search covers, with the tables and SQL each one needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Thread,
+    Collaboration,
 }
 
-/// The SELECT of matching collaborations with `score` and `snippet`, filtered.
-fn collaboration_hits(sql: &mut Sql, matcher: &Matcher, viewer: &Viewer, filter: &SearchFilter) {
-    match matcher {
-        Matcher::Fts5(expression) => {
-            sql.push(&format!(
-                "SELECT c.*, -bm25(collaboration_search, 8.0, 2.0) AS score, \
-                 snippet(collaboration_search, -1, '{MATCH_START}', '{MATCH_END}', '…', 16) AS snippet \
-                 FROM collaboration_search JOIN collaborations c ON c.id = collaboration_search.rowid \
-                 WHERE collaboration_search MATCH "
-            ))
-            .bind(expression.clone());
-        }
-        Matcher::WebSearch(text) => {
-            sql.push(
-                "SELECT c.*, ts_rank_cd(s.document, q.query) AS score, \
-                 ts_headline('english', c.title || ' — ' || left(c.summary, 3000), q.query, ",
-            )
-            .push(&format!("'StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=24, MinWords=10, MaxFragments=1') AS snippet "))
-            .push("FROM collaboration_search s JOIN collaborations c ON c.id = s.collaboration_id, (SELECT websearch_to_tsquery('english', ")
-            .bind(text.clone())
-            .push(") || websearch_to_tsquery('simple', ")
-            .bind(text.clone())
-            .push(") AS query) q WHERE s.document @@ q.query");
+impl Kind {
+    /// The objects' table and its alias in conditions.
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Thread => ("threads", "t"),
+            Self::Collaboration => ("collaborations", "c"),
         }
     }
-    collaboration_conditions(sql, viewer, filter);
+
+    /// SQLite: the FTS5 table and its bm25 column weights.
+    fn fts5(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Thread => ("thread_search", "8.0, 2.0, 6.0, 1.0"),
+            Self::Collaboration => ("collaboration_search", "8.0, 2.0"),
+        }
+    }
+
+    /// PostgreSQL: the document table and its key column.
+    fn documents(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Thread => ("thread_search", "thread_id"),
+            Self::Collaboration => ("collaboration_search", "collaboration_id"),
+        }
+    }
+
+    /// PostgreSQL: the text search configuration and text of a snippet.
+    fn headline(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Thread => (
+                "CASE WHEN t.language = 'EN' THEN 'english'::regconfig ELSE 'simple'::regconfig END",
+                "t.title || ' — ' || left(t.body, 3000)",
+            ),
+            Self::Collaboration => ("'english'::regconfig", "c.title || ' — ' || left(c.summary, 3000)"),
+        }
+    }
+
+    /// Appends the visibility and filter conditions of this kind.
+    fn conditions(self, sql: &mut Sql, viewer: &Viewer, filter: &SearchFilter) {
+        match self {
+            Self::Thread => thread_conditions(sql, viewer, filter),
+            Self::Collaboration => collaboration_conditions(sql, viewer, filter),
+        }
+    }
+
+    /// Whether `viewer` and `filter` restrict this kind beyond the text match, so that
+    /// matching needs the objects' table and not only the index.
+    fn restricted(self, backend: DbBackend, viewer: &Viewer, filter: &SearchFilter) -> bool {
+        let mut probe = Sql::new(backend);
+        self.conditions(&mut probe, viewer, filter);
+        !probe.text.is_empty()
+    }
+}
+
+/// What a statement over the matches of one kind selects.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Selecting {
+    /// `id` and `score` of every match.
+    Scores,
+    /// Their number.
+    Count,
+}
+
+/// PostgreSQL: the `q` CTE holding the query, English-stemmed or word for word.
+fn push_postgres_query(sql: &mut Sql, text: &str) {
+    sql.push("q AS (SELECT websearch_to_tsquery('english', ")
+        .bind(text.to_owned())
+        .push(") || websearch_to_tsquery('simple', ")
+        .bind(text.to_owned())
+        .push(") AS query)");
+}
+
+/// Appends a SELECT over the matches of `kind` that `viewer` may see and `filter` keeps,
+/// with the visibility and filters applied before any ranking or counting. The index
+/// drives it: the objects' table is joined (one lookup per match) only when a condition
+/// needs it. On PostgreSQL the statement must define the `q` CTE.
+fn push_matches(
+    sql: &mut Sql,
+    kind: Kind,
+    matcher: &Matcher,
+    selecting: Selecting,
+    viewer: &Viewer,
+    filter: &SearchFilter,
+) {
+    let restricted = kind.restricted(sql.backend, viewer, filter);
+    let (table, alias) = kind.table();
+    match matcher {
+        Matcher::Fts5(expression) => {
+            let (index, weights) = kind.fts5();
+            sql.push(&match selecting {
+                Selecting::Scores => format!("SELECT {index}.rowid AS id, -bm25({index}, {weights}) AS score"),
+                Selecting::Count => "SELECT COUNT(*)".to_owned(),
+            });
+            sql.push(&format!(" FROM {index}"));
+            if restricted {
+                // CROSS JOIN keeps the index as the outer loop: without it SQLite may walk
+                // every visible object and probe the index once per object.
+                sql.push(&format!(" CROSS JOIN {table} {alias}"));
+            }
+            sql.push(&format!(" WHERE {index} MATCH ")).bind(expression.clone());
+            if restricted {
+                sql.push(&format!(" AND {alias}.id = {index}.rowid"));
+            }
+        }
+        Matcher::WebSearch(_) => {
+            let (documents, key) = kind.documents();
+            sql.push(&match selecting {
+                Selecting::Scores => format!("SELECT s.{key} AS id, ts_rank(s.document, q.query) AS score"),
+                Selecting::Count => "SELECT COUNT(*)".to_owned(),
+            });
+            sql.push(&format!(" FROM {documents} s CROSS JOIN q"));
+            if restricted {
+                sql.push(&format!(" JOIN {table} {alias} ON {alias}.id = s.{key}"));
+            }
+            sql.push(" WHERE s.document @@ q.query");
+        }
+    }
+    kind.conditions(sql, viewer, filter);
+}
+
+/// One statement for a page of one kind: ranks every match by id and score alone, keeps
+/// the best `window`, and only for those reads the object and builds the snippet. With
+/// `with_total` it also counts the matches, as `lkn_total` on every row.
+fn page_statement(
+    kind: Kind,
+    matcher: &Matcher,
+    viewer: &Viewer,
+    filter: &SearchFilter,
+    window: u64,
+    with_total: bool,
+    backend: DbBackend,
+) -> Sql {
+    let (table, alias) = kind.table();
+    let mut sql = Sql::new(backend);
+    match matcher {
+        Matcher::Fts5(expression) => {
+            let (index, _) = kind.fts5();
+            // The scores are materialized once when the count needs the joined table too;
+            // otherwise the count is the index's own, which needs no score at all.
+            let materialize = with_total && kind.restricted(backend, viewer, filter);
+            sql.push("WITH ");
+            if materialize {
+                sql.push("matches AS MATERIALIZED (");
+                push_matches(&mut sql, kind, matcher, Selecting::Scores, viewer, filter);
+                sql.push("), ranked AS (SELECT id, score FROM matches");
+            } else {
+                sql.push("ranked AS (");
+                push_matches(&mut sql, kind, matcher, Selecting::Scores, viewer, filter);
+            }
+            sql.push(&format!(" ORDER BY score DESC, id DESC LIMIT {window}) SELECT {alias}.*, ranked.score AS score, "));
+            sql.push(&format!("snippet({index}, -1, '{MATCH_START}', '{MATCH_END}', '…', 16) AS snippet"));
+            if with_total {
+                if materialize {
+                    sql.push(", (SELECT COUNT(*) FROM matches) AS lkn_total");
+                } else {
+                    sql.push(", (");
+                    push_matches(&mut sql, kind, matcher, Selecting::Count, viewer, filter);
+                    sql.push(") AS lkn_total");
+                }
+            }
+            // The snippet needs the FTS5 cursor positioned on the row, with the query.
+            sql.push(&format!(" FROM ranked CROSS JOIN {index} CROSS JOIN {table} {alias} WHERE {index} MATCH "))
+                .bind(expression.clone())
+                .push(&format!(
+                    " AND {index}.rowid = ranked.id AND {alias}.id = ranked.id ORDER BY ranked.score DESC, ranked.id DESC"
+                ));
+        }
+        Matcher::WebSearch(text) => {
+            let (config, headline_text) = kind.headline();
+            sql.push("WITH ");
+            push_postgres_query(&mut sql, text);
+            sql.push(", matches AS MATERIALIZED (");
+            push_matches(&mut sql, kind, matcher, Selecting::Scores, viewer, filter);
+            sql.push(&format!(
+                "), ranked AS (SELECT id, score FROM matches ORDER BY score DESC, id DESC LIMIT {window}) \
+                 SELECT {alias}.*, ranked.score AS score, ts_headline({config}, {headline_text}, q.query, \
+                 'StartSel={MATCH_START}, StopSel={MATCH_END}, MaxWords=24, MinWords=10, MaxFragments=1') AS snippet"
+            ));
+            if with_total {
+                sql.push(", (SELECT COUNT(*) FROM matches) AS lkn_total");
+            }
+            sql.push(&format!(
+                " FROM ranked JOIN {table} {alias} ON {alias}.id = ranked.id CROSS JOIN q \
+                 ORDER BY ranked.score DESC, ranked.id DESC"
+            ));
+        }
+    }
+    sql
+}
+
+/// The count of one kind's matches as a statement of its own, for a client that did not
+/// ask for it with the page but might still read it.
+fn count_statement(kind: Kind, matcher: &Matcher, viewer: &Viewer, filter: &SearchFilter, backend: DbBackend) -> Sql {
+    let mut sql = Sql::new(backend);
+    if let Matcher::WebSearch(text) = matcher {
+        sql.push("WITH ");
+        push_postgres_query(&mut sql, text);
+        sql.push(" ");
+    }
+    push_matches(&mut sql, kind, matcher, Selecting::Count, viewer, filter);
+    sql
 }
 
 fn score_and_snippet(row: &QueryResult) -> Result<(f64, String)> {
@@ -320,8 +471,45 @@ fn score_and_snippet(row: &QueryResult) -> Result<(f64, String)> {
     Ok((score, html_snippet(&snippet)))
 }
 
+/// Runs the page statement of one kind: its best `window` hits, and its count.
+#[allow(clippy::too_many_arguments)]
+async fn search_kind(
+    db: &impl ConnectionTrait,
+    kind: Kind,
+    matcher: &Matcher,
+    viewer: &Viewer,
+    filter: &SearchFilter,
+    window: u64,
+    with_total: bool,
+    hits: &mut Vec<Hit>,
+) -> Result<TotalCount> {
+    let backend = db.get_database_backend();
+    let rows = db.query_all_raw(page_statement(kind, matcher, viewer, filter, window, with_total, backend).statement()).await?;
+    let total = if !with_total {
+        TotalCount::Deferred(count_statement(kind, matcher, viewer, filter, backend).statement())
+    } else if let Some(first) = rows.first() {
+        TotalCount::Known(first.try_get("", "lkn_total")?)
+    } else {
+        // The window starts at the best match, so no rows means no matches at all.
+        TotalCount::Known(0)
+    };
+    for row in rows {
+        let (score, snippet) = score_and_snippet(&row)?;
+        let found = match kind {
+            Kind::Thread => Found::Thread(thread::Model::from_query_result(&row, "")?),
+            Kind::Collaboration => Found::Collaboration(collaboration::Model::from_query_result(&row, "")?),
+        };
+        hits.push(Hit { found, score, snippet });
+    }
+    Ok(total)
+}
+
 /// Searches what `viewer` may see, best matches first. Pages are by position in the
 /// ranking: relevance has no stable key to page by.
+///
+/// One statement per kind of object: it ranks the matches by id and score only, reads
+/// objects and builds snippets for the best `offset + first + 1` alone, and, when the
+/// client selects `totalCount`, counts the matches in the same statement.
 #[tracing::instrument(skip(db, viewer, text), fields(words = words(text).len()))]
 pub async fn search(
     db: &impl ConnectionTrait,
@@ -351,28 +539,15 @@ pub async fn search(
     let mut hits = Vec::new();
     let mut counts = Vec::new();
     if filter.covers_threads() {
-        let mut sql = Sql::new(backend);
-        thread_hits(&mut sql, &matcher, viewer, filter);
-        counts.push(count_of(&sql));
-        sql.push(&format!(" ORDER BY score DESC, t.id DESC LIMIT {window}"));
-        for row in db.query_all_raw(sql.statement()).await? {
-            let (score, snippet) = score_and_snippet(&row)?;
-            hits.push(Hit { found: Found::Thread(thread::Model::from_query_result(&row, "")?), score, snippet });
-        }
+        counts.push(
+            search_kind(db, Kind::Thread, &matcher, viewer, filter, window, request.with_total, &mut hits).await?,
+        );
     }
     if filter.covers_collaborations() {
-        let mut sql = Sql::new(backend);
-        collaboration_hits(&mut sql, &matcher, viewer, filter);
-        counts.push(count_of(&sql));
-        sql.push(&format!(" ORDER BY score DESC, c.id DESC LIMIT {window}"));
-        for row in db.query_all_raw(sql.statement()).await? {
-            let (score, snippet) = score_and_snippet(&row)?;
-            hits.push(Hit {
-                found: Found::Collaboration(collaboration::Model::from_query_result(&row, "")?),
-                score,
-                snippet,
-            });
-        }
+        counts.push(
+            search_kind(db, Kind::Collaboration, &matcher, viewer, filter, window, request.with_total, &mut hits)
+                .await?,
+        );
     }
     hits.sort_by(|a, b| b.score.total_cmp(&a.score));
     let rows: Vec<Hit> = hits.into_iter().skip(offset as usize).collect();
@@ -400,15 +575,87 @@ fn found_id(found: &Found) -> i64 {
     }
 }
 
-fn count_of(hits: &Sql) -> TotalCount {
-    let mut count = Sql::new(hits.backend);
-    count.text = format!("SELECT COUNT(*) FROM ({}) matches", hits.text);
-    count.values = hits.values.clone();
-    TotalCount::Deferred(count.statement())
+/// PostgreSQL: how many of a draft's significant words `similar_threads` matches on.
+const SIMILAR_WORDS: usize = 6;
+/// SQLite: how many of a draft's significant words are looked up in the index to find
+/// the rarest ones.
+const SIMILAR_CANDIDATE_WORDS: usize = 8;
+/// SQLite: how many of the rarest of those `similar_threads` matches on. Fewer than on
+/// PostgreSQL because bm25 looks up every word of every combination in the index.
+const SIMILAR_RARE_WORDS: usize = 4;
+
+/// Every `k`-element subset of `0..n`, in lexicographic order.
+fn combinations(n: usize, k: usize) -> Vec<Vec<usize>> {
+    fn extend(start: usize, n: usize, k: usize, current: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        if current.len() == k {
+            out.push(current.clone());
+            return;
+        }
+        for i in start..n {
+            if n - i < k - current.len() {
+                break;
+            }
+            current.push(i);
+            extend(i + 1, n, k, current, out);
+            current.pop();
+        }
+    }
+    let mut out = Vec::new();
+    if k <= n {
+        extend(0, n, k, &mut Vec::new(), &mut out);
+    }
+    out
 }
 
-/// Threads that look like `text`: what to show someone about to ask a question. Any
-/// significant word may match; the more and rarer the shared words, the higher.
+/// The distinct significant words of a draft, in order.
+fn significant_words(text: &str) -> Vec<String> {
+    let mut significant: Vec<String> = Vec::new();
+    for word in words(text) {
+        if !STOPWORDS.contains(&word.as_str()) && !significant.contains(&word) {
+            significant.push(word);
+        }
+    }
+    significant
+}
+
+/// SQLite: the words the index holds, rarest first (by how many threads contain them),
+/// at most `SIMILAR_RARE_WORDS`. One statement; rarity is counted over the whole index,
+/// as bm25 counts it.
+async fn rarest_indexed_words(db: &impl ConnectionTrait, words: &[String]) -> Result<Vec<String>> {
+    let mut sql = Sql::new(db.get_database_backend());
+    sql.push("SELECT ");
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.push("(SELECT COUNT(*) FROM thread_search WHERE thread_search MATCH ")
+            .bind(fts5_expression(std::slice::from_ref(word), " "))
+            .push(&format!(") AS n{i}"));
+    }
+    let Some(row) = db.query_one_raw(sql.statement()).await? else {
+        return Ok(Vec::new());
+    };
+    let mut known = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let threads: i64 = row.try_get("", &format!("n{i}"))?;
+        if threads > 0 {
+            known.push((threads, i, word.clone()));
+        }
+    }
+    known.sort();
+    Ok(known.into_iter().take(SIMILAR_RARE_WORDS).map(|(_, _, word)| word).collect())
+}
+
+/// Threads that look like `text`: what to show someone about to ask a question.
+///
+/// Threads sharing more of the draft's significant words come first: those with all of
+/// them, then those with all but one, and so on down to one word, each tier ranked by
+/// relevance (bm25 on SQLite, `ts_rank` on PostgreSQL). A tier is one arm of a
+/// `UNION ALL` under the final `LIMIT`, which the database evaluates lazily: a tier is
+/// searched only when the tiers above it found fewer than `first` threads, so a precise
+/// draft never ranks the many threads that share a single common word with it. On SQLite
+/// the words are the rarest ones the index holds (bm25 favours rare words within a tier);
+/// PostgreSQL matches on the first significant words.
 #[tracing::instrument(skip(db, viewer, text))]
 pub async fn similar_threads(
     db: &impl ConnectionTrait,
@@ -416,32 +663,106 @@ pub async fn similar_threads(
     text: &str,
     first: u64,
 ) -> Result<Vec<thread::Model>> {
-    let significant: Vec<String> = words(text).into_iter().filter(|w| !STOPWORDS.contains(&w.as_str())).collect();
+    let mut significant = significant_words(text);
     if significant.is_empty() {
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
+    let restricted = Kind::Thread.restricted(backend, viewer, &SearchFilter::default());
     let mut sql = Sql::new(backend);
     match backend {
         DbBackend::Postgres => {
-            let any = significant.join(" | ");
-            sql.push(
-                "SELECT t.* FROM thread_search s JOIN threads t ON t.id = s.thread_id, (SELECT to_tsquery('english', ",
-            )
-            .bind(any.clone())
-            .push(") || to_tsquery('simple', ")
-            .bind(any)
-            .push(") AS query) q WHERE s.document @@ q.query");
-            thread_conditions(&mut sql, viewer, &SearchFilter::default());
-            sql.push(&format!(" ORDER BY ts_rank_cd(s.document, q.query) DESC, t.id DESC LIMIT {first}"));
+            significant.truncate(SIMILAR_WORDS);
+            let n = significant.len();
+            let any_word = (0..n).map(|i| format!("w.w{i}")).collect::<Vec<_>>().join(" || ");
+            sql.push("WITH q AS (SELECT w.*, ").push(&any_word).push(" AS any_word FROM (SELECT ");
+            for (i, word) in significant.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("plainto_tsquery('english', ")
+                    .bind(word.clone())
+                    .push(") || plainto_tsquery('simple', ")
+                    .bind(word.clone())
+                    .push(&format!(") AS w{i}"));
+            }
+            sql.push(") w) SELECT t.* FROM (");
+            let all_of = |subset: &[usize]| subset.iter().map(|i| format!("q.w{i}")).collect::<Vec<_>>().join(" && ");
+            for k in (1..=n).rev() {
+                if k < n {
+                    sql.push(" UNION ALL ");
+                }
+                sql.push(&format!(
+                    "SELECT * FROM (SELECT s.thread_id AS id, {k} AS tier, ts_rank(s.document, q.any_word) AS score \
+                     FROM thread_search s CROSS JOIN q"
+                ));
+                if restricted {
+                    sql.push(" JOIN threads t ON t.id = s.thread_id");
+                }
+                // Each combination is its own condition so that the planner can OR their
+                // index scans, each of which skips along its rarest word.
+                let tier = combinations(n, k)
+                    .iter()
+                    .map(|subset| format!("s.document @@ ({})", all_of(subset)))
+                    .collect::<Vec<_>>()
+                    .join(" OR ");
+                sql.push(&format!(" WHERE ({tier})"));
+                if k < n {
+                    let above = combinations(n, k + 1)
+                        .iter()
+                        .map(|subset| format!("({})", all_of(subset)))
+                        .collect::<Vec<_>>()
+                        .join(" || ");
+                    sql.push(&format!(" AND NOT s.document @@ ({above})"));
+                }
+                thread_conditions(&mut sql, viewer, &SearchFilter::default());
+                sql.push(&format!(" ORDER BY score DESC, id DESC LIMIT {first}) tier{k}"));
+            }
+            sql.push(&format!(
+                " LIMIT {first}) x JOIN threads t ON t.id = x.id ORDER BY x.tier DESC, x.score DESC, x.id DESC"
+            ));
         }
         _ => {
-            sql.push(
-                "SELECT t.* FROM thread_search JOIN threads t ON t.id = thread_search.rowid WHERE thread_search MATCH ",
-            )
-            .bind(fts5_expression(&significant, " OR "));
-            thread_conditions(&mut sql, viewer, &SearchFilter::default());
-            sql.push(&format!(" ORDER BY bm25(thread_search, 8.0, 2.0, 6.0, 1.0), t.id DESC LIMIT {first}"));
+            significant.truncate(SIMILAR_CANDIDATE_WORDS);
+            let rare = rarest_indexed_words(db, &significant).await?;
+            if rare.is_empty() {
+                return Ok(Vec::new());
+            }
+            let n = rare.len();
+            let at_least = |k: usize| {
+                combinations(n, k)
+                    .iter()
+                    .map(|subset| {
+                        let all: Vec<String> = subset.iter().map(|&i| rare[i].clone()).collect();
+                        format!("({})", fts5_expression(&all, " AND "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            };
+            sql.push("SELECT t.* FROM (");
+            for k in (1..=n).rev() {
+                if k < n {
+                    sql.push(" UNION ALL ");
+                }
+                let expression =
+                    if k == n { at_least(k) } else { format!("({}) NOT ({})", at_least(k), at_least(k + 1)) };
+                sql.push(&format!(
+                    "SELECT * FROM (SELECT thread_search.rowid AS id, {k} AS tier, \
+                     bm25(thread_search, 8.0, 2.0, 6.0, 1.0) AS relevance FROM thread_search"
+                ));
+                if restricted {
+                    sql.push(" CROSS JOIN threads t");
+                }
+                sql.push(" WHERE thread_search MATCH ").bind(expression);
+                if restricted {
+                    sql.push(" AND t.id = thread_search.rowid");
+                }
+                thread_conditions(&mut sql, viewer, &SearchFilter::default());
+                sql.push(&format!(" ORDER BY relevance, id DESC LIMIT {first})"));
+            }
+            sql.push(&format!(
+                " LIMIT {first}) x CROSS JOIN threads t WHERE t.id = x.id ORDER BY x.tier DESC, x.relevance, x.id DESC"
+            ));
         }
     }
     Ok(thread::Model::find_by_statement(sql.statement()).all(db).await?)
