@@ -16,6 +16,7 @@ mod m20261129_000005_create_thread_activity;
 mod m20261129_000006_create_collaborations;
 mod m20261129_000007_create_write_records;
 mod m20261129_000008_create_search_index;
+mod m20261129_000009_tune_search_index;
 
 /// The ordered list of every migration step.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000006_create_collaborations::Migration),
             Box::new(m20261129_000007_create_write_records::Migration),
             Box::new(m20261129_000008_create_search_index::Migration),
+            Box::new(m20261129_000009_tune_search_index::Migration),
         ]
     }
 }

@@ -8,6 +8,14 @@
 //! alphanumeric words, each quoted as an FTS5 string; on PostgreSQL it is a bound
 //! parameter of `websearch_to_tsquery`. Visibility and filters are part of the same
 //! statement, before ranking and paging.
+//!
+//! Common words match thousands of threads, so the work per match is kept to the index
+//! and a score: a search ranks matches by id and score alone, and reads objects and
+//! builds snippets only for the rows that can reach the page; its count comes from the
+//! same statement. The objects' table is read per match only for filters the index
+//! cannot answer (and on PostgreSQL, public threads carry a lexeme so that visibility is
+//! answered in the index). Suggestions search the threads that share the most words
+//! first and stop as soon as they have enough.
 
 use chrono::{DateTime, Utc};
 use lkn_entity::vocabulary::{Language, Nation, ThreadKind, ThreadStatus};
@@ -170,9 +178,49 @@ fn html_snippet(raw: &str) -> String {
     out
 }
 
-/// The part of a WHERE clause that applies `filter` and visibility to threads `t`.
-fn thread_conditions(sql: &mut Sql, viewer: &Viewer, filter: &SearchFilter) {
-    if !viewer.sees_network() {
+/// Who searches and what the filter keeps, with the tag and partner it names looked up
+/// once, so that checking a match is a few key lookups.
+struct Narrowing<'a> {
+    viewer: &'a Viewer,
+    filter: &'a SearchFilter,
+    /// The id of the tag `filter.tag` names, if it exists.
+    tag_id: Option<i64>,
+    /// The id of the partner `filter.partner_slug` names, if it exists.
+    partner_id: Option<i64>,
+}
+
+impl<'a> Narrowing<'a> {
+    /// Looks up the tag and partner `filter` names: one statement, only if it names any.
+    async fn resolve(db: &impl ConnectionTrait, viewer: &'a Viewer, filter: &'a SearchFilter) -> Result<Self> {
+        let mut narrowing = Self { viewer, filter, tag_id: None, partner_id: None };
+        if filter.tag.is_none() && filter.partner_slug.is_none() {
+            return Ok(narrowing);
+        }
+        let mut sql = Sql::new(db.get_database_backend());
+        sql.push("SELECT ");
+        match &filter.tag {
+            Some(tag) => sql.push("(SELECT id FROM tags WHERE name = ").bind(tag.trim().to_lowercase()).push(")"),
+            None => sql.push("NULL"),
+        };
+        sql.push(" AS tag_id, ");
+        match &filter.partner_slug {
+            Some(slug) => sql.push("(SELECT id FROM partners WHERE slug = ").bind(slug.clone()).push(")"),
+            None => sql.push("NULL"),
+        };
+        sql.push(" AS partner_id");
+        if let Some(row) = db.query_one_raw(sql.statement()).await? {
+            narrowing.tag_id = row.try_get::<Option<i64>>("", "tag_id")?;
+            narrowing.partner_id = row.try_get::<Option<i64>>("", "partner_id")?;
+        }
+        Ok(narrowing)
+    }
+}
+
+/// The part of a WHERE clause that applies the filter and visibility to threads `t`. Each
+/// condition is a comparison or a key lookup: searches check it for every match.
+fn thread_conditions(sql: &mut Sql, narrowing: &Narrowing) {
+    let filter = narrowing.filter;
+    if !narrowing.viewer.sees_network() {
         sql.push(" AND t.visibility = 'PUBLIC'");
     }
     if let Some(kind) = filter.thread_kind {
@@ -184,18 +232,32 @@ fn thread_conditions(sql: &mut Sql, viewer: &Viewer, filter: &SearchFilter) {
     if let Some(language) = filter.language {
         sql.push(" AND t.language = ").bind(stored(language));
     }
-    if let Some(tag) = &filter.tag {
-        sql.push(
-            " AND t.id IN (SELECT tt.thread_id FROM thread_tags tt JOIN tags g ON g.id = tt.tag_id WHERE g.name = ",
-        )
-        .bind(tag.trim().to_lowercase())
-        .push(")");
+    if filter.tag.is_some() {
+        match narrowing.tag_id {
+            Some(id) => {
+                sql.push(" AND EXISTS (SELECT 1 FROM thread_tags tt WHERE tt.thread_id = t.id AND tt.tag_id = ")
+                    .bind(id)
+                    .push(")");
+            }
+            None => {
+                sql.push(" AND 1 = 0");
+            }
+        }
     }
-    if let Some(slug) = &filter.partner_slug {
-        sql.push(" AND t.partner_id IN (SELECT id FROM partners WHERE slug = ").bind(slug.clone()).push(")");
+    if filter.partner_slug.is_some() {
+        match narrowing.partner_id {
+            Some(id) => {
+                sql.push(" AND t.partner_id = ").bind(id);
+            }
+            None => {
+                sql.push(" AND 1 = 0");
+            }
+        }
     }
     if let Some(nation) = filter.nation {
-        sql.push(" AND t.partner_id IN (SELECT id FROM partners WHERE nation = ").bind(stored(nation)).push(")");
+        sql.push(" AND EXISTS (SELECT 1 FROM partners p WHERE p.id = t.partner_id AND p.nation = ")
+            .bind(stored(nation))
+            .push(")");
     }
     if let Some(after) = filter.created_after {
         sql.push(" AND t.created_at >= ").bind(after);
@@ -205,21 +267,31 @@ fn thread_conditions(sql: &mut Sql, viewer: &Viewer, filter: &SearchFilter) {
     }
 }
 
-/// The part of a WHERE clause that applies `filter` and visibility to collaborations `c`.
-fn collaboration_conditions(sql: &mut Sql, viewer: &Viewer, filter: &SearchFilter) {
-    if !viewer.sees_network() {
+/// The part of a WHERE clause that applies the filter and visibility to collaborations `c`.
+fn collaboration_conditions(sql: &mut Sql, narrowing: &Narrowing) {
+    let filter = narrowing.filter;
+    if !narrowing.viewer.sees_network() {
         sql.push(" AND c.visibility = 'PUBLIC'");
     }
-    if let Some(slug) = &filter.partner_slug {
-        sql.push(
-            " AND c.id IN (SELECT cp.collaboration_id FROM collaboration_participants cp \
-             JOIN partners p ON p.id = cp.partner_id WHERE p.slug = ",
-        )
-        .bind(slug.clone())
-        .push(")");
+    if filter.partner_slug.is_some() {
+        match narrowing.partner_id {
+            Some(id) => {
+                sql.push(
+                    " AND EXISTS (SELECT 1 FROM collaboration_participants cp \
+                     WHERE cp.collaboration_id = c.id AND cp.partner_id = ",
+                )
+                .bind(id)
+                .push(")");
+            }
+            None => {
+                sql.push(" AND 1 = 0");
+            }
+        }
     }
     if let Some(nation) = filter.nation {
-        sql.push(" AND c.lead_partner_id IN (SELECT id FROM partners WHERE nation = ").bind(stored(nation)).push(")");
+        sql.push(" AND EXISTS (SELECT 1 FROM partners p WHERE p.id = c.lead_partner_id AND p.nation = ")
+            .bind(stored(nation))
+            .push(")");
     }
     if let Some(after) = filter.created_after {
         sql.push(" AND c.created_at >= ").bind(after);
@@ -300,18 +372,18 @@ impl Kind {
     }
 
     /// Appends the visibility and filter conditions of this kind.
-    fn conditions(self, sql: &mut Sql, viewer: &Viewer, filter: &SearchFilter) {
+    fn conditions(self, sql: &mut Sql, narrowing: &Narrowing) {
         match self {
-            Self::Thread => thread_conditions(sql, viewer, filter),
-            Self::Collaboration => collaboration_conditions(sql, viewer, filter),
+            Self::Thread => thread_conditions(sql, narrowing),
+            Self::Collaboration => collaboration_conditions(sql, narrowing),
         }
     }
 
-    /// Whether `viewer` and `filter` restrict this kind beyond the text match, so that
+    /// Whether visibility or the filter restrict this kind beyond the text match, so that
     /// matching needs the objects' table and not only the index.
-    fn restricted(self, backend: DbBackend, viewer: &Viewer, filter: &SearchFilter) -> bool {
+    fn restricted(self, backend: DbBackend, narrowing: &Narrowing) -> bool {
         let mut probe = Sql::new(backend);
-        self.conditions(&mut probe, viewer, filter);
+        self.conditions(&mut probe, narrowing);
         !probe.text.is_empty()
     }
 }
@@ -334,19 +406,29 @@ fn push_postgres_query(sql: &mut Sql, text: &str) {
         .push(") AS query)");
 }
 
-/// Appends a SELECT over the matches of `kind` that `viewer` may see and `filter` keeps,
-/// with the visibility and filters applied before any ranking or counting. The index
-/// drives it: the objects' table is joined (one lookup per match) only when a condition
-/// needs it. On PostgreSQL the statement must define the `q` CTE.
-fn push_matches(
-    sql: &mut Sql,
-    kind: Kind,
-    matcher: &Matcher,
-    selecting: Selecting,
-    viewer: &Viewer,
-    filter: &SearchFilter,
-) {
-    let restricted = kind.restricted(sql.backend, viewer, filter);
+/// PostgreSQL: the tsquery of the lexeme that public threads' documents carry.
+fn public_tsquery() -> String {
+    format!("'''{}'''::tsquery", documents::POSTGRES_PUBLIC_LEXEME)
+}
+
+/// Whether `filter` narrows threads beyond visibility.
+fn filters_threads(filter: &SearchFilter) -> bool {
+    filter.thread_only()
+        || filter.partner_slug.is_some()
+        || filter.nation.is_some()
+        || filter.created_after.is_some()
+        || filter.created_before.is_some()
+}
+
+/// Appends a SELECT over the matches of `kind` that the viewer may see and the filter
+/// keeps, with visibility and filters applied before any ranking or counting. The index
+/// drives it, and the objects' table is read (one primary-key lookup per match) only when
+/// a condition needs it: without statistics (after a bulk load) planners misjudge these
+/// conditions and would walk every visible object, probing the index for each. On
+/// PostgreSQL the statement must define the `q` CTE, and public threads are told apart in
+/// the index itself by their public lexeme.
+fn push_matches(sql: &mut Sql, kind: Kind, matcher: &Matcher, selecting: Selecting, narrowing: &Narrowing) {
+    let restricted = kind.restricted(sql.backend, narrowing);
     let (table, alias) = kind.table();
     match matcher {
         Matcher::Fts5(expression) => {
@@ -357,29 +439,41 @@ fn push_matches(
             });
             sql.push(&format!(" FROM {index}"));
             if restricted {
-                // CROSS JOIN keeps the index as the outer loop: without it SQLite may walk
-                // every visible object and probe the index once per object.
+                // CROSS JOIN keeps the index as the outer loop.
                 sql.push(&format!(" CROSS JOIN {table} {alias}"));
             }
             sql.push(&format!(" WHERE {index} MATCH ")).bind(expression.clone());
             if restricted {
                 sql.push(&format!(" AND {alias}.id = {index}.rowid"));
+                kind.conditions(sql, narrowing);
             }
         }
         Matcher::WebSearch(_) => {
             let (documents, key) = kind.documents();
+            let public_only = kind == Kind::Thread && !narrowing.viewer.sees_network();
+            let reads_table = match kind {
+                Kind::Thread => filters_threads(narrowing.filter),
+                Kind::Collaboration => restricted,
+            };
             sql.push(&match selecting {
                 Selecting::Scores => format!("SELECT s.{key} AS id, ts_rank(s.document, q.query) AS score"),
                 Selecting::Count => "SELECT COUNT(*)".to_owned(),
             });
             sql.push(&format!(" FROM {documents} s CROSS JOIN q"));
-            if restricted {
-                sql.push(&format!(" JOIN {table} {alias} ON {alias}.id = s.{key}"));
+            if reads_table {
+                // OFFSET 0 keeps the subquery from being flattened into a join that the
+                // planner could turn around.
+                sql.push(&format!(" CROSS JOIN LATERAL (SELECT 1 FROM {table} {alias} WHERE {alias}.id = s.{key}"));
+                kind.conditions(sql, narrowing);
+                sql.push(&format!(" OFFSET 0) kept_{alias}"));
             }
-            sql.push(" WHERE s.document @@ q.query");
+            if public_only {
+                sql.push(&format!(" WHERE s.document @@ (q.query && {})", public_tsquery()));
+            } else {
+                sql.push(" WHERE s.document @@ q.query");
+            }
         }
     }
-    kind.conditions(sql, viewer, filter);
 }
 
 /// One statement for a page of one kind: ranks every match by id and score alone, keeps
@@ -388,8 +482,7 @@ fn push_matches(
 fn page_statement(
     kind: Kind,
     matcher: &Matcher,
-    viewer: &Viewer,
-    filter: &SearchFilter,
+    narrowing: &Narrowing,
     window: u64,
     with_total: bool,
     backend: DbBackend,
@@ -401,24 +494,26 @@ fn page_statement(
             let (index, _) = kind.fts5();
             // The scores are materialized once when the count needs the joined table too;
             // otherwise the count is the index's own, which needs no score at all.
-            let materialize = with_total && kind.restricted(backend, viewer, filter);
+            let materialize = with_total && kind.restricted(backend, narrowing);
             sql.push("WITH ");
             if materialize {
                 sql.push("matches AS MATERIALIZED (");
-                push_matches(&mut sql, kind, matcher, Selecting::Scores, viewer, filter);
+                push_matches(&mut sql, kind, matcher, Selecting::Scores, narrowing);
                 sql.push("), ranked AS (SELECT id, score FROM matches");
             } else {
                 sql.push("ranked AS (");
-                push_matches(&mut sql, kind, matcher, Selecting::Scores, viewer, filter);
+                push_matches(&mut sql, kind, matcher, Selecting::Scores, narrowing);
             }
-            sql.push(&format!(" ORDER BY score DESC, id DESC LIMIT {window}) SELECT {alias}.*, ranked.score AS score, "));
+            sql.push(&format!(
+                " ORDER BY score DESC, id DESC LIMIT {window}) SELECT {alias}.*, ranked.score AS score, "
+            ));
             sql.push(&format!("snippet({index}, -1, '{MATCH_START}', '{MATCH_END}', '…', 16) AS snippet"));
             if with_total {
                 if materialize {
                     sql.push(", (SELECT COUNT(*) FROM matches) AS lkn_total");
                 } else {
                     sql.push(", (");
-                    push_matches(&mut sql, kind, matcher, Selecting::Count, viewer, filter);
+                    push_matches(&mut sql, kind, matcher, Selecting::Count, narrowing);
                     sql.push(") AS lkn_total");
                 }
             }
@@ -434,7 +529,7 @@ fn page_statement(
             sql.push("WITH ");
             push_postgres_query(&mut sql, text);
             sql.push(", matches AS MATERIALIZED (");
-            push_matches(&mut sql, kind, matcher, Selecting::Scores, viewer, filter);
+            push_matches(&mut sql, kind, matcher, Selecting::Scores, narrowing);
             sql.push(&format!(
                 "), ranked AS (SELECT id, score FROM matches ORDER BY score DESC, id DESC LIMIT {window}) \
                  SELECT {alias}.*, ranked.score AS score, ts_headline({config}, {headline_text}, q.query, \
@@ -443,10 +538,14 @@ fn page_statement(
             if with_total {
                 sql.push(", (SELECT COUNT(*) FROM matches) AS lkn_total");
             }
+            // The conditions again, on the page's rows only: the objects' table is the
+            // authority on visibility, whatever the documents say.
             sql.push(&format!(
-                " FROM ranked JOIN {table} {alias} ON {alias}.id = ranked.id CROSS JOIN q \
-                 ORDER BY ranked.score DESC, ranked.id DESC"
+                " FROM ranked CROSS JOIN q CROSS JOIN LATERAL \
+                 (SELECT {alias}.* FROM {table} {alias} WHERE {alias}.id = ranked.id"
             ));
+            kind.conditions(&mut sql, narrowing);
+            sql.push(&format!(" OFFSET 0) {alias} ORDER BY ranked.score DESC, ranked.id DESC"));
         }
     }
     sql
@@ -454,14 +553,14 @@ fn page_statement(
 
 /// The count of one kind's matches as a statement of its own, for a client that did not
 /// ask for it with the page but might still read it.
-fn count_statement(kind: Kind, matcher: &Matcher, viewer: &Viewer, filter: &SearchFilter, backend: DbBackend) -> Sql {
+fn count_statement(kind: Kind, matcher: &Matcher, narrowing: &Narrowing, backend: DbBackend) -> Sql {
     let mut sql = Sql::new(backend);
     if let Matcher::WebSearch(text) = matcher {
         sql.push("WITH ");
         push_postgres_query(&mut sql, text);
         sql.push(" ");
     }
-    push_matches(&mut sql, kind, matcher, Selecting::Count, viewer, filter);
+    push_matches(&mut sql, kind, matcher, Selecting::Count, narrowing);
     sql
 }
 
@@ -472,21 +571,20 @@ fn score_and_snippet(row: &QueryResult) -> Result<(f64, String)> {
 }
 
 /// Runs the page statement of one kind: its best `window` hits, and its count.
-#[allow(clippy::too_many_arguments)]
 async fn search_kind(
     db: &impl ConnectionTrait,
     kind: Kind,
     matcher: &Matcher,
-    viewer: &Viewer,
-    filter: &SearchFilter,
+    narrowing: &Narrowing<'_>,
     window: u64,
     with_total: bool,
     hits: &mut Vec<Hit>,
 ) -> Result<TotalCount> {
     let backend = db.get_database_backend();
-    let rows = db.query_all_raw(page_statement(kind, matcher, viewer, filter, window, with_total, backend).statement()).await?;
+    let statement = page_statement(kind, matcher, narrowing, window, with_total, backend);
+    let rows = db.query_all_raw(statement.statement()).await?;
     let total = if !with_total {
-        TotalCount::Deferred(count_statement(kind, matcher, viewer, filter, backend).statement())
+        TotalCount::Deferred(count_statement(kind, matcher, narrowing, backend).statement())
     } else if let Some(first) = rows.first() {
         TotalCount::Known(first.try_get("", "lkn_total")?)
     } else {
@@ -509,7 +607,8 @@ async fn search_kind(
 ///
 /// One statement per kind of object: it ranks the matches by id and score only, reads
 /// objects and builds snippets for the best `offset + first + 1` alone, and, when the
-/// client selects `totalCount`, counts the matches in the same statement.
+/// client selects `totalCount`, counts the matches in the same statement. A filter that
+/// names a tag or partner costs one more statement, to look them up.
 #[tracing::instrument(skip(db, viewer, text), fields(words = words(text).len()))]
 pub async fn search(
     db: &impl ConnectionTrait,
@@ -534,19 +633,17 @@ pub async fn search(
             total: TotalCount::Known(0),
         });
     };
+    let narrowing = Narrowing::resolve(db, viewer, filter).await?;
     // Each kind's best `offset + first + 1` are enough to cut this page from their merge.
     let window = offset + request.first + 1;
     let mut hits = Vec::new();
     let mut counts = Vec::new();
     if filter.covers_threads() {
-        counts.push(
-            search_kind(db, Kind::Thread, &matcher, viewer, filter, window, request.with_total, &mut hits).await?,
-        );
+        counts.push(search_kind(db, Kind::Thread, &matcher, &narrowing, window, request.with_total, &mut hits).await?);
     }
     if filter.covers_collaborations() {
         counts.push(
-            search_kind(db, Kind::Collaboration, &matcher, viewer, filter, window, request.with_total, &mut hits)
-                .await?,
+            search_kind(db, Kind::Collaboration, &matcher, &narrowing, window, request.with_total, &mut hits).await?,
         );
     }
     hits.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -668,7 +765,9 @@ pub async fn similar_threads(
         return Ok(Vec::new());
     }
     let backend = db.get_database_backend();
-    let restricted = Kind::Thread.restricted(backend, viewer, &SearchFilter::default());
+    let unfiltered = SearchFilter::default();
+    let narrowing = Narrowing { viewer, filter: &unfiltered, tag_id: None, partner_id: None };
+    let restricted = Kind::Thread.restricted(backend, &narrowing);
     let mut sql = Sql::new(backend);
     match backend {
         DbBackend::Postgres => {
@@ -688,25 +787,23 @@ pub async fn similar_threads(
             }
             sql.push(") w) SELECT t.* FROM (");
             let all_of = |subset: &[usize]| subset.iter().map(|i| format!("q.w{i}")).collect::<Vec<_>>().join(" && ");
+            // Someone outside the network: public threads only, told apart in the index.
+            let public = if viewer.sees_network() { String::new() } else { format!(" && {}", public_tsquery()) };
             for k in (1..=n).rev() {
                 if k < n {
                     sql.push(" UNION ALL ");
-                }
-                sql.push(&format!(
-                    "SELECT * FROM (SELECT s.thread_id AS id, {k} AS tier, ts_rank(s.document, q.any_word) AS score \
-                     FROM thread_search s CROSS JOIN q"
-                ));
-                if restricted {
-                    sql.push(" JOIN threads t ON t.id = s.thread_id");
                 }
                 // Each combination is its own condition so that the planner can OR their
                 // index scans, each of which skips along its rarest word.
                 let tier = combinations(n, k)
                     .iter()
-                    .map(|subset| format!("s.document @@ ({})", all_of(subset)))
+                    .map(|subset| format!("s.document @@ ({}{public})", all_of(subset)))
                     .collect::<Vec<_>>()
                     .join(" OR ");
-                sql.push(&format!(" WHERE ({tier})"));
+                sql.push(&format!(
+                    "SELECT * FROM (SELECT s.thread_id AS id, {k} AS tier, ts_rank(s.document, q.any_word) AS score \
+                     FROM thread_search s CROSS JOIN q WHERE ({tier})"
+                ));
                 if k < n {
                     let above = combinations(n, k + 1)
                         .iter()
@@ -715,12 +812,13 @@ pub async fn similar_threads(
                         .join(" || ");
                     sql.push(&format!(" AND NOT s.document @@ ({above})"));
                 }
-                thread_conditions(&mut sql, viewer, &SearchFilter::default());
                 sql.push(&format!(" ORDER BY score DESC, id DESC LIMIT {first}) tier{k}"));
             }
-            sql.push(&format!(
-                " LIMIT {first}) x JOIN threads t ON t.id = x.id ORDER BY x.tier DESC, x.score DESC, x.id DESC"
-            ));
+            // Visibility again on the suggestions themselves: the threads' table is the
+            // authority, whatever the documents say.
+            sql.push(&format!(" LIMIT {first}) x CROSS JOIN LATERAL (SELECT t.* FROM threads t WHERE t.id = x.id"));
+            thread_conditions(&mut sql, &narrowing);
+            sql.push(" OFFSET 0) t ORDER BY x.tier DESC, x.score DESC, x.id DESC");
         }
         _ => {
             significant.truncate(SIMILAR_CANDIDATE_WORDS);
@@ -757,7 +855,7 @@ pub async fn similar_threads(
                 if restricted {
                     sql.push(" AND t.id = thread_search.rowid");
                 }
-                thread_conditions(&mut sql, viewer, &SearchFilter::default());
+                thread_conditions(&mut sql, &narrowing);
                 sql.push(&format!(" ORDER BY relevance, id DESC LIMIT {first})"));
             }
             sql.push(&format!(
@@ -779,10 +877,31 @@ pub async fn reindex_collaboration(db: &impl ConnectionTrait, collaboration_id: 
 }
 
 /// Re-indexes every thread and collaboration with an id of at least `first_thread` /
-/// `first_collaboration`: after bulk loads such as the demo data.
+/// `first_collaboration`: after bulk loads such as the demo data. Then compacts the
+/// indexes, so that searches right after the load read one compact index: SQLite merges
+/// the FTS5 segments the load wrote; PostgreSQL merges the GIN pending lists, which every
+/// search would otherwise read in full until the next VACUUM.
 pub async fn reindex_from(db: &impl ConnectionTrait, first_thread: i64, first_collaboration: i64) -> Result<()> {
     reindex(db, Indexed::Thread, ">=", first_thread).await?;
-    reindex(db, Indexed::Collaboration, ">=", first_collaboration).await
+    reindex(db, Indexed::Collaboration, ">=", first_collaboration).await?;
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            // Only the index's owner may merge; anyone else leaves it to VACUUM.
+            db.execute_unprepared(
+                "DO $$ BEGIN \
+                   PERFORM gin_clean_pending_list('ix_thread_search_document'::regclass); \
+                   PERFORM gin_clean_pending_list('ix_collaboration_search_document'::regclass); \
+                 EXCEPTION WHEN insufficient_privilege THEN NULL; END $$",
+            )
+            .await?;
+        }
+        _ => {
+            for table in ["thread_search", "collaboration_search"] {
+                db.execute_unprepared(&format!("INSERT INTO {table}({table}) VALUES ('optimize')")).await?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy)]
