@@ -2,7 +2,6 @@
 //! defaults.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -196,9 +195,4 @@ pub enum SeedCommand {
         #[arg(long, default_value_t = 1000)]
         threads: usize,
     },
-}
-
-/// Where `schema` output is kept in the repository.
-pub fn committed_schema_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema.graphql")
 }

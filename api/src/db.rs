@@ -27,11 +27,6 @@ impl DatabaseSettings {
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into(), max_connections: 16, acquire_timeout: Duration::from_secs(2) }
     }
-
-    /// Whether this is the embedded SQLite database.
-    pub fn is_sqlite(&self) -> bool {
-        self.url.starts_with("sqlite:")
-    }
 }
 
 /// Opens a pool on the database, creating a SQLite file if it is absent.

@@ -450,27 +450,3 @@ pub async fn set_following(
     txn.commit().await?;
     Ok(target)
 }
-
-/// Whether `member_id` follows each of `thread_ids`, in one statement.
-pub async fn followed_among(db: &impl ConnectionTrait, member_id: i64, thread_ids: &[i64]) -> Result<Vec<i64>> {
-    Ok(follow::Entity::find()
-        .filter(follow::Column::MemberId.eq(member_id))
-        .filter(follow::Column::ThreadId.is_in(thread_ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|f| f.thread_id)
-        .collect())
-}
-
-/// Which of `thread_ids` `member_id` endorses, in one statement.
-pub async fn endorsed_among(db: &impl ConnectionTrait, member_id: i64, thread_ids: &[i64]) -> Result<Vec<i64>> {
-    Ok(endorsement::Entity::find()
-        .filter(endorsement::Column::MemberId.eq(member_id))
-        .filter(endorsement::Column::ThreadId.is_in(thread_ids.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| e.thread_id)
-        .collect())
-}
