@@ -72,6 +72,34 @@ async fn collaboration_for_write(txn: &DatabaseTransaction, viewer: &Viewer, id:
     })
 }
 
+/// Starts a write that only the lead partner's coordinators (or an administrator) may make,
+/// with the collaboration locked for it.
+async fn lead_write(
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
+    collaboration_id: i64,
+) -> Result<(DatabaseTransaction, collaboration::Model)> {
+    coordinator(context.viewer)?;
+    let txn = begin_write(db).await?;
+    let target = collaboration_for_write(&txn, context.viewer, collaboration_id).await?;
+    if !context.viewer.coordinates(target.lead_partner_id) {
+        return Err(ServiceError::Forbidden);
+    }
+    Ok((txn, target))
+}
+
+/// Commits a change, announces it to subscribers, and reads the collaboration back.
+async fn finish(
+    db: &DatabaseConnection,
+    txn: DatabaseTransaction,
+    context: &WriteContext<'_>,
+    collaboration_id: i64,
+) -> Result<collaboration::Model> {
+    txn.commit().await?;
+    context.committed();
+    reload(db, collaboration_id).await
+}
+
 async fn reload(db: &impl ConnectionTrait, id: i64) -> Result<collaboration::Model> {
     collaboration::Entity::find_by_id(id)
         .one(db)
@@ -266,9 +294,7 @@ pub async fn request_to_join(
             .await?;
         }
     }
-    txn.commit().await?;
-    context.committed();
-    reload(db, collaboration_id).await
+    finish(db, txn, context, collaboration_id).await
 }
 
 /// The lead partner accepts or declines a request. Repeating the same decision changes nothing.
@@ -280,12 +306,7 @@ pub async fn decide_join_request(
     partner_slug: &str,
     accept: bool,
 ) -> Result<collaboration::Model> {
-    coordinator(context.viewer)?;
-    let txn = begin_write(db).await?;
-    let target = collaboration_for_write(&txn, context.viewer, collaboration_id).await?;
-    if !context.viewer.coordinates(target.lead_partner_id) {
-        return Err(ServiceError::Forbidden);
-    }
+    let (txn, target) = lead_write(db, context, collaboration_id).await?;
     let asking = partner::Entity::find()
         .filter(partner::Column::Slug.eq(partner_slug))
         .one(&txn)
@@ -327,9 +348,7 @@ pub async fn decide_join_request(
         )
         .await?;
     }
-    txn.commit().await?;
-    context.committed();
-    reload(db, collaboration_id).await
+    finish(db, txn, context, collaboration_id).await
 }
 
 /// Whether the workflow allows moving from `from` to `to`.
@@ -354,12 +373,7 @@ pub async fn advance(
     to: CollaborationStatus,
     version: Option<i32>,
 ) -> Result<collaboration::Model> {
-    coordinator(context.viewer)?;
-    let txn = begin_write(db).await?;
-    let target = collaboration_for_write(&txn, context.viewer, collaboration_id).await?;
-    if !context.viewer.coordinates(target.lead_partner_id) {
-        return Err(ServiceError::Forbidden);
-    }
+    let (txn, target) = lead_write(db, context, collaboration_id).await?;
     if target.status != to {
         if let Some(seen) = version
             && seen != target.version
@@ -392,9 +406,7 @@ pub async fn advance(
         )
         .await?;
     }
-    txn.commit().await?;
-    context.committed();
-    reload(db, collaboration_id).await
+    finish(db, txn, context, collaboration_id).await
 }
 
 /// Evidence to record.
