@@ -55,6 +55,13 @@ pub enum Event {
         /// The reply.
         reply_id: i64,
     },
+    /// A reply was accepted as the answer to its question.
+    AnswerAccepted {
+        /// The question.
+        thread_id: i64,
+        /// The accepted reply.
+        reply_id: i64,
+    },
     /// A collaboration changed.
     CollaborationChanged {
         /// The collaboration.

@@ -11,6 +11,8 @@ pub mod collaboration;
 pub mod collaboration_outcome;
 pub mod collaboration_participant;
 pub mod discord_link_code;
+pub mod discord_mirror;
+pub mod discord_preference;
 pub mod endorsement;
 pub mod follow;
 pub mod idempotency_key;

@@ -17,6 +17,7 @@ mod m20261129_000006_create_collaborations;
 mod m20261129_000007_create_write_records;
 mod m20261129_000008_create_search_index;
 mod m20261129_000009_tune_search_index;
+mod m20261129_000010_create_discord_records;
 
 /// The ordered list of every migration step.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000007_create_write_records::Migration),
             Box::new(m20261129_000008_create_search_index::Migration),
             Box::new(m20261129_000009_tune_search_index::Migration),
+            Box::new(m20261129_000010_create_discord_records::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ use crate::service::identity::Viewer;
 
 pub mod collaborations;
 pub mod connection;
+pub mod discord;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
@@ -34,11 +35,17 @@ pub struct QueryRoot(
     network::NetworkQuery,
     viewer::AuditQuery,
     search::SearchQuery,
+    discord::DiscordQuery,
 );
 
 /// Every mutation, merged from the feature modules.
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(threads::ThreadMutation, collaborations::CollaborationMutation, viewer::IdentityMutation);
+pub struct MutationRoot(
+    threads::ThreadMutation,
+    collaborations::CollaborationMutation,
+    viewer::IdentityMutation,
+    discord::DiscordMutation,
+);
 
 /// The LKN schema type.
 pub type LknSchema = Schema<QueryRoot, MutationRoot, subscriptions::SubscriptionRoot>;

@@ -161,6 +161,44 @@ async fn thread_matches(
     Ok(true)
 }
 
+/// The thread a reply subscription is limited to, if any: it must be one the subscriber
+/// may see.
+async fn watched_thread(ctx: &Context<'_>, thread_id: Option<&ID>) -> async_graphql::Result<Option<i64>> {
+    let Some(thread_id) = thread_id else { return Ok(None) };
+    let watched = ids::decode(NodeType::Thread, thread_id).ok_or(ServiceError::NotFound("thread"))?;
+    if threads::visible_by_id(db(ctx)?, &request(ctx)?.viewer, watched).await?.is_none() {
+        return Err(ServiceError::NotFound("thread").into());
+    }
+    Ok(Some(watched))
+}
+
+/// The replies that events picked by `pick` name, in threads the subscriber may see
+/// (and in the watched thread, if there is one).
+fn replies_when<'a>(
+    ctx: &Context<'a>,
+    watched: Option<i64>,
+    pick: fn(Event) -> Option<(i64, i64)>,
+) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Reply>> + 'a> {
+    let viewer = request(ctx)?.viewer.clone();
+    let database = db(ctx)?.clone();
+    Ok(events(ctx, move |event| {
+        let (viewer, database) = (viewer.clone(), database.clone());
+        async move {
+            let Some((thread_id, reply_id)) = pick(event) else { return Ok(None) };
+            if watched.is_some_and(|w| w != thread_id)
+                || threads::visible_by_id(&database, &viewer, thread_id).await?.is_none()
+            {
+                return Ok(None);
+            }
+            let reply = lkn_entity::reply::Entity::find_by_id(reply_id)
+                .one(&database)
+                .await
+                .map_err(|e| ServiceError::from(e).into_graphql())?;
+            Ok(reply.map(Reply))
+        }
+    }))
+}
+
 /// The subscriptions.
 #[derive(Default)]
 pub struct SubscriptionRoot;
@@ -186,32 +224,32 @@ impl SubscriptionRoot {
         })
     }
 
-    /// Replies as they are posted to one thread the subscriber may see.
+    /// Replies as they are posted: to one thread the subscriber may see, or, without
+    /// `threadId`, to every thread the subscriber may see.
     async fn reply_posted<'a>(
         &self,
         ctx: &Context<'a>,
-        thread_id: ID,
+        thread_id: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Reply>> + 'a> {
-        let viewer = request(ctx)?.viewer.clone();
-        let database = db(ctx)?.clone();
-        let watched = ids::decode(NodeType::Thread, &thread_id).ok_or(ServiceError::NotFound("thread"))?;
-        if threads::visible_by_id(&database, &viewer, watched).await?.is_none() {
-            return Err(ServiceError::NotFound("thread").into());
-        }
-        Ok(events(ctx, move |event| {
-            let (viewer, database) = (viewer.clone(), database.clone());
-            async move {
-                let Event::ReplyPosted { thread_id, reply_id } = event else { return Ok(None) };
-                if thread_id != watched || threads::visible_by_id(&database, &viewer, thread_id).await?.is_none() {
-                    return Ok(None);
-                }
-                let reply = lkn_entity::reply::Entity::find_by_id(reply_id)
-                    .one(&database)
-                    .await
-                    .map_err(|e| ServiceError::from(e).into_graphql())?;
-                Ok(reply.map(Reply))
-            }
-        }))
+        let watched = watched_thread(ctx, thread_id.as_ref()).await?;
+        replies_when(ctx, watched, |event| match event {
+            Event::ReplyPosted { thread_id, reply_id } => Some((thread_id, reply_id)),
+            _ => None,
+        })
+    }
+
+    /// Answers as they are accepted: the accepted reply, whose thread is now answered;
+    /// for one thread the subscriber may see, or, without `threadId`, for all of them.
+    async fn answer_accepted<'a>(
+        &self,
+        ctx: &Context<'a>,
+        thread_id: Option<ID>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Reply>> + 'a> {
+        let watched = watched_thread(ctx, thread_id.as_ref()).await?;
+        replies_when(ctx, watched, |event| match event {
+            Event::AnswerAccepted { thread_id, reply_id } => Some((thread_id, reply_id)),
+            _ => None,
+        })
     }
 
     /// Collaborations as they are proposed, joined, decided, advanced and evidenced.

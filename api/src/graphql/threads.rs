@@ -15,6 +15,7 @@ use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{Language, ThreadKind, ThreadStatus, Visibility};
 use crate::graphql::{OrGraphql, db, prefetch, request, split_user_errors};
 use crate::service::page::{Cursor, Page, TotalCount};
+use crate::service::discord::DiscordOrigin;
 use crate::service::{collaborations, posting, threads};
 
 /// A knowledge-exchange thread: a question, an idea or a shared resource.
@@ -310,6 +311,23 @@ pub struct ReplyToThreadInput {
     pub body: String,
     /// Sending the same key again returns the first reply and creates nothing.
     pub idempotency_key: Option<String>,
+    /// The Discord message this reply was written as (the bot only), so that the bot
+    /// does not mirror it back into Discord.
+    pub discord_message: Option<DiscordMessageInput>,
+}
+
+/// A message in the network's Discord server.
+#[derive(InputObject)]
+pub struct DiscordMessageInput {
+    /// The channel (for a forum post, the post itself).
+    pub channel_id: String,
+    /// The message.
+    pub message_id: String,
+}
+
+/// The mirror key of a reply: what the bot claims before posting it into Discord.
+pub fn reply_mirror_key(id: i64) -> String {
+    format!("reply:{}", ids::encode(NodeType::Reply, id).as_str())
 }
 
 /// What `replyToThread` returns.
@@ -417,8 +435,13 @@ impl ThreadMutation {
         let result = match thread_id(&input.thread_id) {
             Ok(id) => {
                 let new = posting::NewReply { thread_id: id, body: input.body };
-                posting::reply_to_thread(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref())
-                    .await
+                let origin = input.discord_message.map(|m| DiscordOrigin {
+                    key: reply_mirror_key,
+                    channel_id: m.channel_id,
+                    message_id: m.message_id,
+                });
+                let key = input.idempotency_key.as_deref();
+                posting::reply_to_thread(db(ctx)?, &request.write_context(), new, key, origin.as_ref()).await
             }
             Err(error) => Err(error),
         };

@@ -43,7 +43,9 @@ pub enum Viewer {
         /// The bot identity that carried the request, if it did.
         via_bot: Option<member::Model>,
     },
-    /// The bot's own identity, acting for nobody: reads public content and links accounts.
+    /// The bot's own identity, acting for nobody: reads what members read (to mirror
+    /// threads into the network's Discord server), links accounts and keeps its Discord
+    /// records; it writes nothing else.
     Bot(member::Model),
 }
 
@@ -56,9 +58,11 @@ impl Viewer {
         }
     }
 
-    /// Whether network-only threads and collaborations are visible.
+    /// Whether network-only threads and collaborations are visible: to members, and to
+    /// the bot, which mirrors them into the network's own Discord server. The bot asks
+    /// anonymously for Discord users who are not linked.
     pub fn sees_network(&self) -> bool {
-        matches!(self, Self::Member { .. })
+        matches!(self, Self::Member { .. } | Self::Bot(_))
     }
 
     /// The acting member, or the refusal every write gives to anyone else.
@@ -380,8 +384,7 @@ pub async fn link_discord_account(
         }
         Viewer::Member { .. } => return Err(ServiceError::Forbidden),
     }
-    if discord_user_id.is_empty() || discord_user_id.len() > 20 || !discord_user_id.bytes().all(|b| b.is_ascii_digit())
-    {
+    if !crate::service::discord::is_snowflake(discord_user_id) {
         return Err(ServiceError::invalid("discordUserId", UserErrorCode::Invalid, "a Discord user id is a number"));
     }
     let txn = begin_write(db).await?;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod collaborating;
 pub mod collaborations;
 pub mod demo;
+pub mod discord;
 pub mod identity;
 pub mod members;
 pub mod network;

@@ -20,6 +20,7 @@ use crate::events::Event;
 use crate::service::audit::record as audit;
 use crate::service::identity::Viewer;
 use crate::service::writes::{self, Checks, WriteContext, begin_write, create_once, input_fingerprint};
+use crate::service::discord::{self, DiscordOrigin};
 use crate::service::{search, threads};
 
 /// Longest title.
@@ -245,11 +246,22 @@ pub async fn reply_to_thread(
     context: &WriteContext<'_>,
     new: NewReply,
     idempotency_key: Option<&str>,
+    origin: Option<&DiscordOrigin>,
 ) -> Result<reply::Model> {
     let author = writer(context.viewer)?.clone();
     let mut checks = Checks::default();
     let body = checks.text("body", "Reply", &new.body, true, MAX_BODY);
     checks.finish()?;
+    if let Some(origin) = origin {
+        if !matches!(context.viewer, Viewer::Member { via_bot: Some(_), .. }) {
+            return Err(ServiceError::invalid(
+                "discordMessage",
+                UserErrorCode::Invalid,
+                "only the Discord bot says which Discord message a reply came from",
+            ));
+        }
+        discord::check_origin(origin)?;
+    }
     let hash = input_fingerprint(&new);
     let id = create_once(db, author.id, idempotency_key, "replyToThread", hash, async |txn: &DatabaseTransaction| {
         let target = thread_for_write(txn, context.viewer, new.thread_id, "threadId").await?;
@@ -278,6 +290,10 @@ pub async fn reply_to_thread(
             .exec(txn)
             .await?;
         search::reindex_thread(txn, target.id).await?;
+        if let Some(origin) = origin {
+            discord::record_completed(txn, context, &(origin.key)(created.id), &origin.channel_id, &origin.message_id)
+                .await?;
+        }
         context.stage(txn, Event::ReplyPosted { thread_id: target.id, reply_id: created.id }).await?;
         audit(txn, context, "thread.reply", "Reply", created.id, json!({ "threadId": target.id })).await?;
         Ok(created.id)
@@ -334,8 +350,10 @@ pub async fn accept_reply(
             .exec(&txn)
             .await?;
         audit(&txn, context, "reply.accept", "Reply", chosen.id, json!({ "threadId": target.id })).await?;
+        context.stage(&txn, Event::AnswerAccepted { thread_id: target.id, reply_id: chosen.id }).await?;
     }
     txn.commit().await?;
+    context.committed();
     let accepted = reply::Entity::find_by_id(chosen.id).one(db).await?.ok_or_else(not_found)?;
     Ok((accepted, reload(db, target.id).await?))
 }

@@ -109,7 +109,7 @@ async fn reply(app: &TestApp, token: &str, thread_id: i64) -> i64 {
     let replier = viewer(app, token).await;
     let context = WriteContext::new(&replier);
     let new = posting::NewReply { thread_id, body: "We run ours on Friday mornings.".into() };
-    posting::reply_to_thread(&app.db, &context, new, None).await.expect("reply").id
+    posting::reply_to_thread(&app.db, &context, new, None, None).await.expect("reply").id
 }
 
 /// A proposed collaboration led by the owner, with a pending request from the third partner.
