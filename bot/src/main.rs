@@ -1,9 +1,13 @@
-//! `lkn-bot`: the Discord bot, a client of the LKN GraphQL API.
-//!
-//! Its commands, Discord adapter and API client arrive with their own issue; until then
-//! the binary says so and exits with an error, so nobody mistakes it for a running bot.
+//! `lkn-bot`: see the library for what it does.
 
-fn main() -> std::process::ExitCode {
-    eprintln!("lkn-bot is not built yet: the Discord bot has its own issue. Use the GraphQL API (lkn-api) meanwhile.");
-    std::process::ExitCode::from(2)
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    lkn_bot::telemetry();
+    match lkn_bot::run(lkn_bot::config::Cli::from_args(std::env::args_os())).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("lkn-bot: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

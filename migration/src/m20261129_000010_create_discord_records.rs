@@ -36,6 +36,15 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_index(
+                Index::create()
+                    .name("ix_discord_mirrors_message_id")
+                    .table("discord_mirrors")
+                    .col("message_id")
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .create_table(
                 Table::create()
                     .table("discord_preferences")

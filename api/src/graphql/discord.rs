@@ -129,6 +129,17 @@ impl DiscordQuery {
         Ok(discord::mirror_in_channel(db(ctx)?, viewer, &channel_id, "thread:").await.gql()?.map(DiscordMirror::from))
     }
 
+    /// The mirror posted as Discord message `messageId`: how the bot finds the reply a
+    /// "Mark as answer" names. Bot only.
+    async fn discord_message_mirror(
+        &self,
+        ctx: &Context<'_>,
+        message_id: String,
+    ) -> async_graphql::Result<Option<DiscordMirror>> {
+        let viewer = &request(ctx)?.viewer;
+        Ok(discord::mirror_of_message(db(ctx)?, viewer, &message_id).await.gql()?.map(DiscordMirror::from))
+    }
+
     /// The language a Discord user chose with `/language`, if any. Bot only.
     async fn discord_language(&self, ctx: &Context<'_>, discord_user_id: String) -> async_graphql::Result<Option<Language>> {
         let viewer = &request(ctx)?.viewer;

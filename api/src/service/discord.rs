@@ -190,6 +190,16 @@ pub async fn mirror_in_channel(
         .await?)
 }
 
+/// The mirror posted as Discord message `message_id`.
+pub async fn mirror_of_message(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    message_id: &str,
+) -> Result<Option<discord_mirror::Model>> {
+    require_bot(viewer)?;
+    Ok(discord_mirror::Entity::find().filter(discord_mirror::Column::MessageId.eq(message_id)).one(db).await?)
+}
+
 /// Unlinks a Discord account from its member; the member's own tokens keep working.
 /// Returns whether an account was linked.
 pub async fn unlink(db: &DatabaseConnection, context: &WriteContext<'_>, discord_user_id: &str) -> Result<bool> {

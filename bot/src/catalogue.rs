@@ -1,0 +1,380 @@
+//! Every sentence the bot says, in English and in Welsh.
+//!
+//! Discord's locale list has no Welsh, so the bot cannot lean on Discord's own
+//! localisation: each user picks a language with `/language`, and everything the bot
+//! writes for them comes from here. Posts in shared channels (mirrored threads and
+//! collaboration announcements) use the channel language the bot was started with.
+
+use crate::api::{CollaborationStatus, Nation, ThreadKind, ThreadStatus};
+
+/// A language the bot speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Welsh (Cymraeg).
+    Cy,
+}
+
+impl Lang {
+    /// Reads `en` / `cy` (any case), as `/language` takes them.
+    pub fn parse(code: &str) -> Option<Self> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "en" | "english" | "saesneg" => Some(Self::En),
+            "cy" | "welsh" | "cymraeg" => Some(Self::Cy),
+            _ => None,
+        }
+    }
+
+    /// The API's code for it.
+    pub fn api_code(self) -> &'static str {
+        match self {
+            Self::En => "EN",
+            Self::Cy => "CY",
+        }
+    }
+}
+
+/// One thing the bot can say; the catalogue turns it into text in a language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg<'a> {
+    /// The user must link their account before doing this.
+    NotLinked,
+    /// The console's token was not accepted.
+    TokenRefused,
+    /// Linking worked.
+    Linked {
+        /// The member's display name.
+        name: &'a str,
+    },
+    /// Unlinking worked.
+    Unlinked,
+    /// There was no link to remove.
+    NothingToUnlink,
+    /// Linking and unlinking need a Discord account (not the console).
+    DiscordOnly,
+    /// The language is now this one (said in it).
+    LanguageSet,
+    /// The language code was not understood.
+    UnknownLanguage,
+    /// The help text.
+    Help,
+    /// Heading of search results.
+    SearchResults {
+        /// What was searched for.
+        query: &'a str,
+        /// How many matched.
+        total: i64,
+    },
+    /// Nothing matched.
+    NoResults,
+    /// Heading of the unanswered questions.
+    Unanswered,
+    /// A thread, collaboration, reply or partner could not be found or is hidden.
+    NotFound,
+    /// The member may not do this.
+    Forbidden,
+    /// The API refused the input; the reasons follow.
+    Refused,
+    /// The API could not be reached or failed.
+    Unavailable,
+    /// The command line could not be read.
+    BadCommand {
+        /// What was wrong.
+        detail: &'a str,
+    },
+    /// The user now follows a thread.
+    Followed {
+        /// Its title.
+        title: &'a str,
+    },
+    /// The user no longer follows a thread.
+    Unfollowed {
+        /// Its title.
+        title: &'a str,
+    },
+    /// An answer was accepted.
+    AnswerAccepted {
+        /// The question's title.
+        title: &'a str,
+    },
+    /// The message chosen is not a reply LKN knows.
+    NotAReply,
+    /// A thread was posted.
+    Posted {
+        /// Its title.
+        title: &'a str,
+    },
+    /// Similar threads exist; the asker may stop.
+    SimilarFirst,
+    /// Button: post the draft anyway.
+    PostAnyway,
+    /// Button: drop the draft.
+    Cancel,
+    /// The draft was dropped.
+    Cancelled,
+    /// Console hint: how to post despite similar threads.
+    ConfirmHint,
+    /// Heading of the partner list.
+    Partners {
+        /// How many.
+        count: usize,
+    },
+    /// "Audience reach" label.
+    AudienceReach,
+    /// No reported figure.
+    Unknown,
+    /// Heading of the network statistics.
+    StatsHeading,
+    /// "Partners" label.
+    PartnersLabel,
+    /// "Threads" label.
+    ThreadsLabel,
+    /// "Questions answered" label.
+    AnsweredLabel,
+    /// "Median hours to first reply" label.
+    MedianLabel,
+    /// "Active collaborations" label.
+    ActiveCollaborationsLabel,
+    /// "Most used tags" label.
+    TopTagsLabel,
+    /// A collaboration was proposed.
+    Proposed {
+        /// Its title.
+        title: &'a str,
+    },
+    /// Heading of a collaboration list.
+    Collaborations,
+    /// "Participants" label.
+    ParticipantsLabel,
+    /// A join request was sent.
+    JoinRequested {
+        /// The collaboration's title.
+        title: &'a str,
+    },
+    /// A join request was decided.
+    JoinDecided {
+        /// Accepted or declined.
+        accepted: bool,
+    },
+    /// A collaboration moved on.
+    Advanced {
+        /// Its title.
+        title: &'a str,
+    },
+    /// "Replies" label.
+    RepliesLabel,
+    /// "Accepted answer" label.
+    AcceptedLabel,
+    /// "by" between a title and its author.
+    By,
+    /// Announcement: a new collaboration.
+    AnnounceProposed,
+    /// Announcement: a collaboration changed status.
+    AnnounceStatus,
+    /// Button: request to join a collaboration.
+    RequestToJoin,
+    /// Told to a Discord user whose message could not become a reply.
+    ReplyNotMirrored,
+    /// The thread could not be posted from a modal (nothing arrived in time).
+    TimedOut,
+}
+
+/// The text of `msg` in `lang`.
+pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
+    use Lang::{Cy, En};
+    match (msg, lang) {
+        (Msg::NotLinked, En) => "Your Discord account is not linked to an LKN member yet. In LKN, create a link code \
+            (`createDiscordLinkCode`), then use `/link code:<code>` here. Until then you can search public threads."
+            .into(),
+        (Msg::NotLinked, Cy) => "Nid yw eich cyfrif Discord wedi'i gysylltu ag aelod o LKN eto. Yn LKN, crëwch god \
+            cysylltu (`createDiscordLinkCode`), yna defnyddiwch `/link code:<cod>` yma. Tan hynny gallwch chwilio \
+            edafedd cyhoeddus."
+            .into(),
+        (Msg::TokenRefused, En) => "LKN did not accept this token: it is unknown or revoked.".into(),
+        (Msg::TokenRefused, Cy) => "Ni dderbyniodd LKN y tocyn hwn: mae'n anhysbys neu wedi'i ddiddymu.".into(),
+        (Msg::Linked { name }, En) => format!("Linked: you now act in LKN as **{name}**."),
+        (Msg::Linked { name }, Cy) => format!("Wedi cysylltu: rydych nawr yn gweithredu yn LKN fel **{name}**."),
+        (Msg::Unlinked, En) => "Unlinked: this Discord account no longer acts for an LKN member.".into(),
+        (Msg::Unlinked, Cy) => "Datgysylltwyd: nid yw'r cyfrif Discord hwn yn gweithredu dros aelod o LKN mwyach.".into(),
+        (Msg::NothingToUnlink, En) => "This Discord account was not linked.".into(),
+        (Msg::NothingToUnlink, Cy) => "Nid oedd y cyfrif Discord hwn wedi'i gysylltu.".into(),
+        (Msg::DiscordOnly, En) => "Linking is done from Discord; the console already acts as its token's member.".into(),
+        (Msg::DiscordOnly, Cy) => {
+            "Mae cysylltu'n digwydd o Discord; mae'r consol eisoes yn gweithredu fel aelod ei docyn.".into()
+        }
+        (Msg::LanguageSet, En) => "I'll speak English to you from now on.".into(),
+        (Msg::LanguageSet, Cy) => "Byddaf yn siarad Cymraeg â chi o hyn ymlaen.".into(),
+        (Msg::UnknownLanguage, En) => "Choose `en` (English) or `cy` (Cymraeg).".into(),
+        (Msg::UnknownLanguage, Cy) => "Dewiswch `en` (English) neu `cy` (Cymraeg).".into(),
+        (Msg::Help, En) => HELP_EN.into(),
+        (Msg::Help, Cy) => HELP_CY.into(),
+        (Msg::SearchResults { query, total }, En) => format!("**{total}** results for “{query}”:"),
+        (Msg::SearchResults { query, total }, Cy) => format!("**{total}** canlyniad ar gyfer “{query}”:"),
+        (Msg::NoResults, En) => "Nothing found.".into(),
+        (Msg::NoResults, Cy) => "Dim byd wedi'i ganfod.".into(),
+        (Msg::Unanswered, En) => "Questions waiting for an answer:".into(),
+        (Msg::Unanswered, Cy) => "Cwestiynau sy'n aros am ateb:".into(),
+        (Msg::NotFound, En) => "Not found, or not visible to you.".into(),
+        (Msg::NotFound, Cy) => "Heb ei ganfod, neu nid yw'n weladwy i chi.".into(),
+        (Msg::Forbidden, En) => "You may not do that.".into(),
+        (Msg::Forbidden, Cy) => "Ni chewch wneud hynny.".into(),
+        (Msg::Refused, En) => "That was not accepted:".into(),
+        (Msg::Refused, Cy) => "Ni dderbyniwyd hynny:".into(),
+        (Msg::Unavailable, En) => "LKN is not answering right now; please try again in a moment.".into(),
+        (Msg::Unavailable, Cy) => "Nid yw LKN yn ateb ar hyn o bryd; rhowch gynnig arall arni yn y man.".into(),
+        (Msg::BadCommand { detail }, En) => format!("I could not read that command: {detail}. Try `/help`."),
+        (Msg::BadCommand { detail }, Cy) => format!("Ni allwn ddarllen y gorchymyn hwnnw: {detail}. Rhowch gynnig ar `/help`."),
+        (Msg::Followed { title }, En) => format!("You now follow “{title}”."),
+        (Msg::Followed { title }, Cy) => format!("Rydych nawr yn dilyn “{title}”."),
+        (Msg::Unfollowed { title }, En) => format!("You no longer follow “{title}”."),
+        (Msg::Unfollowed { title }, Cy) => format!("Nid ydych yn dilyn “{title}” mwyach."),
+        (Msg::AnswerAccepted { title }, En) => format!("Marked as the answer to “{title}”."),
+        (Msg::AnswerAccepted { title }, Cy) => format!("Wedi'i nodi fel yr ateb i “{title}”."),
+        (Msg::NotAReply, En) => "That message is not a reply LKN knows, so it cannot be the answer.".into(),
+        (Msg::NotAReply, Cy) => "Nid yw'r neges honno'n ateb y mae LKN yn ei adnabod, felly ni all fod yn ateb.".into(),
+        (Msg::Posted { title }, En) => format!("Posted “{title}”. It will appear in the forum channel."),
+        (Msg::Posted { title }, Cy) => format!("Wedi postio “{title}”. Bydd yn ymddangos yn y sianel fforwm."),
+        (Msg::SimilarFirst, En) => "These threads look similar; yours may already be answered:".into(),
+        (Msg::SimilarFirst, Cy) => "Mae'r edafedd hyn yn edrych yn debyg; efallai bod eich un chi wedi'i ateb eisoes:".into(),
+        (Msg::PostAnyway, En) => "Post mine anyway".into(),
+        (Msg::PostAnyway, Cy) => "Postio fy un i beth bynnag".into(),
+        (Msg::Cancel, En) => "Cancel".into(),
+        (Msg::Cancel, Cy) => "Canslo".into(),
+        (Msg::Cancelled, En) => "Not posted.".into(),
+        (Msg::Cancelled, Cy) => "Heb ei bostio.".into(),
+        (Msg::ConfirmHint, En) => "To post yours anyway, send the same command with `confirm:yes`.".into(),
+        (Msg::ConfirmHint, Cy) => "I bostio eich un chi beth bynnag, anfonwch yr un gorchymyn gyda `confirm:yes`.".into(),
+        (Msg::Partners { count }, En) => format!("**{count}** partners:"),
+        (Msg::Partners { count }, Cy) => format!("**{count}** partner:"),
+        (Msg::AudienceReach, En) => "Audience reach".into(),
+        (Msg::AudienceReach, Cy) => "Cyrhaeddiad cynulleidfa".into(),
+        (Msg::Unknown, En) => "not known".into(),
+        (Msg::Unknown, Cy) => "anhysbys".into(),
+        (Msg::StatsHeading, En) => "The Living Knowledge Network".into(),
+        (Msg::StatsHeading, Cy) => "Y Rhwydwaith Gwybodaeth Fyw".into(),
+        (Msg::PartnersLabel, En) => "Partners".into(),
+        (Msg::PartnersLabel, Cy) => "Partneriaid".into(),
+        (Msg::ThreadsLabel, En) => "Threads".into(),
+        (Msg::ThreadsLabel, Cy) => "Edafedd".into(),
+        (Msg::AnsweredLabel, En) => "Questions answered".into(),
+        (Msg::AnsweredLabel, Cy) => "Cwestiynau wedi'u hateb".into(),
+        (Msg::MedianLabel, En) => "Median hours to a first reply".into(),
+        (Msg::MedianLabel, Cy) => "Canolrif oriau hyd at yr ateb cyntaf".into(),
+        (Msg::ActiveCollaborationsLabel, En) => "Collaborations under way".into(),
+        (Msg::ActiveCollaborationsLabel, Cy) => "Cydweithrediadau ar waith".into(),
+        (Msg::TopTagsLabel, En) => "Most used tags".into(),
+        (Msg::TopTagsLabel, Cy) => "Tagiau a ddefnyddir fwyaf".into(),
+        (Msg::Proposed { title }, En) => format!("Proposed “{title}”. Partners can now ask to join."),
+        (Msg::Proposed { title }, Cy) => format!("Wedi cynnig “{title}”. Gall partneriaid ofyn i ymuno nawr."),
+        (Msg::Collaborations, En) => "Collaborations:".into(),
+        (Msg::Collaborations, Cy) => "Cydweithrediadau:".into(),
+        (Msg::ParticipantsLabel, En) => "Partners taking part".into(),
+        (Msg::ParticipantsLabel, Cy) => "Partneriaid sy'n cymryd rhan".into(),
+        (Msg::JoinRequested { title }, En) => format!("Asked to join “{title}”; its lead partner will decide."),
+        (Msg::JoinRequested { title }, Cy) => format!("Wedi gofyn i ymuno â “{title}”; y partner arweiniol fydd yn penderfynu."),
+        (Msg::JoinDecided { accepted: true }, En) => "Request accepted.".into(),
+        (Msg::JoinDecided { accepted: true }, Cy) => "Cais wedi'i dderbyn.".into(),
+        (Msg::JoinDecided { accepted: false }, En) => "Request declined.".into(),
+        (Msg::JoinDecided { accepted: false }, Cy) => "Cais wedi'i wrthod.".into(),
+        (Msg::Advanced { title }, En) => format!("“{title}” moved on."),
+        (Msg::Advanced { title }, Cy) => format!("Mae “{title}” wedi symud ymlaen."),
+        (Msg::RepliesLabel, En) => "Replies".into(),
+        (Msg::RepliesLabel, Cy) => "Atebion".into(),
+        (Msg::AcceptedLabel, En) => "accepted answer".into(),
+        (Msg::AcceptedLabel, Cy) => "ateb a dderbyniwyd".into(),
+        (Msg::By, En) => "by".into(),
+        (Msg::By, Cy) => "gan".into(),
+        (Msg::AnnounceProposed, En) => "New collaboration proposed".into(),
+        (Msg::AnnounceProposed, Cy) => "Cydweithrediad newydd wedi'i gynnig".into(),
+        (Msg::AnnounceStatus, En) => "Collaboration update".into(),
+        (Msg::AnnounceStatus, Cy) => "Diweddariad cydweithrediad".into(),
+        (Msg::RequestToJoin, En) => "Request to join".into(),
+        (Msg::RequestToJoin, Cy) => "Gofyn i ymuno".into(),
+        (Msg::ReplyNotMirrored, En) => "Your message stays in Discord only: link your account with `/link` so that \
+            replies you write here reach LKN."
+            .into(),
+        (Msg::ReplyNotMirrored, Cy) => "Mae eich neges yn aros yn Discord yn unig: cysylltwch eich cyfrif gyda `/link` \
+            er mwyn i'r atebion a ysgrifennwch yma gyrraedd LKN."
+            .into(),
+        (Msg::TimedOut, En) => "Nothing was posted: the form was not sent in time.".into(),
+        (Msg::TimedOut, Cy) => "Ni phostiwyd dim: ni anfonwyd y ffurflen mewn pryd.".into(),
+    }
+}
+
+/// The name of a thread kind.
+pub fn thread_kind(lang: Lang, kind: ThreadKind) -> &'static str {
+    match (kind, lang) {
+        (ThreadKind::Question, Lang::En) => "Question",
+        (ThreadKind::Question, Lang::Cy) => "Cwestiwn",
+        (ThreadKind::Idea, Lang::En) => "Idea",
+        (ThreadKind::Idea, Lang::Cy) => "Syniad",
+        (ThreadKind::Resource, Lang::En) => "Resource",
+        (ThreadKind::Resource, Lang::Cy) => "Adnodd",
+    }
+}
+
+/// The name of a thread status.
+pub fn thread_status(lang: Lang, status: ThreadStatus) -> &'static str {
+    match (status, lang) {
+        (ThreadStatus::Open, Lang::En) => "open",
+        (ThreadStatus::Open, Lang::Cy) => "agored",
+        (ThreadStatus::Answered, Lang::En) => "answered",
+        (ThreadStatus::Answered, Lang::Cy) => "wedi'i ateb",
+        (ThreadStatus::Closed, Lang::En) => "closed",
+        (ThreadStatus::Closed, Lang::Cy) => "ar gau",
+    }
+}
+
+/// The name of a collaboration status.
+pub fn collaboration_status(lang: Lang, status: CollaborationStatus) -> &'static str {
+    match (status, lang) {
+        (CollaborationStatus::Proposed, Lang::En) => "proposed",
+        (CollaborationStatus::Proposed, Lang::Cy) => "arfaethedig",
+        (CollaborationStatus::SeekingPartners, Lang::En) => "seeking partners",
+        (CollaborationStatus::SeekingPartners, Lang::Cy) => "yn chwilio am bartneriaid",
+        (CollaborationStatus::Active, Lang::En) => "under way",
+        (CollaborationStatus::Active, Lang::Cy) => "ar waith",
+        (CollaborationStatus::Completed, Lang::En) => "completed",
+        (CollaborationStatus::Completed, Lang::Cy) => "wedi'i gwblhau",
+        (CollaborationStatus::Withdrawn, Lang::En) => "withdrawn",
+        (CollaborationStatus::Withdrawn, Lang::Cy) => "wedi'i dynnu'n ôl",
+    }
+}
+
+/// The name of a nation.
+pub fn nation(lang: Lang, nation: Nation) -> &'static str {
+    match (nation, lang) {
+        (Nation::England, Lang::En) => "England",
+        (Nation::England, Lang::Cy) => "Lloegr",
+        (Nation::Scotland, Lang::En) => "Scotland",
+        (Nation::Scotland, Lang::Cy) => "Yr Alban",
+        (Nation::Wales, Lang::En) => "Wales",
+        (Nation::Wales, Lang::Cy) => "Cymru",
+        (Nation::NorthernIreland, Lang::En) => "Northern Ireland",
+        (Nation::NorthernIreland, Lang::Cy) => "Gogledd Iwerddon",
+    }
+}
+
+const HELP_EN: &str = "**LKN bot** — the Living Knowledge Network from Discord.
+`/ask` ask the network a question (similar threads are shown first)
+`/share idea` · `/share resource` share an idea or a resource
+`/search query [kind] [tag] [partner]` search threads and collaborations
+`/thread id` · `/unanswered` · `/follow thread` · `/unfollow thread`
+`/answer reply` or the “Mark as answer” message command: accept an answer
+`/partners [nation]` · `/partner name` · `/stats`
+`/collab propose` · `/collab list [status]` · `/collab show id` · `/collab join id`
+`/collab decide id partner accept|decline` · `/collab advance id status`
+`/link code` · `/unlink` · `/language en|cy` · `/help`";
+
+const HELP_CY: &str = "**Bot LKN** — y Rhwydwaith Gwybodaeth Fyw o Discord.
+`/ask` gofyn cwestiwn i'r rhwydwaith (dangosir edafedd tebyg yn gyntaf)
+`/share idea` · `/share resource` rhannu syniad neu adnodd
+`/search query [kind] [tag] [partner]` chwilio edafedd a chydweithrediadau
+`/thread id` · `/unanswered` · `/follow thread` · `/unfollow thread`
+`/answer reply` neu'r gorchymyn neges “Mark as answer”: derbyn ateb
+`/partners [nation]` · `/partner name` · `/stats`
+`/collab propose` · `/collab list [status]` · `/collab show id` · `/collab join id`
+`/collab decide id partner accept|decline` · `/collab advance id status`
+`/link code` · `/unlink` · `/language en|cy` · `/help`";
