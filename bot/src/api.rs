@@ -94,7 +94,8 @@ impl HttpTransport {
 impl Transport for HttpTransport {
     async fn execute(&self, caller: &Caller, document: &str, variables: Value) -> Result<Value, ApiError> {
         let mut request = self.http.post(&self.endpoint).json(&json!({ "query": document, "variables": variables }));
-        let bot = || self.bot_token.as_deref().ok_or_else(|| ApiError::Unauthenticated("the bot has no API token".into()));
+        let bot =
+            || self.bot_token.as_deref().ok_or_else(|| ApiError::Unauthenticated("the bot has no API token".into()));
         request = match caller {
             Caller::Anonymous => request,
             Caller::Bot => request.bearer_auth(bot()?),
@@ -468,10 +469,8 @@ impl Lkn {
 
     /// The member the caller acts as, if any.
     pub async fn viewer(&self, caller: &Caller) -> Result<Option<MemberView>, ApiError> {
-        let data = self
-            .transport
-            .execute(caller, "{ viewer { displayName partner { slug name } } }", json!({}))
-            .await?;
+        let data =
+            self.transport.execute(caller, "{ viewer { displayName partner { slug name } } }", json!({})).await?;
         read(data["viewer"].clone())
     }
 
@@ -735,6 +734,14 @@ impl Lkn {
         );
         let payload = self.mutate(&Caller::Bot, "claimDiscordMirror", document, json!({ "key": key })).await?;
         Ok((payload["claimed"] == json!(true), read(payload["mirror"].clone())?))
+    }
+
+    /// Gives up a claim whose post failed.
+    pub async fn release_mirror(&self, key: &str) -> Result<(), ApiError> {
+        let document = format!(
+            "mutation($input: ClaimDiscordMirrorInput!) {{ releaseDiscordMirror(input: $input) {{ released {USER_ERRORS} }} }}"
+        );
+        self.mutate(&Caller::Bot, "releaseDiscordMirror", document, json!({ "key": key })).await.map(drop)
     }
 
     /// Records the Discord message that mirrors `key`.

@@ -197,10 +197,14 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
         (Msg::Linked { name }, En) => format!("Linked: you now act in LKN as **{name}**."),
         (Msg::Linked { name }, Cy) => format!("Wedi cysylltu: rydych nawr yn gweithredu yn LKN fel **{name}**."),
         (Msg::Unlinked, En) => "Unlinked: this Discord account no longer acts for an LKN member.".into(),
-        (Msg::Unlinked, Cy) => "Datgysylltwyd: nid yw'r cyfrif Discord hwn yn gweithredu dros aelod o LKN mwyach.".into(),
+        (Msg::Unlinked, Cy) => {
+            "Datgysylltwyd: nid yw'r cyfrif Discord hwn yn gweithredu dros aelod o LKN mwyach.".into()
+        }
         (Msg::NothingToUnlink, En) => "This Discord account was not linked.".into(),
         (Msg::NothingToUnlink, Cy) => "Nid oedd y cyfrif Discord hwn wedi'i gysylltu.".into(),
-        (Msg::DiscordOnly, En) => "Linking is done from Discord; the console already acts as its token's member.".into(),
+        (Msg::DiscordOnly, En) => {
+            "Linking is done from Discord; the console already acts as its token's member.".into()
+        }
         (Msg::DiscordOnly, Cy) => {
             "Mae cysylltu'n digwydd o Discord; mae'r consol eisoes yn gweithredu fel aelod ei docyn.".into()
         }
@@ -225,7 +229,9 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
         (Msg::Unavailable, En) => "LKN is not answering right now; please try again in a moment.".into(),
         (Msg::Unavailable, Cy) => "Nid yw LKN yn ateb ar hyn o bryd; rhowch gynnig arall arni yn y man.".into(),
         (Msg::BadCommand { detail }, En) => format!("I could not read that command: {detail}. Try `/help`."),
-        (Msg::BadCommand { detail }, Cy) => format!("Ni allwn ddarllen y gorchymyn hwnnw: {detail}. Rhowch gynnig ar `/help`."),
+        (Msg::BadCommand { detail }, Cy) => {
+            format!("Ni allwn ddarllen y gorchymyn hwnnw: {detail}. Rhowch gynnig ar `/help`.")
+        }
         (Msg::Followed { title }, En) => format!("You now follow “{title}”."),
         (Msg::Followed { title }, Cy) => format!("Rydych nawr yn dilyn “{title}”."),
         (Msg::Unfollowed { title }, En) => format!("You no longer follow “{title}”."),
@@ -237,7 +243,9 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
         (Msg::Posted { title }, En) => format!("Posted “{title}”. It will appear in the forum channel."),
         (Msg::Posted { title }, Cy) => format!("Wedi postio “{title}”. Bydd yn ymddangos yn y sianel fforwm."),
         (Msg::SimilarFirst, En) => "These threads look similar; yours may already be answered:".into(),
-        (Msg::SimilarFirst, Cy) => "Mae'r edafedd hyn yn edrych yn debyg; efallai bod eich un chi wedi'i ateb eisoes:".into(),
+        (Msg::SimilarFirst, Cy) => {
+            "Mae'r edafedd hyn yn edrych yn debyg; efallai bod eich un chi wedi'i ateb eisoes:".into()
+        }
         (Msg::PostAnyway, En) => "Post mine anyway".into(),
         (Msg::PostAnyway, Cy) => "Postio fy un i beth bynnag".into(),
         (Msg::Cancel, En) => "Cancel".into(),
@@ -245,7 +253,9 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
         (Msg::Cancelled, En) => "Not posted.".into(),
         (Msg::Cancelled, Cy) => "Heb ei bostio.".into(),
         (Msg::ConfirmHint, En) => "To post yours anyway, send the same command with `confirm:yes`.".into(),
-        (Msg::ConfirmHint, Cy) => "I bostio eich un chi beth bynnag, anfonwch yr un gorchymyn gyda `confirm:yes`.".into(),
+        (Msg::ConfirmHint, Cy) => {
+            "I bostio eich un chi beth bynnag, anfonwch yr un gorchymyn gyda `confirm:yes`.".into()
+        }
         (Msg::Partners { count }, En) => format!("**{count}** partners:"),
         (Msg::Partners { count }, Cy) => format!("**{count}** partner:"),
         (Msg::AudienceReach, En) => "Audience reach".into(),
@@ -273,7 +283,9 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
         (Msg::ParticipantsLabel, En) => "Partners taking part".into(),
         (Msg::ParticipantsLabel, Cy) => "Partneriaid sy'n cymryd rhan".into(),
         (Msg::JoinRequested { title }, En) => format!("Asked to join “{title}”; its lead partner will decide."),
-        (Msg::JoinRequested { title }, Cy) => format!("Wedi gofyn i ymuno â “{title}”; y partner arweiniol fydd yn penderfynu."),
+        (Msg::JoinRequested { title }, Cy) => {
+            format!("Wedi gofyn i ymuno â “{title}”; y partner arweiniol fydd yn penderfynu.")
+        }
         (Msg::JoinDecided { accepted: true }, En) => "Request accepted.".into(),
         (Msg::JoinDecided { accepted: true }, Cy) => "Cais wedi'i dderbyn.".into(),
         (Msg::JoinDecided { accepted: false }, En) => "Request declined.".into(),
@@ -295,9 +307,11 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
         (Msg::ReplyNotMirrored, En) => "Your message stays in Discord only: link your account with `/link` so that \
             replies you write here reach LKN."
             .into(),
-        (Msg::ReplyNotMirrored, Cy) => "Mae eich neges yn aros yn Discord yn unig: cysylltwch eich cyfrif gyda `/link` \
+        (Msg::ReplyNotMirrored, Cy) => {
+            "Mae eich neges yn aros yn Discord yn unig: cysylltwch eich cyfrif gyda `/link` \
             er mwyn i'r atebion a ysgrifennwch yma gyrraedd LKN."
-            .into(),
+                .into()
+        }
         (Msg::TimedOut, En) => "Nothing was posted: the form was not sent in time.".into(),
         (Msg::TimedOut, Cy) => "Ni phostiwyd dim: ni anfonwyd y ffurflen mewn pryd.".into(),
     }

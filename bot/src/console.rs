@@ -80,10 +80,8 @@ fn parse_kind(value: &str) -> Result<ThreadKind, LineError> {
 }
 
 fn parse_nation(value: &str) -> Result<Nation, LineError> {
-    serde_json::from_value(serde_json::json!(upper(value))).map_err(|_| LineError::NotAllowed {
-        option: "nation",
-        allowed: "england, scotland, wales, northern-ireland",
-    })
+    serde_json::from_value(serde_json::json!(upper(value)))
+        .map_err(|_| LineError::NotAllowed { option: "nation", allowed: "england, scotland, wales, northern-ireland" })
 }
 
 /// Reads a collaboration status as `/collab list` and `/collab advance` take it.
@@ -106,9 +104,8 @@ pub fn parse_line(line: &str) -> Result<Command, LineError> {
         }
         _ => None,
     };
-    let options: HashMap<String, String> = rest
-        .filter_map(|word| word.split_once(':').map(|(k, v)| (k.to_lowercase(), v.to_owned())))
-        .collect();
+    let options: HashMap<String, String> =
+        rest.filter_map(|word| word.split_once(':').map(|(k, v)| (k.to_lowercase(), v.to_owned()))).collect();
     let full = match &sub {
         Some(sub) => format!("{name} {sub}"),
         None => name.clone(),
@@ -118,7 +115,12 @@ pub fn parse_line(line: &str) -> Result<Command, LineError> {
     };
     let optional = |option: &str| options.get(option).cloned().filter(|v| !v.is_empty());
     let draft = |kind: ThreadKind| -> Result<Draft, LineError> {
-        Ok(Draft { kind, title: get("title")?, body: optional("body").unwrap_or_default(), tags: optional("tags").unwrap_or_default() })
+        Ok(Draft {
+            kind,
+            title: get("title")?,
+            body: optional("body").unwrap_or_default(),
+            tags: optional("tags").unwrap_or_default(),
+        })
     };
     Ok(match (name.as_str(), sub.as_deref()) {
         ("ask", None) => Command::Ask {
@@ -138,7 +140,9 @@ pub fn parse_line(line: &str) -> Result<Command, LineError> {
         ("follow", None) => Command::Follow { thread: get("thread")? },
         ("unfollow", None) => Command::Unfollow { thread: get("thread")? },
         ("answer", None) => Command::Answer { reply: get("reply")? },
-        ("partners", None) => Command::Partners { nation: optional("nation").as_deref().map(parse_nation).transpose()? },
+        ("partners", None) => {
+            Command::Partners { nation: optional("nation").as_deref().map(parse_nation).transpose()? }
+        }
         ("partner", None) => Command::Partner { name: get("name")? },
         ("stats", None) => Command::Stats,
         ("collab", Some("propose")) => Command::CollabPropose {
@@ -160,7 +164,9 @@ pub fn parse_line(line: &str) -> Result<Command, LineError> {
                 _ => return Err(LineError::NotAllowed { option: "decision", allowed: "accept, decline" }),
             },
         },
-        ("collab", Some("advance")) => Command::CollabAdvance { id: get("id")?, status: parse_status(&get("status")?)? },
+        ("collab", Some("advance")) => {
+            Command::CollabAdvance { id: get("id")?, status: parse_status(&get("status")?)? }
+        }
         ("link", None) => Command::Link { code: get("code")? },
         ("unlink", None) => Command::Unlink,
         ("help", None) => Command::Help,
@@ -177,7 +183,8 @@ pub async fn run(
     input: impl AsyncBufRead + Unpin,
     mut output: impl AsyncWrite + Unpin,
 ) -> std::io::Result<()> {
-    let mut actor = Actor { caller: Caller::Token(token), discord_user_id: None, lang: Lang::En, invocation: String::new() };
+    let mut actor =
+        Actor { caller: Caller::Token(token), discord_user_id: None, lang: Lang::En, invocation: String::new() };
     let session = std::process::id();
     let mut lines = input.lines();
     let mut number = 0_u64;
@@ -233,7 +240,12 @@ mod tests {
         assert_eq!(
             parse_line(r#"/share idea title:"Say \"hi\"""#),
             Ok(Command::Share {
-                draft: Draft { kind: ThreadKind::Idea, title: "Say \"hi\"".into(), body: String::new(), tags: String::new() }
+                draft: Draft {
+                    kind: ThreadKind::Idea,
+                    title: "Say \"hi\"".into(),
+                    body: String::new(),
+                    tags: String::new()
+                }
             })
         );
     }

@@ -283,7 +283,8 @@ pub fn collaboration_text(lang: Lang, collaboration: &CollaborationView) -> Stri
     let _ = write!(text, "\n**{}:**", say(lang, &Msg::ParticipantsLabel));
     for participant in &collaboration.participants {
         if let Some(partner) = &participant.partner {
-            let _ = write!(text, "\n- {} (`{}`) · {}", partner.name, partner.slug, participant.join_status.to_lowercase());
+            let _ =
+                write!(text, "\n- {} (`{}`) · {}", partner.name, partner.slug, participant.join_status.to_lowercase());
         }
     }
     text
@@ -376,8 +377,11 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
                 let _ = write!(text, "\n\n**{}:**", say(lang, &Msg::RepliesLabel));
                 for reply in &thread.replies.nodes {
                     let author = reply.author.as_ref().map(|a| a.name.as_str()).unwrap_or("?");
-                    let accepted =
-                        if reply.is_accepted { format!(" ✅ {}", say(lang, &Msg::AcceptedLabel)) } else { String::new() };
+                    let accepted = if reply.is_accepted {
+                        format!(" ✅ {}", say(lang, &Msg::AcceptedLabel))
+                    } else {
+                        String::new()
+                    };
                     let _ = write!(text, "\n> **{author}**{accepted}: {} `{}`", excerpt(&reply.body, 300), reply.id);
                 }
             }
@@ -489,7 +493,8 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
             Ok(Reply::private(excerpt(&text, 1900)))
         }
         Command::CollabShow { id } => {
-            let found = api.collaboration(caller, &id).await?.ok_or_else(|| ApiError::NotFound("collaboration".into()))?;
+            let found =
+                api.collaboration(caller, &id).await?.ok_or_else(|| ApiError::NotFound("collaboration".into()))?;
             Ok(Reply::private(collaboration_text(lang, &found)))
         }
         Command::CollabJoin { id } => {

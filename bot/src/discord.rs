@@ -15,8 +15,8 @@ use async_trait::async_trait;
 use poise::serenity_prelude as serenity;
 use serenity::{
     ButtonStyle, ChannelId, ComponentInteractionCollector, CreateActionRow, CreateAutocompleteResponse, CreateButton,
-    CreateForumPost, CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage, EditThread,
-    ForumTag, FullEvent, GatewayIntents, Interaction,
+    CreateForumPost, CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage, EditThread, ForumTag,
+    FullEvent, GatewayIntents, Interaction,
 };
 
 use crate::api::{ApiError, Caller, CollaborationStatus, HttpTransport, Lkn, Nation, ThreadKind};
@@ -266,8 +266,10 @@ async fn thread_from_form(ctx: AppCtx<'_>, kind: ThreadKind) -> Result<(), Error
 }
 
 async fn choices(items: impl Iterator<Item = (String, String)>) -> CreateAutocompleteResponse {
-    let choices =
-        items.take(25).map(|(name, value)| serenity::AutocompleteChoice::new(core::excerpt(&name, 100), value)).collect();
+    let choices = items
+        .take(25)
+        .map(|(name, value)| serenity::AutocompleteChoice::new(core::excerpt(&name, 100), value))
+        .collect();
     CreateAutocompleteResponse::new().set_choices(choices)
 }
 
@@ -416,8 +418,7 @@ async fn mark_as_answer(ctx: Ctx<'_>, message: serenity::Message) -> Result<(), 
             let reply = mirror.key.trim_start_matches("reply:").to_owned();
             core::handle(&ctx.data().api, &actor, Command::Answer { reply }).await
         }
-        Ok(_) => core::refusal(actor.lang, &ApiError::Invalid(Vec::new()))
-            .with_text(say(actor.lang, &Msg::NotAReply)),
+        Ok(_) => core::refusal(actor.lang, &ApiError::Invalid(Vec::new())).with_text(say(actor.lang, &Msg::NotAReply)),
         Err(error) => core::refusal(actor.lang, &error),
     };
     send(ctx, &actor, reply).await
@@ -474,7 +475,10 @@ async fn collab_propose(ctx: AppCtx<'_>) -> Result<(), Error> {
 
 /// The newest collaborations.
 #[poise::command(slash_command, rename = "list")]
-async fn collab_list(ctx: Ctx<'_>, #[description = "Only this status"] status: Option<StatusChoice>) -> Result<(), Error> {
+async fn collab_list(
+    ctx: Ctx<'_>,
+    #[description = "Only this status"] status: Option<StatusChoice>,
+) -> Result<(), Error> {
     run_command(ctx, Command::CollabList { status: status.map(Into::into) }, true).await
 }
 
@@ -596,7 +600,8 @@ async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &BotData) ->
                 Ok(_) => {}
                 Err(ApiError::Unauthenticated(_)) => {
                     let lang = data.language(message.author.id.get()).await;
-                    let notice = CreateMessage::new().content(say(lang, &Msg::ReplyNotMirrored)).reference_message(message);
+                    let notice =
+                        CreateMessage::new().content(say(lang, &Msg::ReplyNotMirrored)).reference_message(message);
                     message.channel_id.send_message(ctx, notice).await?;
                 }
                 Err(error) => tracing::warn!(%error, "a Discord message did not become a reply"),
@@ -664,7 +669,8 @@ impl Sink for DiscordSink {
 
     async fn mark_solved(&self, channel_id: &str, title: &str) -> anyhow::Result<()> {
         let channel = ChannelId::new(channel_id.parse()?);
-        let mut applied = channel.to_channel(self.http.as_ref()).await?.guild().map(|c| c.applied_tags).unwrap_or_default();
+        let mut applied =
+            channel.to_channel(self.http.as_ref()).await?.guild().map(|c| c.applied_tags).unwrap_or_default();
         for solved in self.tag_ids(&["solved".to_owned()]).await? {
             if !applied.contains(&solved) {
                 applied.push(solved);
@@ -696,10 +702,14 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
     let http = http.build();
     let api = Lkn::new(Arc::new(HttpTransport::new(&args.api_url, Some(args.api_token.clone()))?));
     let settings = args.clone();
+    let mirroring: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>> = Arc::default();
+    let mirror_task = Arc::clone(&mirroring);
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands(),
-            event_handler: |framework, event| Box::pin(on_event(framework.serenity_context, event, framework.user_data)),
+            event_handler: |framework, event| {
+                Box::pin(on_event(framework.serenity_context, event, framework.user_data))
+            },
             on_error: |error| {
                 Box::pin(async move {
                     tracing::warn!(error = %error, "a command failed");
@@ -726,7 +736,10 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
                 let catch_up = Duration::from_secs(u64::from(settings.catch_up_hours) * 3600);
                 let mirror = Mirror::new(api.clone(), sink, Lang::En, catch_up);
                 let events = live::spawn(&settings.api_url, settings.api_token.clone());
-                tokio::spawn(async move { mirror.run(events).await });
+                let task = tokio::spawn(async move { mirror.run(events).await });
+                if let Ok(mut slot) = mirror_task.lock() {
+                    *slot = Some(task);
+                }
                 tracing::info!("commands registered; mirroring threads");
                 Ok(BotData { api, languages: Mutex::new(HashMap::new()) })
             })
@@ -735,9 +748,16 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
     let intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT;
     let mut client = serenity::ClientBuilder::new_with_http(http, intents).framework(framework).await?;
     let shards = client.shard_manager.clone();
-    tokio::select! {
-        result = client.start() => result?,
-        () = shutdown => shards.shutdown_all().await,
+    let outcome = tokio::select! {
+        result = client.start() => result,
+        () = shutdown => {
+            shards.shutdown_all().await;
+            Ok(())
+        }
+    };
+    // Mirroring stops with the bot: its subscriptions close when the task ends.
+    if let Some(task) = mirroring.lock().ok().and_then(|mut slot| slot.take()) {
+        task.abort();
     }
-    Ok(())
+    Ok(outcome?)
 }

@@ -110,7 +110,8 @@ async fn session(
 ) -> anyhow::Result<()> {
     let mut request = url.into_client_request()?;
     request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("graphql-transport-ws"));
-    let (mut socket, _) = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(request)).await??;
+    let (mut socket, _) =
+        tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(request)).await??;
     let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
     socket.send(Message::text(init.to_string())).await?;
     loop {
@@ -133,7 +134,12 @@ async fn session(
         return Ok(());
     }
     tracing::info!("subscribed to the API's live updates");
-    while let Some(frame) = socket.next().await {
+    loop {
+        let frame = tokio::select! {
+            frame = socket.next() => frame,
+            () = sender.closed() => return Ok(()),
+        };
+        let Some(frame) = frame else { break };
         let text = match frame? {
             Message::Text(text) => text,
             Message::Close(_) => anyhow::bail!("the API closed the connection"),

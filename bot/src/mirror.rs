@@ -123,7 +123,8 @@ impl<S: Sink> Mirror<S> {
         }
         for collaboration in self.api.collaborations(&Caller::Bot, None).await? {
             if after(&collaboration.updated_at, since) {
-                let change = if collaboration.status == CollaborationStatus::Proposed { "PROPOSED" } else { "STATUS_ADVANCED" };
+                let change =
+                    if collaboration.status == CollaborationStatus::Proposed { "PROPOSED" } else { "STATUS_ADVANCED" };
                 self.collaboration(change, &collaboration).await?;
             }
         }
@@ -150,9 +151,25 @@ impl<S: Sink> Mirror<S> {
         );
         let mut tags = thread.tags.clone();
         tags.push(catalogue::thread_kind(Lang::En, thread.kind).to_lowercase());
-        let (channel, message) = self.sink.forum_post(&excerpt(&thread.title, 100), &content, &tags).await?;
-        self.api.complete_mirror(&key, &channel, &message).await?;
-        Ok(Some(channel))
+        let posted = self.sink.forum_post(&excerpt(&thread.title, 100), &content, &tags).await;
+        Ok(Some(self.settle(&key, posted).await?))
+    }
+
+    /// Records where the mirror of `key` was posted and returns its channel; if posting
+    /// failed, gives the claim up so that the next attempt (by any process) posts it.
+    async fn settle(&self, key: &str, posted: anyhow::Result<(String, String)>) -> anyhow::Result<String> {
+        match posted {
+            Ok((channel, message)) => {
+                self.api.complete_mirror(key, &channel, &message).await?;
+                Ok(channel)
+            }
+            Err(error) => {
+                if let Err(release) = self.api.release_mirror(key).await {
+                    tracing::warn!(%release, key, "could not give up a failed claim; it lapses in two minutes");
+                }
+                Err(error)
+            }
+        }
     }
 
     /// The post of a thread once it exists, waiting briefly for another process that
@@ -180,9 +197,8 @@ impl<S: Sink> Mirror<S> {
             return Ok(());
         }
         let author = reply.author.as_ref().map_or("?", |a| a.name.as_str());
-        let message = self.sink.message(&post, &format!("**{author}:** {}", excerpt(&reply.body, 1900))).await?;
-        self.api.complete_mirror(&key, &post, &message).await?;
-        Ok(())
+        let posted = self.sink.message(&post, &format!("**{author}:** {}", excerpt(&reply.body, 1900))).await;
+        self.settle(&key, posted.map(|message| (post.clone(), message))).await.map(drop)
     }
 
     async fn solved(&self, thread: &ThreadSummary) -> anyhow::Result<()> {
@@ -190,8 +206,8 @@ impl<S: Sink> Mirror<S> {
         let key = format!("solved:{}", thread.id);
         let (claimed, _) = self.api.claim_mirror(&key).await?;
         if claimed {
-            self.sink.mark_solved(&post, &excerpt(&format!("✅ {}", thread.title), 100)).await?;
-            self.api.complete_mirror(&key, &post, &post).await?;
+            let marked = self.sink.mark_solved(&post, &excerpt(&format!("✅ {}", thread.title), 100)).await;
+            self.settle(&key, marked.map(|()| (post.clone(), post.clone()))).await?;
         }
         Ok(())
     }
@@ -209,18 +225,14 @@ impl<S: Sink> Mirror<S> {
         if !claimed {
             return Ok(());
         }
-        let content = format!(
-            "**{}:** {}",
-            say(self.lang, &heading),
-            crate::core::collaboration_text(self.lang, collaboration)
-        );
+        let content =
+            format!("**{}:** {}", say(self.lang, &heading), crate::core::collaboration_text(self.lang, collaboration));
         let open = matches!(collaboration.status, CollaborationStatus::Proposed | CollaborationStatus::SeekingPartners);
         let custom_id = format!("lkn-join:{}", collaboration.id);
         let label = say(self.lang, &Msg::RequestToJoin);
         let join = open.then_some((custom_id.as_str(), label.as_str()));
-        let (channel, message) = self.sink.announce(&excerpt(&content, 1900), join).await?;
-        self.api.complete_mirror(&key, &channel, &message).await?;
-        Ok(())
+        let posted = self.sink.announce(&excerpt(&content, 1900), join).await;
+        self.settle(&key, posted).await.map(drop)
     }
 }
 
@@ -236,7 +248,6 @@ pub async fn reply_from_discord(
     let Some(mirror) = api.thread_mirror(channel_id).await? else { return Ok(false) };
     let Some(thread_id) = mirror.key.strip_prefix("thread:") else { return Ok(false) };
     let key = format!("discord-message:{message_id}");
-    api.reply(&Caller::Discord(author_id.to_owned()), thread_id, content, &key, Some((channel_id, message_id)))
-        .await?;
+    api.reply(&Caller::Discord(author_id.to_owned()), thread_id, content, &key, Some((channel_id, message_id))).await?;
     Ok(true)
 }

@@ -52,6 +52,15 @@ pub struct ClaimDiscordMirrorPayload {
     pub user_errors: Vec<UserError>,
 }
 
+/// What `releaseDiscordMirror` returns.
+#[derive(SimpleObject)]
+pub struct ReleaseDiscordMirrorPayload {
+    /// Whether an uncompleted claim was given up.
+    pub released: bool,
+    /// Why it was refused, if it was.
+    pub user_errors: Vec<UserError>,
+}
+
 /// Records the Discord message that mirrors a key.
 #[derive(InputObject)]
 pub struct CompleteDiscordMirrorInput {
@@ -141,7 +150,11 @@ impl DiscordQuery {
     }
 
     /// The language a Discord user chose with `/language`, if any. Bot only.
-    async fn discord_language(&self, ctx: &Context<'_>, discord_user_id: String) -> async_graphql::Result<Option<Language>> {
+    async fn discord_language(
+        &self,
+        ctx: &Context<'_>,
+        discord_user_id: String,
+    ) -> async_graphql::Result<Option<Language>> {
         let viewer = &request(ctx)?.viewer;
         Ok(discord::language(db(ctx)?, viewer, &discord_user_id).await.gql()?.map(Language::from))
     }
@@ -166,6 +179,19 @@ impl DiscordMutation {
         let (claim, user_errors) = split_user_errors(result)?;
         let (claimed, mirror) = claim.map_or((false, None), |(c, m)| (c, Some(m.into())));
         Ok(ClaimDiscordMirrorPayload { claimed, mirror, user_errors })
+    }
+
+    /// Gives up a claim whose post failed, so it can be claimed again at once. A
+    /// completed mirror is kept. Bot only.
+    async fn release_discord_mirror(
+        &self,
+        ctx: &Context<'_>,
+        input: ClaimDiscordMirrorInput,
+    ) -> async_graphql::Result<ReleaseDiscordMirrorPayload> {
+        let request = request(ctx)?;
+        let result = discord::release_mirror(db(ctx)?, &request.write_context(), &input.key).await;
+        let (released, user_errors) = split_user_errors(result)?;
+        Ok(ReleaseDiscordMirrorPayload { released: released.unwrap_or(false), user_errors })
     }
 
     /// Records the Discord message that mirrors a key. Bot only.

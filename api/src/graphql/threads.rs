@@ -14,8 +14,8 @@ use crate::graphql::partners::Partner;
 use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{Language, ThreadKind, ThreadStatus, Visibility};
 use crate::graphql::{OrGraphql, db, prefetch, request, split_user_errors};
-use crate::service::page::{Cursor, Page, TotalCount};
 use crate::service::discord::DiscordOrigin;
+use crate::service::page::{Cursor, Page, TotalCount};
 use crate::service::{collaborations, posting, threads};
 
 /// A knowledge-exchange thread: a question, an idea or a shared resource.

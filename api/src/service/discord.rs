@@ -10,9 +10,9 @@
 use chrono::Duration;
 use lkn_entity::vocabulary::Language;
 use lkn_entity::{discord_mirror, discord_preference, member};
-use serde_json::json;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use serde_json::json;
 
 use crate::error::{Result, ServiceError, UserErrorCode};
 use crate::service::audit::record as audit;
@@ -102,6 +102,19 @@ pub async fn claim_mirror(
     let mirror = find(&txn, key).await?.ok_or_else(|| ServiceError::Internal("claimed mirror vanished".into()))?;
     txn.commit().await?;
     Ok((claimed, mirror))
+}
+
+/// Gives up a claim that was not completed (posting failed), so that the next attempt,
+/// by any process, can claim it at once. A completed mirror is kept.
+pub async fn release_mirror(db: &DatabaseConnection, context: &WriteContext<'_>, key: &str) -> Result<bool> {
+    require_bot(context.viewer)?;
+    check_key(key)?;
+    let released = discord_mirror::Entity::delete_many()
+        .filter(discord_mirror::Column::MirrorKey.eq(key))
+        .filter(discord_mirror::Column::CompletedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(released.rows_affected == 1)
 }
 
 /// Records the Discord message that mirrors `key`, whether or not it was claimed first.
@@ -238,7 +251,11 @@ pub async fn set_language(
     require_bot(context.viewer)?;
     check_snowflake("discordUserId", discord_user_id)?;
     if !matches!(language, Language::English | Language::Welsh) {
-        return Err(ServiceError::invalid("language", UserErrorCode::Invalid, "the bot speaks English (EN) or Welsh (CY)"));
+        return Err(ServiceError::invalid(
+            "language",
+            UserErrorCode::Invalid,
+            "the bot speaks English (EN) or Welsh (CY)",
+        ));
     }
     discord_preference::Entity::insert(discord_preference::ActiveModel {
         discord_user_id: Set(discord_user_id.to_owned()),

@@ -18,9 +18,9 @@ use serde_json::json;
 use crate::error::{Result, ServiceError, UserErrorCode};
 use crate::events::Event;
 use crate::service::audit::record as audit;
+use crate::service::discord::{self, DiscordOrigin};
 use crate::service::identity::Viewer;
 use crate::service::writes::{self, Checks, WriteContext, begin_write, create_once, input_fingerprint};
-use crate::service::discord::{self, DiscordOrigin};
 use crate::service::{search, threads};
 
 /// Longest title.

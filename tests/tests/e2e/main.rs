@@ -4,9 +4,11 @@
 mod support;
 
 mod authorization;
+mod bot;
 mod cli;
 mod collaborations;
 mod database;
+mod discord_standin;
 mod edge;
 mod explorer;
 mod http;

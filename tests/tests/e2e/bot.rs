@@ -1,0 +1,358 @@
+//! The Discord bot end to end: the real lkn-bot (poise on serenity) against the
+//! Discord stand-in on loopback, with a real lkn-api behind it; and its console.
+//!
+//! The assertions are on what Discord would have received (registration, deferrals,
+//! follow-ups, forum posts, thread edits, announcements) and on what LKN stored.
+
+use std::time::Duration;
+
+use lkn_bot::config::RunArgs;
+use lkn_entity::vocabulary::MemberRole;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use crate::discord_standin::{DiscordStandIn, DiscordUser, Interaction, RestCall};
+use crate::on_both_databases;
+use crate::support::TestApp;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// A bot process connected to a stand-in and to `app`; stopped when dropped.
+struct RunningBot {
+    discord: DiscordStandIn,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl RunningBot {
+    async fn start(app: &TestApp, bot_token: &str) -> Self {
+        if std::env::var_os("RUST_LOG").is_some() {
+            lkn_bot::telemetry();
+        }
+        let discord = DiscordStandIn::start().await;
+        let args = RunArgs {
+            discord_token: discord.bot_token().to_owned(),
+            api_url: app.url(""),
+            api_token: bot_token.to_owned(),
+            guild_id: Some(DiscordStandIn::GUILD_ID),
+            forum_channel_id: DiscordStandIn::FORUM_CHANNEL_ID,
+            announce_channel_id: DiscordStandIn::ANNOUNCE_CHANNEL_ID,
+            catch_up_hours: 24,
+            discord_base_url: Some(discord.base_url()),
+        };
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(lkn_bot::discord::run(args, async {
+            let _ = stopped.await;
+        }));
+        discord.wait_until_ready(WAIT).await.expect("the bot connects to the stand-in");
+        discord
+            .wait_for_call("command registration", WAIT, |c| c.method == "PUT" && c.path.ends_with("/commands"))
+            .await
+            .expect("commands registered");
+        Self { discord, stop: Some(stop), task: Some(task) }
+    }
+
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(WAIT, task).await;
+        }
+    }
+
+    /// The text of the first follow-up answering `interaction`.
+    async fn follow_up(&self, interaction: &Interaction) -> String {
+        let path = format!("/webhooks/{}/{}", DiscordStandIn::APPLICATION_ID, interaction.token);
+        let call = self
+            .discord
+            .wait_for_call("a follow-up", WAIT, |c| c.method == "POST" && c.path.ends_with(&path))
+            .await
+            .expect("follow-up");
+        call.body["content"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The callback types Discord received for `interaction` (5 deferral, 9 modal, …).
+    fn callbacks(&self, interaction: &Interaction) -> Vec<(i64, Value)> {
+        let path = format!("/interactions/{}/{}/callback", interaction.id, interaction.token);
+        self.discord
+            .calls()
+            .into_iter()
+            .filter(|c| c.path.ends_with(&path))
+            .map(|c| (c.body["type"].as_i64().unwrap_or_default(), c.body))
+            .collect()
+    }
+
+    fn posts_to(&self, channel: u64) -> Vec<RestCall> {
+        let path = format!("/channels/{channel}/messages");
+        self.discord.calls().into_iter().filter(|c| c.method == "POST" && c.path.ends_with(&path)).collect()
+    }
+}
+
+fn option(name: &str, value: Value) -> Value {
+    json!({ "name": name, "type": if value.is_string() { 3 } else { 5 }, "value": value })
+}
+
+/// Links `user` to the member of `member_token` through `/link`, as staff would.
+async fn link(app: &TestApp, bot: &RunningBot, user: &DiscordUser, member_token: &str) {
+    let code = app.data(Some(member_token), "mutation { createDiscordLinkCode { code } }", json!({})).await;
+    let code = code["createDiscordLinkCode"]["code"].as_str().expect("a link code").to_owned();
+    let linking = bot.discord.slash_command(user, "link", json!([option("code", json!(code))])).await;
+    let text = bot.follow_up(&linking).await;
+    assert!(text.starts_with("Linked"), "{text}");
+}
+
+async fn post_thread(app: &TestApp, token: &str, title: &str, tags: &[&str]) -> String {
+    let posted = app
+        .data(
+            Some(token),
+            "mutation($input: PostThreadInput!) { postThread(input: $input) { thread { id } userErrors { message } } }",
+            json!({ "input": { "kind": "QUESTION", "title": title, "body": "Details.", "tags": tags } }),
+        )
+        .await;
+    posted["postThread"]["thread"]["id"].as_str().expect("thread id").to_owned()
+}
+
+async fn wait_for_posts(discord: &DiscordStandIn, title: &str, count: usize) -> Vec<crate::discord_standin::ForumPost> {
+    let started = std::time::Instant::now();
+    loop {
+        let posts: Vec<_> = discord.forum_posts().into_iter().filter(|p| p.name.contains(title)).collect();
+        if posts.len() >= count || started.elapsed() > WAIT {
+            return posts;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+on_both_databases! {
+    /// A linked member asks, the thread becomes a forum post once (even when Discord
+    /// delivers the interaction twice), a reply written in the post reaches LKN, a
+    /// reply and an accepted answer made through the API reach the post, and a
+    /// proposal made through the API is announced with a join button that works.
+    async fn staff_work_from_discord(app) {
+        let bot_token = app.member_token("british-library", MemberRole::Bot).await;
+        let asker_token = app.member_token("national-library-of-wales", MemberRole::Coordinator).await;
+        let helper_token = app.member_token("glasgow-life", MemberRole::Member).await;
+        let bot = RunningBot::start(app, &bot_token).await;
+        let registered = bot.discord.calls().into_iter().find(|c| c.path.ends_with("/commands")).expect("registration");
+        let names: Vec<&str> = registered.body.as_array().expect("commands").iter().filter_map(|c| c["name"].as_str()).collect();
+        for expected in ["ask", "share", "search", "thread", "unanswered", "follow", "unfollow", "answer", "Mark as answer",
+            "partners", "partner", "stats", "collab", "link", "unlink", "help", "language"]
+        {
+            assert!(names.contains(&expected), "{expected} is not registered: {names:?}");
+        }
+
+        let asker = DiscordUser::new(500_000_000_000_000_001, "sian");
+        link(app, &bot, &asker, &asker_token).await;
+
+        // /ask shows a modal; the submitted form posts the question.
+        let ask = bot.discord.slash_command(&asker, "ask", json!([])).await;
+        bot.discord
+            .wait_for_call("the /ask modal", WAIT, |c| c.path.contains(&format!("/interactions/{}/", ask.id)))
+            .await
+            .expect("modal shown");
+        assert_eq!(bot.callbacks(&ask)[0].0, 9, "a modal answers /ask");
+        bot.discord.redeliver(&ask).await;
+        let title = "Who runs baby rhyme time in Welsh?";
+        let submit = bot
+            .discord
+            .modal_submit(&asker, &ask.id.to_string(), &[("title", title), ("body", "Looking for songs."), ("tags", "events, welsh-language")])
+            .await;
+        let text = bot.follow_up(&ask).await;
+        assert!(text.starts_with("Posted"), "{text}");
+        bot.discord.redeliver(&submit).await;
+        let posts = wait_for_posts(&bot.discord, title, 1).await;
+        assert_eq!(posts.len(), 1, "one forum post: {posts:?}");
+        let post = posts[0].clone();
+        assert!(post.applied_tags.contains(&DiscordStandIn::forum_tag_id("events")), "{post:?}");
+        assert!(post.applied_tags.contains(&DiscordStandIn::forum_tag_id("welsh-language")), "{post:?}");
+        let found = app.data(Some(&asker_token), "query($t: String) { threads(filter: { titleContains: $t }) { totalCount nodes { id } } }", json!({ "t": title })).await;
+        assert_eq!(found["threads"]["totalCount"], 1, "one thread despite the redeliveries: {found}");
+        let thread_id = found["threads"]["nodes"][0]["id"].as_str().expect("id").to_owned();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(wait_for_posts(&bot.discord, title, 2).await.len(), 1, "still one forum post");
+
+        // A message written in the post by a linked member becomes a reply, and is not mirrored back.
+        let helper = DiscordUser::new(500_000_000_000_000_002, "morag");
+        link(app, &bot, &helper, &helper_token).await;
+        bot.discord.user_message(&helper, post.id, "We sing Dau Gi Bach every Tuesday.").await;
+        let mut replies = Value::Null;
+        for _ in 0..200 {
+            replies = app.data(Some(&asker_token), "query($id: ID!) { thread(id: $id) { replies { nodes { id body author { displayName } } } } }", json!({ "id": thread_id })).await;
+            if replies["thread"]["replies"]["nodes"].as_array().is_some_and(|r| !r.is_empty()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let from_discord = &replies["thread"]["replies"]["nodes"][0];
+        assert_eq!(from_discord["body"], "We sing Dau Gi Bach every Tuesday.", "{replies}");
+        assert_eq!(from_discord["author"]["displayName"], "Test Member at glasgow-life");
+
+        // A reply through the API appears in the post; the Discord one was not echoed.
+        let replied = app.data(Some(&helper_token), "mutation($input: ReplyToThreadInput!) { replyToThread(input: $input) { reply { id } } }",
+            json!({ "input": { "threadId": thread_id, "body": "Also try Mi welais Jac y Do." } })).await;
+        let reply_id = replied["replyToThread"]["reply"]["id"].as_str().expect("reply").to_owned();
+        bot.discord
+            .wait_for_call("the API reply in the post", WAIT, |c| c.method == "POST" && c.path.ends_with(&format!("/channels/{}/messages", post.id)) && c.body["content"].as_str().is_some_and(|t| t.contains("Jac y Do")))
+            .await
+            .expect("reply mirrored");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let echoes: Vec<_> = bot.posts_to(post.id).into_iter().filter(|c| c.body["content"].as_str().is_some_and(|t| t.contains("Dau Gi Bach"))).collect();
+        assert!(echoes.is_empty(), "a reply written in Discord is not posted back: {echoes:?}");
+
+        // The asker accepts it with /answer; the post is marked solved.
+        let answer = bot.discord.slash_command_in(&asker, post.id, "answer", json!([option("reply", json!(reply_id))])).await;
+        let text = bot.follow_up(&answer).await;
+        assert!(text.contains("Marked as the answer"), "{text}");
+        assert_eq!(bot.callbacks(&answer)[0].0, 5, "deferred first");
+        let edit = bot.discord
+            .wait_for_call("the solved mark", WAIT, |c| c.method == "PATCH" && c.path.ends_with(&format!("/channels/{}", post.id)))
+            .await
+            .expect("post edited");
+        assert!(edit.body["name"].as_str().is_some_and(|n| n.starts_with('✅')), "{edit:?}");
+        let solved = DiscordStandIn::forum_tag_id("solved").to_string();
+        assert!(edit.body["applied_tags"].as_array().is_some_and(|t| t.iter().any(|id| id.as_str() == Some(solved.as_str()))), "{edit:?}");
+
+        // A proposal made through the API is announced; its button asks to join as the clicker.
+        let lead_token = app.member_token("leeds-city-council", MemberRole::Coordinator).await;
+        let collaboration = app.data(Some(&lead_token), "mutation($input: ProposeCollaborationInput!) { proposeCollaboration(input: $input) { collaboration { id } userErrors { message } } }",
+            json!({ "input": { "kind": "PROGRAMME", "title": "Rhyme time across the nations", "summary": "Shared songs." } })).await;
+        let collaboration_id = collaboration["proposeCollaboration"]["collaboration"]["id"].as_str().expect("collaboration").to_owned();
+        let announced = bot.discord
+            .wait_for_call("the announcement", WAIT, |c| c.method == "POST" && c.path.ends_with(&format!("/channels/{}/messages", DiscordStandIn::ANNOUNCE_CHANNEL_ID)) && c.body["content"].as_str().is_some_and(|t| t.contains("Rhyme time across the nations")))
+            .await
+            .expect("announced");
+        let button = &announced.body["components"][0]["components"][0];
+        let custom_id = button["custom_id"].as_str().expect("a join button").to_owned();
+        let announcement = bot.discord.channel_messages(DiscordStandIn::ANNOUNCE_CHANNEL_ID).into_iter().rev()
+            .find(|m| m.content.contains("Rhyme time across the nations")).expect("the announcement is stored");
+        let click = bot.discord.button_click(&asker, DiscordStandIn::ANNOUNCE_CHANNEL_ID, announcement.id, &custom_id).await;
+        let text = bot.follow_up(&click).await;
+        assert!(text.contains("Asked to join"), "{text}");
+        let participants = app.data(Some(&lead_token), "query($id: ID!) { collaboration(id: $id) { participants { joinStatus partner { slug } } } }", json!({ "id": collaboration_id })).await;
+        let asked = participants["collaboration"]["participants"].as_array().expect("participants").iter()
+            .any(|p| p["partner"]["slug"] == "national-library-of-wales" && p["joinStatus"] == "REQUESTED");
+        assert!(asked, "{participants}");
+        bot.stop().await;
+    }
+}
+
+/// Someone not linked can search public threads, is told how to link when they try to
+/// write, and hears the bot in Welsh once they choose it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_search_and_hear_welsh() {
+    let app = TestApp::spawn(crate::support::Backend::Sqlite).await.expect("SQLite");
+    crate::support::run_then_clean_up(app, async |app: &TestApp| {
+        let bot_token = app.member_token("british-library", MemberRole::Bot).await;
+        let member = app.member_token("national-library-of-wales", MemberRole::Member).await;
+        app.data(Some(&member), "mutation { postThread(input: { kind: RESOURCE, title: \"Storytime songbook\", visibility: PUBLIC }) { thread { id } } }", json!({})).await;
+        app.data(Some(&member), "mutation { postThread(input: { kind: RESOURCE, title: \"Storytime staff rota\" }) { thread { id } } }", json!({})).await;
+        let bot = RunningBot::start(app, &bot_token).await;
+        let stranger = DiscordUser::new(500_000_000_000_000_009, "visitor");
+
+        let search = bot.discord.slash_command(&stranger, "search", json!([option("query", json!("storytime"))])).await;
+        let text = bot.follow_up(&search).await;
+        assert!(text.contains("Storytime songbook"), "{text}");
+        assert!(!text.contains("staff rota"), "network-only threads stay hidden: {text}");
+        let (kind, _) = bot.callbacks(&search)[0].clone();
+        assert_eq!(kind, 5, "deferred within the deadline");
+
+        let follow = bot.discord.slash_command(&stranger, "unanswered", json!([])).await;
+        let _ = bot.follow_up(&follow).await;
+        let link_first = bot.discord.slash_command(&stranger, "collab", json!([{ "name": "join", "type": 1, "options": [option("id", json!("Q29sbGFib3JhdGlvbjox"))] }])).await;
+        let text = bot.follow_up(&link_first).await;
+        assert!(text.contains("/link"), "{text}");
+
+        let welsh = bot.discord.slash_command(&stranger, "language", json!([{ "name": "language", "type": 4, "value": 1 }])).await;
+        assert_eq!(bot.follow_up(&welsh).await, "Byddaf yn siarad Cymraeg â chi o hyn ymlaen.");
+        let help = bot.discord.slash_command(&stranger, "help", json!([])).await;
+        assert!(bot.follow_up(&help).await.contains("Rhwydwaith Gwybodaeth Fyw"));
+        bot.stop().await;
+
+        // The choice is kept in the API: a new bot process still speaks Welsh.
+        let bot = RunningBot::start(app, &bot_token).await;
+        let help = bot.discord.slash_command(&stranger, "help", json!([])).await;
+        assert!(bot.follow_up(&help).await.contains("Rhwydwaith Gwybodaeth Fyw"));
+        bot.stop().await;
+    })
+    .await;
+}
+
+on_both_databases! {
+    /// Two bot processes mirror one thread once between them, and a bot started after
+    /// a thread was posted catches up without posting what was already mirrored.
+    async fn two_bots_and_a_restart_never_duplicate(app) {
+        let bot_token = app.member_token("british-library", MemberRole::Bot).await;
+        let member = app.member_token("glasgow-life", MemberRole::Member).await;
+        let first = RunningBot::start(app, &bot_token).await;
+        let second = RunningBot::start(app, &bot_token).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for n in 0..5 {
+            post_thread(app, &member, &format!("Mirrored once {n}"), &["heritage"]).await;
+        }
+        let mut total = 0;
+        for n in 0..5 {
+            let title = format!("Mirrored once {n}");
+            let started = std::time::Instant::now();
+            loop {
+                let count = wait_for_posts(&first.discord, &title, 0).await.len() + wait_for_posts(&second.discord, &title, 0).await.len();
+                if count >= 1 || started.elapsed() > WAIT {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for n in 0..5 {
+            let title = format!("Mirrored once {n}");
+            let count = wait_for_posts(&first.discord, &title, 0).await.len() + wait_for_posts(&second.discord, &title, 0).await.len();
+            assert_eq!(count, 1, "{title} posted {count} times");
+            total += count;
+        }
+        assert_eq!(total, 5);
+        first.stop().await;
+        second.stop().await;
+
+        // Posted while no bot runs: the next bot catches up, and only on that one.
+        post_thread(app, &member, "Posted while the bot was down", &[]).await;
+        let third = RunningBot::start(app, &bot_token).await;
+        assert_eq!(wait_for_posts(&third.discord, "Posted while the bot was down", 1).await.len(), 1);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!(wait_for_posts(&third.discord, "Mirrored once", 0).await.is_empty(), "already mirrored threads are not posted again");
+        third.stop().await;
+    }
+}
+
+/// The console runs the same commands as the token's member and prints the replies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_runs_commands_as_the_tokens_member() {
+    let app = TestApp::spawn(crate::support::Backend::Sqlite).await.expect("SQLite");
+    crate::support::run_then_clean_up(app, async |app: &TestApp| {
+        let token = app.member_token("national-library-of-wales", MemberRole::Member).await;
+        let api = lkn_bot::api::Lkn::new(std::sync::Arc::new(
+            lkn_bot::api::HttpTransport::new(&app.url(""), None).expect("client"),
+        ));
+        let script = concat!(
+            "/ask title:\"Seed library in every branch?\" body:\"How did you start?\" tags:\"sustainability\"\n",
+            "/search query:\"seed library\"\n",
+            "/partners nation:wales\n",
+            "/share idea title:\"\"\n",
+            "/language language:cy\n",
+            "/stats\n",
+            "/nonsense\n",
+        );
+        let mut output = Vec::new();
+        lkn_bot::console::run(&api, token, script.as_bytes(), &mut output).await.expect("console");
+        let output = String::from_utf8(output).expect("utf-8");
+        let replies: Vec<&str> = output.split("\n\n").collect();
+        assert!(replies[0].starts_with("Posted “Seed library in every branch?”"), "{output}");
+        assert!(replies[1].contains("Seed library in every branch?"), "{output}");
+        assert!(replies[2].contains("National Library of Wales"), "{output}");
+        assert!(replies[3].contains("title:") && replies[3].contains("not accepted"), "{output}");
+        assert!(replies[5].starts_with("**Y Rhwydwaith Gwybodaeth Fyw**"), "{output}");
+        assert!(replies[6].contains("/nonsense"), "{output}");
+        let stored = app.data(None, "{ threads(first: 5) { totalCount } }", json!({})).await;
+        assert_eq!(stored["threads"]["totalCount"], 0, "the question is network-only: {stored}");
+    })
+    .await;
+}
