@@ -356,3 +356,191 @@ async fn console_runs_commands_as_the_tokens_member() {
     })
     .await;
 }
+
+/// Similar threads come first and "post anyway" posts; autocomplete offers threads; a
+/// reply is accepted with the "Mark as answer" message command; someone not linked who
+/// writes in a post is told how to link, and nothing reaches LKN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offers_autocomplete_and_mark_as_answer() {
+    let app = TestApp::spawn(crate::support::Backend::Sqlite).await.expect("SQLite");
+    crate::support::run_then_clean_up(app, async |app: &TestApp| {
+        let bot_token = app.member_token("british-library", MemberRole::Bot).await;
+        let asker_token = app.member_token("leeds-city-council", MemberRole::Member).await;
+        let helper_token = app.member_token("glasgow-life", MemberRole::Member).await;
+        let existing = post_thread(app, &asker_token, "Running a seed library from a branch", &[]).await;
+        let bot = RunningBot::start(app, &bot_token).await;
+        let asker = DiscordUser::new(500_000_000_000_000_011, "leeds");
+        link(app, &bot, &asker, &asker_token).await;
+
+        // Similar threads first; "post anyway" posts with the same interaction as key.
+        let ask = bot.discord.slash_command(&asker, "ask", json!([])).await;
+        bot.discord
+            .wait_for_call("the modal", WAIT, |c| c.path.contains(&format!("/interactions/{}/", ask.id)))
+            .await
+            .expect("modal");
+        let title = "Has anyone run a seed library?";
+        bot.discord
+            .modal_submit(
+                &asker,
+                &ask.id.to_string(),
+                &[("title", title), ("body", "Seed library in a branch"), ("tags", "")],
+            )
+            .await;
+        let path = format!("/webhooks/{}/{}", DiscordStandIn::APPLICATION_ID, ask.token);
+        let offer = bot
+            .discord
+            .wait_for_call("the offer", WAIT, |c| c.method == "POST" && c.path.ends_with(&path))
+            .await
+            .expect("offer");
+        let content = offer.body["content"].as_str().unwrap_or_default();
+        assert!(content.contains("Running a seed library from a branch"), "{content}");
+        let post_button =
+            offer.body["components"][0]["components"][0]["custom_id"].as_str().expect("post button").to_owned();
+        let offer_id: u64 = offer.response["id"].as_str().and_then(|id| id.parse().ok()).expect("offer message id");
+        let press = bot.discord.button_click(&asker, DiscordStandIn::ANNOUNCE_CHANNEL_ID, offer_id, &post_button).await;
+        bot.discord
+            .wait_for_call("the press acknowledged", WAIT, |c| c.path.contains(&format!("/interactions/{}/", press.id)))
+            .await
+            .expect("acknowledged");
+        let posted = bot
+            .discord
+            .wait_for_call("posted", WAIT, |c| {
+                c.method == "POST"
+                    && c.path.ends_with(&path)
+                    && c.body["content"].as_str().is_some_and(|t| t.starts_with("Posted"))
+            })
+            .await;
+        assert!(posted.is_ok(), "{posted:?}");
+        let post = wait_for_posts(&bot.discord, title, 1).await.pop().expect("forum post");
+
+        // Autocomplete offers threads by title.
+        let typing = bot
+            .discord
+            .autocomplete(&asker, "thread", json!([{ "name": "id", "type": 3, "value": "seed", "focused": true }]))
+            .await;
+        let choices = bot
+            .discord
+            .wait_for_call("choices", WAIT, |c| c.path.contains(&format!("/interactions/{}/", typing.id)))
+            .await
+            .expect("autocomplete answered");
+        assert_eq!(choices.body["type"], 8, "{choices:?}");
+        let names: Vec<&str> = choices.body["data"]["choices"]
+            .as_array()
+            .expect("choices")
+            .iter()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        assert!(names.contains(&title) && names.contains(&"Running a seed library from a branch"), "{names:?}");
+
+        // A reply through the API lands in the post; "Mark as answer" on it accepts it.
+        let replied = app
+            .data(
+                Some(&helper_token),
+                "mutation($input: ReplyToThreadInput!) { replyToThread(input: $input) { reply { id } } }",
+                json!({ "input": { "threadId": existing, "body": "unrelated" } }),
+            )
+            .await;
+        assert!(replied["replyToThread"]["reply"]["id"].is_string());
+        let found = app
+            .data(
+                Some(&asker_token),
+                "query($t: String) { threads(filter: { titleContains: $t }) { nodes { id } } }",
+                json!({ "t": title }),
+            )
+            .await;
+        let thread_id = found["threads"]["nodes"][0]["id"].as_str().expect("thread").to_owned();
+        app.data(
+            Some(&helper_token),
+            "mutation($input: ReplyToThreadInput!) { replyToThread(input: $input) { reply { id } } }",
+            json!({ "input": { "threadId": thread_id, "body": "We lend seeds from a card catalogue." } }),
+        )
+        .await;
+        let started = std::time::Instant::now();
+        let mirrored = loop {
+            let found =
+                bot.discord.channel_messages(post.id).into_iter().find(|m| m.content.contains("card catalogue"));
+            if found.is_some() || started.elapsed() > WAIT {
+                break found.expect("the reply is mirrored into the post");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        let mark = bot.discord.message_command(&asker, "Mark as answer", &mirrored).await;
+        let text = bot.follow_up(&mark).await;
+        assert!(text.contains("Marked as the answer"), "{text}");
+        let status = app
+            .data(
+                Some(&asker_token),
+                "query($id: ID!) { thread(id: $id) { status acceptedReply { body } } }",
+                json!({ "id": thread_id }),
+            )
+            .await;
+        assert_eq!(status["thread"]["status"], "ANSWERED", "{status}");
+        let the_question = bot.discord.channel_messages(post.id).into_iter().next().expect("the post's first message");
+        let not_a_reply = bot.discord.message_command(&asker, "Mark as answer", &the_question).await;
+        assert!(bot.follow_up(&not_a_reply).await.contains("not a reply"));
+
+        // Someone not linked writes in the post: told how to link; LKN gets nothing.
+        let stranger = DiscordUser::new(500_000_000_000_000_012, "passer-by");
+        bot.discord.user_message(&stranger, post.id, "Me too!").await;
+        bot.discord
+            .wait_for_call("the notice", WAIT, |c| {
+                c.method == "POST"
+                    && c.path.ends_with(&format!("/channels/{}/messages", post.id))
+                    && c.body["content"].as_str().is_some_and(|t| t.contains("/link"))
+            })
+            .await
+            .expect("notice");
+        let replies = app
+            .data(Some(&asker_token), "query($id: ID!) { thread(id: $id) { replyCount } }", json!({ "id": thread_id }))
+            .await;
+        assert_eq!(replies["thread"]["replyCount"], 1, "{replies}");
+        bot.stop().await;
+    })
+    .await;
+}
+
+on_both_databases! {
+    /// The bot's records are the bot's alone, refuse bad input with typed errors, and
+    /// a claim is won once.
+    async fn discord_records_belong_to_the_bot(app) {
+        let bot = app.member_token("british-library", MemberRole::Bot).await;
+        let member = app.member_token("glasgow-life", MemberRole::Member).await;
+        let claim = "mutation($key: String!) { claimDiscordMirror(input: { key: $key }) { claimed mirror { completed } userErrors { field code } } }";
+        let refused = app.graphql(Some(&member), claim, json!({ "key": "thread:x" })).await;
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+        let anonymous = app.graphql(None, claim, json!({ "key": "thread:x" })).await;
+        assert_eq!(anonymous["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{anonymous}");
+
+        let first = app.data(Some(&bot), claim, json!({ "key": "thread:x" })).await;
+        assert_eq!(first["claimDiscordMirror"]["claimed"], true);
+        let second = app.data(Some(&bot), claim, json!({ "key": "thread:x" })).await;
+        assert_eq!(second["claimDiscordMirror"]["claimed"], false, "a live claim is won once");
+        let bad = app.data(Some(&bot), claim, json!({ "key": "has space" })).await;
+        assert_eq!(bad["claimDiscordMirror"]["userErrors"][0]["code"], "INVALID", "{bad}");
+
+        let complete = "mutation($input: CompleteDiscordMirrorInput!) { completeDiscordMirror(input: $input) { mirror { channelId completed } userErrors { field code } } }";
+        let faults = app.data(Some(&bot), complete, json!({ "input": { "key": "thread:x", "channelId": "abc", "messageId": "" } })).await;
+        assert_eq!(faults["completeDiscordMirror"]["userErrors"].as_array().map(Vec::len), Some(2), "{faults}");
+        let done = app.data(Some(&bot), complete, json!({ "input": { "key": "thread:x", "channelId": "123", "messageId": "123" } })).await;
+        assert_eq!(done["completeDiscordMirror"]["mirror"]["completed"], true, "{done}");
+        let release = "mutation { releaseDiscordMirror(input: { key: \"thread:x\" }) { released } }";
+        assert_eq!(app.data(Some(&bot), release, json!({})).await["releaseDiscordMirror"]["released"], false, "a posted mirror is kept");
+        let found = app.data(Some(&bot), "{ discordThreadMirror(channelId: \"123\") { key } }", json!({})).await;
+        assert_eq!(found["discordThreadMirror"]["key"], "thread:x");
+
+        let language = "mutation($l: Language!) { setDiscordLanguage(input: { discordUserId: \"42\", language: $l }) { language userErrors { code } } }";
+        let gaelic = app.data(Some(&bot), language, json!({ "l": "GD" })).await;
+        assert_eq!(gaelic["setDiscordLanguage"]["userErrors"][0]["code"], "INVALID", "{gaelic}");
+        app.data(Some(&bot), language, json!({ "l": "CY" })).await;
+        let kept = app.data(Some(&bot), "{ discordLanguage(discordUserId: \"42\") }", json!({})).await;
+        assert_eq!(kept["discordLanguage"], "CY");
+
+        // Only the bot may say a reply came from Discord.
+        let thread = post_thread(app, &member, "Origins", &[]).await;
+        let reply = "mutation($input: ReplyToThreadInput!) { replyToThread(input: $input) { reply { id } userErrors { field code } } }";
+        let claimed = app.data(Some(&member), reply, json!({ "input": { "threadId": thread, "body": "hi", "discordMessage": { "channelId": "1", "messageId": "2" } } })).await;
+        assert_eq!(claimed["replyToThread"]["userErrors"][0]["code"], "INVALID", "{claimed}");
+        let count = app.data(Some(&member), "query($id: ID!) { thread(id: $id) { replyCount } }", json!({ "id": thread })).await;
+        assert_eq!(count["thread"]["replyCount"], 0, "a refused reply changes nothing");
+    }
+}
