@@ -48,9 +48,8 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$BENCH_DIR/.." && pwd)
-DEFAULT_LKN_API=$REPO_DIR/target/release/lkn-api
-LKN_API=${LKN_API:-$DEFAULT_LKN_API}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$BENCH_DIR/lib.sh"
 BENCH_DATABASES=${BENCH_DATABASES:-sqlite postgres}
 BENCH_THREADS=${BENCH_THREADS:-50000}
 BENCH_CONCURRENCY=${BENCH_CONCURRENCY:-1}
@@ -58,161 +57,41 @@ BENCH_SECONDS=${BENCH_SECONDS:-10}
 BENCH_WARMUP_SECONDS=${BENCH_WARMUP_SECONDS:-2}
 BENCH_SCENARIOS=${BENCH_SCENARIOS:-partners thread-feed collaboration-page thread-page search similarThreads}
 BENCH_ALLOW_SKIP=${BENCH_ALLOW_SKIP:-0}
-BENCH_PG_HOST=${BENCH_PG_HOST:-127.0.0.1}
-BENCH_PG_PORT=${BENCH_PG_PORT:-5432}
-BENCH_PG_USER=${BENCH_PG_USER:-postgres}
-BENCH_PG_ADMIN_DB=${BENCH_PG_ADMIN_DB:-test}
-BENCH_OUT_DIR=${BENCH_OUT_DIR:-$BENCH_DIR/out}
-BENCH_KEEP_WORK_DIR=${BENCH_KEEP_WORK_DIR:-0}
-BENCH_READY_TIMEOUT=${BENCH_READY_TIMEOUT:-60}
-SCENARIO_DIR=$BENCH_DIR/scenarios
-LUA_SCRIPT=$BENCH_DIR/wrk/post.lua
 
-log() { printf '%s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
+require_positive BENCH_THREADS BENCH_CONCURRENCY BENCH_SECONDS BENCH_WARMUP_SECONDS BENCH_READY_TIMEOUT
+require_loopback_pg
 
-for var in BENCH_THREADS BENCH_CONCURRENCY BENCH_SECONDS BENCH_WARMUP_SECONDS BENCH_READY_TIMEOUT; do
-    [[ ${!var} =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive integer, not '${!var}'"
-done
-[[ $BENCH_PG_HOST == 127.* || $BENCH_PG_HOST == localhost || $BENCH_PG_HOST == ::1 ]] ||
-    die "BENCH_PG_HOST must be a loopback address, not '$BENCH_PG_HOST'"
-
-# ---------------------------------------------------------------------------------------
-# State for cleanup
-
-WORK_DIR=
 SERVER_PID=
-PG_DATABASES=()
 
 stop_server() {
-    [[ -n $SERVER_PID ]] || return 0
     local pid=$SERVER_PID
     SERVER_PID=
-    if kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null || true
-        local i
-        for ((i = 0; i < 100; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            log "server $pid still running 10 s after SIGTERM; sending SIGKILL"
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-    fi
-    wait "$pid" 2>/dev/null || true
+    stop_pid "$pid"
 }
-
-pg_admin() {
-    psql -X -q -v ON_ERROR_STOP=1 -h "$BENCH_PG_HOST" -p "$BENCH_PG_PORT" -U "$BENCH_PG_USER" \
-        -d "$BENCH_PG_ADMIN_DB" "$@"
-}
-
-cleanup() {
-    local status=$?
-    trap - EXIT INT TERM
-    stop_server
-    local db
-    for db in "${PG_DATABASES[@]}"; do
-        pg_admin -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1 ||
-            pg_admin -c "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 ||
-            log "could not drop PostgreSQL database $db; drop it by hand"
-    done
-    if [[ -n $WORK_DIR && -d $WORK_DIR ]]; then
-        if [[ $BENCH_KEEP_WORK_DIR == 1 ]]; then
-            log "work directory kept: $WORK_DIR"
-        else
-            rm -rf -- "$WORK_DIR"
-        fi
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------------------
 # Tools
 
-apt_install() {
-    local sudo=
-    [[ $(id -u) == 0 ]] || sudo=sudo
-    log "installing $* with apt-get"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "$@" >&2 ||
-        { DEBIAN_FRONTEND=noninteractive $sudo apt-get update >&2 &&
-            DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "$@" >&2; }
-}
-
-command -v wrk >/dev/null || apt_install wrk
-command -v jq >/dev/null || apt_install jq
-command -v curl >/dev/null || apt_install curl
+needs_psql=
 for db in $BENCH_DATABASES; do
     case $db in
         sqlite) ;;
-        postgres) command -v psql >/dev/null || apt_install postgresql-client ;;
+        postgres) needs_psql=postgres ;;
         *) die "unknown database '$db' in BENCH_DATABASES (sqlite, postgres)" ;;
     esac
 done
-
-if [[ ! -x $LKN_API ]]; then
-    [[ $LKN_API == "$DEFAULT_LKN_API" ]] || die "LKN_API=$LKN_API is not an executable file"
-    log "$LKN_API is missing; building it"
-    (cd "$REPO_DIR" && cargo build --release -p lkn-api) >&2
-fi
+ensure_tools $needs_psql
+ensure_lkn_api
 
 for scenario in $BENCH_SCENARIOS; do
     [[ -f $SCENARIO_DIR/$scenario.graphql ]] || die "unknown scenario '$scenario' (no $SCENARIO_DIR/$scenario.graphql)"
 done
 
-WORK_DIR=${BENCH_WORK_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/lkn-bench.XXXXXX")}
-mkdir -p "$WORK_DIR" "$BENCH_OUT_DIR"
+make_work_dir
 STAMP=$(date +%Y%m%d-%H%M%S)
 
 # ---------------------------------------------------------------------------------------
 # Helpers
-
-now() { printf '%s' "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
-
-# A TCP port on 127.0.0.1 that nothing listens on.
-free_port() {
-    local port i
-    for ((i = 0; i < 200; i++)); do
-        port=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            printf '%s' "$port"
-            return 0
-        fi
-    done
-    die "found no free port"
-}
-
-# graphql BODY OUTFILE -> prints the HTTP status; the response body goes to OUTFILE.
-graphql() {
-    curl -sS --max-time 30 -o "$2" -w '%{http_code}' -X POST "$BASE_URL/graphql" \
-        -H 'content-type: application/json' -H "authorization: Bearer $TOKEN" \
-        --data-binary "$1" || printf 'curl-failed'
-}
-
-# Sum of all samples of lkn_db_statements_total on /metrics, or "n/a".
-scrape_statements() {
-    local file=$WORK_DIR/metrics.txt code
-    code=$(curl -sS --max-time 10 -o "$file" -w '%{http_code}' "$BASE_URL/metrics" 2>/dev/null) || code=000
-    if [[ $code != 200 ]]; then
-        printf 'n/a'
-        return 0
-    fi
-    awk '
-        /^#/ { next }
-        {
-            line = $0
-            sub(/\{[^}]*\}/, "", line)
-            n = split(line, f, /[ \t]+/)
-            if (f[1] == "lkn_db_statements_total" && n >= 2) { sum += f[2]; found = 1 }
-        }
-        END { if (found) printf "%.0f", sum; else printf "n/a" }
-    ' "$file"
-}
 
 peak_rss_mb() {
     awk '/^VmHWM:/ { printf "%.1f", $2 / 1024; found = 1 } END { if (!found) printf "n/a" }' \
@@ -222,41 +101,6 @@ peak_rss_mb() {
 # Resets VmHWM to the current RSS (Linux >= 4.0), so each scenario shows its own peak.
 reset_peak_rss() {
     { printf '5' >"/proc/$SERVER_PID/clear_refs"; } 2>/dev/null || true
-}
-
-# Writes one JSON request body per line to OUTFILE from SCENARIO.graphql and, when
-# present, SCENARIO.vars.jsonl (one variables object per line) or VARS_FILE.
-build_bodies() {
-    local scenario=$1 out=$2 vars=${3:-$SCENARIO_DIR/$1.vars.jsonl}
-    local query
-    query=$(tr -s ' \t\n' ' ' <"$SCENARIO_DIR/$scenario.graphql" | sed 's/^ //; s/ $//')
-    if [[ -f $vars ]]; then
-        jq -c --arg q "$query" '{query: $q, variables: .}' "$vars" >"$out"
-    else
-        jq -cn --arg q "$query" '{query: $q}' >"$out"
-    fi
-    [[ -s $out ]] || die "no request bodies for scenario $scenario"
-}
-
-# Sends every body of BODYFILE once. Prints nothing and succeeds when all responses are
-# HTTP 200 with data and no "errors"; otherwise prints the failing body and response to
-# stderr, the reason to stdout, and fails.
-probe() {
-    local bodies=$1 body code reason resp=$WORK_DIR/probe-response.json
-    while IFS= read -r body; do
-        [[ -n $body ]] || continue
-        code=$(graphql "$body" "$resp")
-        if [[ $code == 200 ]] && jq -e '(has("errors") | not) and .data != null' "$resp" >/dev/null 2>&1; then
-            continue
-        fi
-        reason=$(jq -r '.errors[0] | "\(.extensions.code // "error"): \(.message)"' "$resp" 2>/dev/null) ||
-            reason="HTTP $code"
-        log "probe failed (HTTP $code)"
-        log "  body:     $body"
-        log "  response: $(head -c 2000 "$resp" 2>/dev/null)"
-        printf 'HTTP %s, %s' "$code" "$reason"
-        return 1
-    done <"$bodies"
 }
 
 # The thread with the most replies among the 100 most recently active ones, as a
@@ -273,41 +117,6 @@ thread_page_vars() {
     jq -cn --arg id "$id" '{id: $id}'
 }
 
-# Runs wrk for SECONDS against the bodies in BODYFILE; its output goes to OUTFILE.
-run_wrk() {
-    local seconds=$1 bodies=$2 out=$3
-    local threads=$((BENCH_CONCURRENCY < 2 ? BENCH_CONCURRENCY : 2))
-    BENCH_TOKEN=$TOKEN timeout -k 5 $((seconds + 60)) \
-        wrk -t"$threads" -c"$BENCH_CONCURRENCY" -d"${seconds}s" --timeout 30s --latency \
-        -s "$LUA_SCRIPT" "$BASE_URL/graphql" -- "$bodies" >"$out" 2>&1
-}
-
-# Parses wrk --latency output: "requests req_per_s p50_ms p99_ms non2xx socket_errors graphql_errors".
-parse_wrk() {
-    awk '
-        function ms(v,   n, u) {
-            n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-            if (u == "us") return n / 1000
-            if (u == "ms") return n
-            if (u == "s") return n * 1000
-            if (u == "m") return n * 60000
-            if (u == "h") return n * 3600000
-            return -1
-        }
-        $1 == "50%" { p50 = ms($2) }
-        $1 == "99%" { p99 = ms($2) }
-        / requests in / { reqs = $1 }
-        $1 == "Requests/sec:" { rps = $2 }
-        /Non-2xx or 3xx responses:/ { non2xx = $NF }
-        $1 == "Socket" && $2 == "errors:" { sock = $4 + $6 + $8 + $10 }
-        $1 == "graphql_errors:" { gql = $2 }
-        END {
-            if (reqs == "" || rps == "" || p50 == "" || p99 == "") exit 1
-            printf "%d %.1f %.2f %.2f %d %d %d\n", reqs, rps, p50, p99, non2xx, sock, gql
-        }
-    ' "$1"
-}
-
 # ---------------------------------------------------------------------------------------
 # One database
 
@@ -321,9 +130,7 @@ run_database() {
             rm -f "$WORK_DIR"/bench.db*
             ;;
         postgres)
-            pgname=lkn_bench_$(od -An -N4 -tx4 /dev/urandom | tr -d ' \n')
-            pg_admin -c "CREATE DATABASE $pgname" >/dev/null
-            PG_DATABASES+=("$pgname")
+            new_pg_database pgname lkn_bench
             url="postgres://$BENCH_PG_USER@$BENCH_PG_HOST:$BENCH_PG_PORT/$pgname"
             ;;
     esac
@@ -334,38 +141,14 @@ run_database() {
 
     log ""
     log "== $db: $url"
-    local t0 t1 seed_seconds
-    t0=$(now)
-    "$LKN_API" seed demo --threads "$BENCH_THREADS" >>"$server_log" 2>&1 ||
-        { tail -n 30 "$server_log" >&2; die "$db: seed demo failed"; }
-    t1=$(now)
-    seed_seconds=$(elapsed "$t0" "$t1")
+    local seed_seconds
+    seed_seconds=$(seed_demo "$server_log")
     log "$db: seed demo --threads $BENCH_THREADS took $seed_seconds s"
+    TOKEN=$(member_token "$server_log")
 
-    TOKEN=$("$LKN_API" member add --partner british-library --email bench@bl.example \
-        --name Bench --role member 2>>"$server_log") ||
-        { tail -n 30 "$server_log" >&2; die "$db: member add failed"; }
-    TOKEN=$(printf '%s' "$TOKEN" | tr -d '[:space:]')
-    [[ -n $TOKEN ]] || die "$db: member add printed no token"
-
-    local port
-    port=$(free_port)
-    BASE_URL=http://127.0.0.1:$port
-    # Limits and metrics stay on; the per-token rate limit is raised so that the load
-    # generator measures the server rather than its own budget.
-    LKN_RATE_LIMIT_PER_MINUTE=${LKN_RATE_LIMIT_PER_MINUTE:-1000000000} \
-        "$LKN_API" serve --bind "127.0.0.1:$port" >>"$server_log" 2>&1 &
-    SERVER_PID=$!
-    local deadline=$((SECONDS + BENCH_READY_TIMEOUT))
-    until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE_URL/readyz" || true) == 200 ]]; do
-        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            tail -n 30 "$server_log" >&2
-            SERVER_PID=
-            die "$db: the server exited before it was ready"
-        fi
-        ((SECONDS < deadline)) || { tail -n 30 "$server_log" >&2; die "$db: /readyz not 200 after ${BENCH_READY_TIMEOUT}s"; }
-        sleep 0.2
-    done
+    start_lkn_api "$server_log"
+    SERVER_PID=$LKN_PID
+    BASE_URL=$LKN_URL
     log "$db: serving on $BASE_URL (pid $SERVER_PID)"
     [[ $(scrape_statements) != n/a ]] ||
         log "$db: no lkn_db_statements_total on GET /metrics; statements/req will be n/a"
@@ -385,12 +168,12 @@ run_database() {
         if [[ $scenario == thread-page ]]; then
             vars=$WORK_DIR/thread-page.vars.jsonl
             if thread_page_vars "$db" >"$vars"; then
-                build_bodies "$scenario" "$bodies" "$vars"
+                build_bodies "$SCENARIO_DIR/$scenario.graphql" "$bodies" "$vars"
             else
                 reason="could not pick a thread with replies"
             fi
         else
-            build_bodies "$scenario" "$bodies"
+            build_bodies "$SCENARIO_DIR/$scenario.graphql" "$bodies"
         fi
         if [[ -z $reason ]]; then
             reason=$(probe "$bodies") || true
@@ -445,21 +228,16 @@ run_database() {
 
     stop_server
 
-    local out=$BENCH_OUT_DIR/$STAMP-$db.md commit
-    commit=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || printf 'unknown')
-    if [[ $commit != unknown ]] && ! git -C "$REPO_DIR" diff --quiet HEAD -- 2>/dev/null; then
-        commit="$commit (uncommitted changes)"
-    fi
+    local out=$BENCH_OUT_DIR/$STAMP-$db.md
     {
         printf '## lkn-api read benchmark: %s\n\n' "$db"
         printf -- '- date: %s\n' "$(date -Is)"
-        printf -- '- commit: %s; binary: %s (built %s)\n' "$commit" "$LKN_API" \
+        printf -- '- commit: %s; binary: %s (built %s)\n' "$(commit_label)" "$LKN_API" \
             "$(date -r "$LKN_API" -Is 2>/dev/null || printf '?')"
         printf -- '- demo threads: %s; seed time: %s s\n' "$BENCH_THREADS" "$seed_seconds"
         printf -- '- wrk: %s connection(s), %s s per scenario after a %s s warm-up\n' \
             "$BENCH_CONCURRENCY" "$BENCH_SECONDS" "$BENCH_WARMUP_SECONDS"
-        printf -- '- machine: %s, %s CPUs\n\n' \
-            "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || printf '?')" "$(nproc)"
+        printf -- '- machine: %s\n\n' "$(machine_label)"
         cat "$table"
         if [[ -s $notes ]]; then
             printf '\n'

@@ -55,7 +55,7 @@ pub async fn list(
     let mut select = audit_event::Entity::find();
     let total = TotalCount::of(db, select.clone().into_query());
     if let Some(cursor) = &request.after {
-        select = select.filter(page::after(cursor, None, Expr::col(audit_event::Column::Id).into(), Order::Desc)?);
+        select = select.filter(page::after(cursor, None, Expr::col(audit_event::Column::Id), Order::Desc)?);
     }
     let rows = select.order_by_desc(audit_event::Column::Id).limit(request.first + 1).all(db).await?;
     Ok(Page::from_rows(request, rows, |e| Cursor { key: None, id: e.id }, total))

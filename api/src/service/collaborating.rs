@@ -54,7 +54,7 @@ pub struct NewCollaboration {
 }
 
 /// The coordinator (or administrator) acting; members and the bot may not.
-fn coordinator<'a>(viewer: &'a Viewer) -> Result<&'a member::Model> {
+fn coordinator(viewer: &Viewer) -> Result<&member::Model> {
     let member = viewer.require_member()?;
     match member.role {
         MemberRole::Coordinator | MemberRole::Admin => Ok(member),

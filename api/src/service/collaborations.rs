@@ -69,7 +69,7 @@ pub async fn list(
         select = select.filter(page::after(
             cursor,
             None,
-            Expr::col((collaboration::Entity, collaboration::Column::Id)).into(),
+            Expr::col((collaboration::Entity, collaboration::Column::Id)),
             Order::Desc,
         )?);
     }

@@ -19,7 +19,7 @@ pub async fn of_partner(
         .filter(member::Column::Role.ne(MemberRole::Bot));
     let total = TotalCount::of(db, select.clone().into_query());
     if let Some(cursor) = &request.after {
-        select = select.filter(page::after(cursor, None, Expr::col(member::Column::Id).into(), Order::Asc)?);
+        select = select.filter(page::after(cursor, None, Expr::col(member::Column::Id), Order::Asc)?);
     }
     let rows = select.order_by_asc(member::Column::Id).limit(request.first + 1).all(db).await?;
     Ok(Page::from_rows(request, rows, |m| Cursor { key: None, id: m.id }, total))

@@ -40,8 +40,8 @@ pub async fn list(
     if let Some(cursor) = &request.after {
         select = select.filter(page::after(
             cursor,
-            Some((Expr::col(partner::Column::Name).into(), Order::Asc)),
-            Expr::col(partner::Column::Id).into(),
+            Some((Expr::col(partner::Column::Name), Order::Asc)),
+            Expr::col(partner::Column::Id),
             Order::Asc,
         )?);
     }

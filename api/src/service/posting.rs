@@ -47,7 +47,7 @@ pub struct NewThread {
 
 /// The member acting, or the refusal: anonymous callers must sign in; the bot alone and
 /// any other service identity may not write.
-fn writer<'a>(viewer: &'a Viewer) -> Result<&'a member::Model> {
+fn writer(viewer: &Viewer) -> Result<&member::Model> {
     let member = viewer.require_member()?;
     if member.role == MemberRole::Bot {
         return Err(ServiceError::Forbidden);

@@ -113,12 +113,12 @@ pub async fn list(
         );
     }
     let filtered = select.clone().into_query();
-    let id = || Expr::col((thread::Entity, thread::Column::Id)).into();
+    let id = || Expr::col((thread::Entity, thread::Column::Id));
     let (key, key_order): (Option<sea_orm::sea_query::SimpleExpr>, Order) = match query.order {
         ThreadOrder::Newest => (None, Order::Desc),
-        ThreadOrder::RecentlyActive => (Some(Expr::col(thread::Column::LastActivityAt).into()), Order::Desc),
-        ThreadOrder::MostEndorsed => (Some(Expr::col(thread::Column::EndorsementCount).into()), Order::Desc),
-        ThreadOrder::UnansweredFirst => (Some(Expr::col(thread::Column::ReplyCount).into()), Order::Asc),
+        ThreadOrder::RecentlyActive => (Some(Expr::col(thread::Column::LastActivityAt)), Order::Desc),
+        ThreadOrder::MostEndorsed => (Some(Expr::col(thread::Column::EndorsementCount)), Order::Desc),
+        ThreadOrder::UnansweredFirst => (Some(Expr::col(thread::Column::ReplyCount)), Order::Asc),
     };
     if let Some(cursor) = &request.after {
         select = select.filter(page::after(cursor, key.clone().map(|k| (k, key_order.clone())), id(), Order::Desc)?);
@@ -179,7 +179,7 @@ pub async fn replies(db: &impl ConnectionTrait, thread_id: i64, request: &PageRe
     let mut select = reply::Entity::find().filter(reply::Column::ThreadId.eq(thread_id));
     let total = TotalCount::of(db, select.clone().into_query());
     if let Some(cursor) = &request.after {
-        select = select.filter(page::after(cursor, None, Expr::col(reply::Column::Id).into(), Order::Asc)?);
+        select = select.filter(page::after(cursor, None, Expr::col(reply::Column::Id), Order::Asc)?);
     }
     let rows = select.order_by_asc(reply::Column::Id).limit(request.first + 1).all(db).await?;
     Ok(Page::from_rows(request, rows, |r| Cursor { key: None, id: r.id }, total))
