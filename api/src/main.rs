@@ -3,6 +3,12 @@
 use clap::Parser;
 use lkn_api::config::Cli;
 
+/// mimalloc instead of the system allocator: a request allocates and frees thousands of
+/// small objects (parsed documents, rows, JSON), and glibc's malloc was about a fifth of
+/// the server's CPU under load (bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

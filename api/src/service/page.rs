@@ -7,7 +7,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use sea_orm::{ConnectionTrait, FromQueryResult, Order, Statement, Value};
 use serde::{Deserialize, Serialize};
 
@@ -148,6 +148,16 @@ fn count_of(filtered: SelectStatement) -> SelectStatement {
     count
 }
 
+/// The size of a whole list kept in `list_counts` by triggers (see the migration that
+/// creates it): `threads` or `threads:public`.
+pub fn stored_count(name: &str) -> SelectStatement {
+    Query::select()
+        .column(Alias::new("count"))
+        .from(Alias::new("list_counts"))
+        .and_where(Expr::col(Alias::new("name")).eq(name))
+        .to_owned()
+}
+
 /// Runs a page query. `filtered` selects the whole list (what `totalCount` counts);
 /// `page` is the same with the cursor, order and limit applied. When the request asks
 /// for the total, a subquery of the page's own statement computes it, so a list with
@@ -156,10 +166,20 @@ pub async fn fetch<M: FromQueryResult>(
     db: &impl ConnectionTrait,
     request: &PageRequest,
     filtered: SelectStatement,
+    page: SelectStatement,
+) -> Result<(Vec<M>, TotalCount)> {
+    fetch_counted(db, request, count_of(filtered), page).await
+}
+
+/// Like [`fetch`], with the statement that counts the whole list given: a
+/// [`stored_count`] where the list's size is kept.
+pub async fn fetch_counted<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    request: &PageRequest,
+    count: SelectStatement,
     mut page: SelectStatement,
 ) -> Result<(Vec<M>, TotalCount)> {
     let backend = db.get_database_backend();
-    let count = count_of(filtered);
     if !request.with_total {
         let rows = M::find_by_statement(backend.build(&page)).all(db).await?;
         return Ok((rows, TotalCount::Deferred(backend.build(&count))));

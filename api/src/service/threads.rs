@@ -127,7 +127,18 @@ pub async fn list(
         select = select.order_by(key, key_order);
     }
     let ordered = select.order_by_desc(thread::Column::Id).limit(request.first + 1).into_query();
-    let (rows, total) = page::fetch(db, request, filtered, ordered).await?;
+    let unfiltered = query.kind.is_none()
+        && query.status.is_none()
+        && query.language.is_none()
+        && query.partner_slug.is_none()
+        && query.tag.is_none()
+        && query.title_contains.as_deref().is_none_or(|t| t.trim().is_empty());
+    let (rows, total) = if unfiltered {
+        let count = page::stored_count(if viewer.sees_network() { "threads" } else { "threads:public" });
+        page::fetch_counted(db, request, count, ordered).await?
+    } else {
+        page::fetch(db, request, filtered, ordered).await?
+    };
     let order = query.order;
     Ok(Page::from_rows(request, rows, move |t| cursor_of(order, t), total))
 }

@@ -220,3 +220,41 @@ on_both_databases! {
         );
     }
 }
+
+on_both_databases! {
+    /// The unfiltered feed's size is kept by triggers, so it follows every post and
+    /// visibility change at once, for members and for everyone else.
+    async fn the_feeds_size_follows_every_write(app) {
+        app.seed_demo(30).await;
+        let token = app.member_token("glasgow-life", MemberRole::Member).await;
+        let totals = async || {
+            let query = "{ threads(first: 1) { totalCount } }";
+            let member = app.data(Some(&token), query, json!({})).await["threads"]["totalCount"].as_i64();
+            let anonymous = app.data(None, query, json!({})).await["threads"]["totalCount"].as_i64();
+            (member.expect("member total"), anonymous.expect("anonymous total"))
+        };
+        assert_eq!(totals().await, (count(app, false).await, count(app, true).await));
+        let posted = app
+            .data(
+                Some(&token),
+                "mutation { postThread(input: { kind: IDEA, title: \"Counted\" }) { thread { id version } } }",
+                json!({}),
+            )
+            .await;
+        let id = posted["postThread"]["thread"]["id"].clone();
+        assert_eq!(totals().await, (count(app, false).await, count(app, true).await));
+        let mut version = posted["postThread"]["thread"]["version"].clone();
+        for visibility in ["PUBLIC", "NETWORK"] {
+            let edited = app
+                .data(
+                    Some(&token),
+                    "mutation($input: EditThreadInput!) { editThread(input: $input) { thread { version } userErrors { message } } }",
+                    json!({ "input": { "threadId": id, "version": version, "visibility": visibility } }),
+                )
+                .await;
+            version = edited["editThread"]["thread"]["version"].clone();
+            assert!(version.is_i64(), "{edited}");
+            assert_eq!(totals().await, (count(app, false).await, count(app, true).await), "after making it {visibility}");
+        }
+    }
+}
