@@ -22,9 +22,10 @@ WITH viewer AS (
     LIMIT 21
 )
 SELECT json_build_object(
-    -- Only one of the two counts runs (each is an InitPlan evaluated when first needed).
-    'totalCount', CASE WHEN (SELECT is_member FROM viewer) THEN (SELECT count(*) FROM threads)
-                       ELSE (SELECT count(*) FROM threads WHERE visibility = 'PUBLIC') END,
+    -- The feed's size as LKN keeps it: a row of list_counts maintained by triggers
+    -- (migration m20261129_000011), so the floor counts the same way the API does.
+    'totalCount', (SELECT count FROM list_counts
+                   WHERE name = CASE WHEN (SELECT is_member FROM viewer) THEN 'threads' ELSE 'threads:public' END),
     'hasNextPage', (SELECT count(*) > 20 FROM page),
     'nodes', (
         SELECT coalesce(json_agg(json_build_object(
