@@ -25,7 +25,9 @@ SELECT json_build_object(
     -- The feed's size as LKN keeps it: a row of list_counts maintained by triggers
     -- (migration m20261129_000011), so the floor counts the same way the API does.
     'totalCount', (SELECT count FROM list_counts
-                   WHERE name = CASE WHEN (SELECT is_member FROM viewer) THEN 'threads' ELSE 'threads:public' END),
+                   -- chr(58) is ':', which pgbench would read as the start of a variable.
+                   WHERE name = CASE WHEN (SELECT is_member FROM viewer) THEN 'threads'
+                                     ELSE concat('threads', chr(58), 'public') END),
     'hasNextPage', (SELECT count(*) > 20 FROM page),
     'nodes', (
         SELECT coalesce(json_agg(json_build_object(
