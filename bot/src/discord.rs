@@ -7,7 +7,6 @@
 //! interaction id is the idempotency key of every create, so a redelivered interaction
 //! never creates anything twice.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,7 +28,6 @@ use crate::mirror::{self, Mirror, Sink};
 /// What every command handler shares.
 pub struct BotData {
     api: Lkn,
-    languages: Mutex<HashMap<u64, Lang>>,
 }
 
 type Error = anyhow::Error;
@@ -40,25 +38,15 @@ type AppCtx<'a> = poise::ApplicationContext<'a, BotData, Error>;
 const OFFER_TIMEOUT: Duration = Duration::from_secs(600);
 
 impl BotData {
-    /// The language `user` chose, asked of the API once and then kept in memory.
+    /// The language `user` chose, asked of the API on every interaction (one small
+    /// query), so that every bot process follows a change at once.
     async fn language(&self, user: u64) -> Lang {
-        if let Some(lang) = self.languages.lock().ok().and_then(|cache| cache.get(&user).copied()) {
-            return lang;
-        }
-        let lang = match self.api.language(&user.to_string()).await {
+        match self.api.language(&user.to_string()).await {
             Ok(code) => code.as_deref().and_then(Lang::parse).unwrap_or_default(),
             Err(error) => {
                 tracing::warn!(%error, "could not read a Discord user's language");
-                return Lang::default();
+                Lang::default()
             }
-        };
-        self.remember(user, lang);
-        lang
-    }
-
-    fn remember(&self, user: u64, lang: Lang) {
-        if let Ok(mut cache) = self.languages.lock() {
-            cache.insert(user, lang);
         }
     }
 
@@ -94,9 +82,6 @@ async fn run_command(ctx: Ctx<'_>, command: Command, private: bool) -> Result<()
 
 /// Sends a reply as a follow-up; an offer to post a draft waits for the button.
 async fn send(ctx: Ctx<'_>, actor: &Actor, reply: Reply) -> Result<(), Error> {
-    if let Some(lang) = reply.language_changed {
-        ctx.data().remember(ctx.author().id.get(), lang);
-    }
     let Some(Offer::PostDraft { draft, post_label, cancel_label }) = reply.offer else {
         ctx.send(poise::CreateReply::default().content(reply.text).ephemeral(reply.private)).await?;
         return Ok(());
@@ -741,7 +726,7 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
                     *slot = Some(task);
                 }
                 tracing::info!("commands registered; mirroring threads");
-                Ok(BotData { api, languages: Mutex::new(HashMap::new()) })
+                Ok(BotData { api })
             })
         })
         .build();
