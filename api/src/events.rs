@@ -62,6 +62,11 @@ pub enum Event {
         /// The accepted reply.
         reply_id: i64,
     },
+    /// The partner directory changed (a trigger on `partners` sends this).
+    PartnersChanged,
+    /// This process (re)started listening: events before it may have been missed, so
+    /// what is cached must be read again.
+    ListenerRestarted,
     /// A collaboration changed.
     CollaborationChanged {
         /// The collaboration.
@@ -126,6 +131,10 @@ impl EventBus {
                 }
                 backoff = Duration::from_millis(100);
                 tracing::info!("listening for events");
+                match bus.upgrade() {
+                    Some(bus) => bus.deliver(Event::ListenerRestarted),
+                    None => return,
+                }
                 loop {
                     match listener.try_recv().await {
                         Ok(Some(notification)) => {

@@ -72,7 +72,8 @@ impl AppState {
         metrics.observe(&mut db);
         let events = Arc::new(EventBus::default());
         events.listen(&db);
-        let schema = build_schema(db.clone(), &edge, metrics.clone());
+        let partners = crate::service::partners::PartnerDirectory::following(&db, &events);
+        let schema = build_schema(db.clone(), &edge, metrics.clone(), partners);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
         Self { db, schema, metrics, edge: Arc::new(edge), events, closing }
     }

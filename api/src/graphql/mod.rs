@@ -57,10 +57,12 @@ pub fn build_schema(
     db: DatabaseConnection,
     edge: &crate::edge::EdgeSettings,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
+    partners: std::sync::Arc<crate::service::partners::PartnerDirectory>,
 ) -> LknSchema {
     Schema::build(QueryRoot::default(), MutationRoot::default(), subscriptions::SubscriptionRoot)
         .data(db)
         .data(metrics)
+        .data(partners)
         .limit_depth(edge.max_depth)
         .limit_complexity(edge.max_complexity)
         .limit_recursive_depth(32)

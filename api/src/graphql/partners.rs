@@ -137,7 +137,8 @@ impl PartnerQuery {
         let page_request = page_request(ctx, first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let query = partners::PartnerQuery { nation: filter.nation.map(Into::into), kind: filter.kind.map(Into::into) };
-        let page = partners::list(db(ctx)?, &query, &page_request).await.gql()?;
+        let directory = ctx.data::<std::sync::Arc<partners::PartnerDirectory>>()?;
+        let page = directory.list(db(ctx)?, &query, &page_request).await.gql()?;
         Ok(connection(page, Partner))
     }
 

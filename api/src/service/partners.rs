@@ -54,6 +54,110 @@ pub async fn list(
     Ok(Page::from_rows(request, rows, |p| Cursor { key: Some(SortKey::Text(p.name.clone())), id: p.id }, total))
 }
 
+/// The partner directory held in memory, on PostgreSQL, for as long as nothing changes.
+///
+/// Every page of partners used to cost a statement for two dozen rows that change a few
+/// times a year. Here the whole directory is read once, in `partners`' list order, and
+/// served from memory until the database says it changed: a trigger on `partners`
+/// notifies every process (see the migration `notify_partner_changes`), and a process
+/// that (re)starts listening forgets the directory too, in case it missed a change. A
+/// load that raced with a change is not kept. On SQLite, and without an event bus, it
+/// holds nothing and every read goes to the database.
+#[derive(Debug, Default)]
+pub struct PartnerDirectory {
+    enabled: bool,
+    state: std::sync::RwLock<(u64, Option<std::sync::Arc<Vec<partner::Model>>>)>,
+}
+
+impl PartnerDirectory {
+    /// A directory for `db` that forgets itself on `events`' partner changes and
+    /// restarts; it holds rows only on PostgreSQL.
+    pub fn following(db: &sea_orm::DatabaseConnection, events: &crate::events::EventBus) -> std::sync::Arc<Self> {
+        let directory = std::sync::Arc::new(Self {
+            enabled: db.get_database_backend() == sea_orm::DbBackend::Postgres,
+            ..Self::default()
+        });
+        if directory.enabled {
+            let mut heard = events.subscribe();
+            let watched = std::sync::Arc::downgrade(&directory);
+            tokio::spawn(async move {
+                use crate::events::Event;
+                use tokio::sync::broadcast::error::RecvError;
+                loop {
+                    let forget = match heard.recv().await {
+                        Ok(Event::PartnersChanged | Event::ListenerRestarted) | Err(RecvError::Lagged(_)) => true,
+                        Ok(_) => false,
+                        Err(RecvError::Closed) => return,
+                    };
+                    match watched.upgrade() {
+                        Some(directory) if forget => directory.forget(),
+                        Some(_) => {}
+                        None => return,
+                    }
+                }
+            });
+        }
+        directory
+    }
+
+    fn forget(&self) {
+        if let Ok(mut state) = self.state.write() {
+            *state = (state.0 + 1, None);
+        }
+    }
+
+    /// Every partner in list order (name, then id), from memory when it is held.
+    async fn all(&self, db: &impl ConnectionTrait) -> Result<Option<std::sync::Arc<Vec<partner::Model>>>> {
+        if !self.enabled {
+            return Ok(None);
+        }
+        let generation = match self.state.read() {
+            Ok(state) if state.1.is_some() => return Ok(state.1.clone()),
+            Ok(state) => state.0,
+            Err(_) => return Ok(None),
+        };
+        let rows = std::sync::Arc::new(
+            partner::Entity::find()
+                .order_by_asc(partner::Column::Name)
+                .order_by_asc(partner::Column::Id)
+                .all(db)
+                .await?,
+        );
+        if let Ok(mut state) = self.state.write()
+            && state.0 == generation
+        {
+            state.1 = Some(rows.clone());
+        }
+        Ok(Some(rows))
+    }
+
+    /// A page of partners, from memory when the directory is held.
+    pub async fn list(
+        &self,
+        db: &impl ConnectionTrait,
+        query: &PartnerQuery,
+        request: &PageRequest,
+    ) -> Result<Page<partner::Model>> {
+        let Some(all) = self.all(db).await? else { return list(db, query, request).await };
+        let matching: Vec<&partner::Model> = all
+            .iter()
+            .filter(|p| query.nation.is_none_or(|n| p.nation == n) && query.kind.is_none_or(|k| p.kind == k))
+            .collect();
+        let start = match &request.after {
+            None => 0,
+            Some(cursor) => match matching.iter().position(|p| p.id == cursor.id) {
+                Some(at) => at + 1,
+                // The cursor's partner is gone: the database knows where the page starts.
+                None => return list(db, query, request).await,
+            },
+        };
+        let rows: Vec<partner::Model> =
+            matching.iter().skip(start).take(request.first as usize + 1).map(|p| (*p).clone()).collect();
+        let total = page::TotalCount::Known(matching.len() as i64);
+        Ok(Page::from_rows(request, rows, |p| Cursor { key: Some(SortKey::Text(p.name.clone())), id: p.id }, total))
+    }
+}
+
 /// A partner by its slug.
 pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<partner::Model>> {
     Ok(partner::Entity::find().filter(partner::Column::Slug.eq(slug)).one(db).await?)

@@ -90,3 +90,46 @@ on_both_databases! {
         assert!(data["nope"].is_null());
     }
 }
+
+on_both_databases! {
+    /// Partners may be held in memory (on PostgreSQL), but a change to the directory,
+    /// made by anyone (here an operator's SQL), is served as soon as it is committed
+    /// and announced; paging still walks every partner once.
+    async fn a_changed_partner_directory_is_served_at_once(app) {
+        use sea_orm::ConnectionTrait;
+        let glasgow = async || {
+            let data = app.data(None, "{ partner(slug: \"glasgow-life\") { id } partners(first: 50) { totalCount nodes { slug audienceReach } } }", json!({})).await;
+            let partners = data["partners"].clone();
+            let reach = partners["nodes"].as_array().expect("nodes").iter().find(|p| p["slug"] == "glasgow-life").map(|p| p["audienceReach"].clone());
+            (partners["totalCount"].as_i64().expect("total"), reach.expect("glasgow-life is listed"))
+        };
+        assert_eq!(glasgow().await, (24, Value::Null));
+        app.db.execute_unprepared("UPDATE partners SET audience_reach = 4242 WHERE slug = 'glasgow-life'").await.expect("update");
+        app.db
+            .execute_unprepared(
+                "INSERT INTO partners (slug, name, kind, nation, area, created_at) \
+                 VALUES ('orkney-library', 'Orkney Library & Archive', 'LOCAL_AUTHORITY', 'SCOTLAND', 'Orkney', CURRENT_TIMESTAMP)",
+            )
+            .await
+            .expect("insert");
+        let started = std::time::Instant::now();
+        let mut seen = glasgow().await;
+        while seen != (25, json!(4242)) && started.elapsed() < std::time::Duration::from_secs(5) {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            seen = glasgow().await;
+        }
+        assert_eq!(seen, (25, json!(4242)), "the change is served");
+        let (mut after, mut slugs) = (Value::Null, Vec::new());
+        loop {
+            let page = app.data(None, PAGE, json!({ "after": after })).await["partners"].clone();
+            assert_eq!(page["totalCount"], 25);
+            slugs.extend(page["nodes"].as_array().expect("nodes").iter().map(|p| p["slug"].clone()));
+            if page["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = page["pageInfo"]["endCursor"].clone();
+        }
+        let distinct: std::collections::HashSet<String> = slugs.iter().map(Value::to_string).collect();
+        assert_eq!((slugs.len(), distinct.len()), (25, 25), "paging walks every partner once");
+    }
+}
