@@ -181,13 +181,9 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn private(text: String) -> Self {
+    /// Text only the user sees.
+    pub fn private(text: String) -> Self {
         Self { text, private: true, offer: None, language_changed: None }
-    }
-
-    /// The same reply with other text.
-    pub fn with_text(self, text: String) -> Self {
-        Self { text, ..self }
     }
 
     fn public(text: String) -> Self {

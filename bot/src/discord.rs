@@ -403,7 +403,7 @@ async fn mark_as_answer(ctx: Ctx<'_>, message: serenity::Message) -> Result<(), 
             let reply = mirror.key.trim_start_matches("reply:").to_owned();
             core::handle(&ctx.data().api, &actor, Command::Answer { reply }).await
         }
-        Ok(_) => core::refusal(actor.lang, &ApiError::Invalid(Vec::new())).with_text(say(actor.lang, &Msg::NotAReply)),
+        Ok(_) => Reply::private(say(actor.lang, &Msg::NotAReply)),
         Err(error) => core::refusal(actor.lang, &error),
     };
     send(ctx, &actor, reply).await
