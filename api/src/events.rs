@@ -67,6 +67,9 @@ pub enum Event {
     /// This process (re)started listening: events before it may have been missed, so
     /// what is cached must be read again.
     ListenerRestarted,
+    /// This process stopped hearing events until it listens again: nothing cached may
+    /// be trusted meanwhile.
+    ListenerLost,
     /// A collaboration changed.
     CollaborationChanged {
         /// The collaboration.
@@ -146,15 +149,17 @@ impl EventBus {
                         }
                         Ok(None) => {
                             tracing::warn!("event connection lost; reconnecting (events in the gap are missed)");
-                            if bus.strong_count() == 0 {
-                                return;
-                            }
+                            break;
                         }
                         Err(error) => {
                             tracing::warn!(%error, "event connection failed; reconnecting");
                             break;
                         }
                     }
+                }
+                match bus.upgrade() {
+                    Some(bus) => bus.deliver(Event::ListenerLost),
+                    None => return,
                 }
             }
         });

@@ -71,8 +71,9 @@ impl AppState {
         let metrics = Arc::new(Metrics::default());
         metrics.observe(&mut db);
         let events = Arc::new(EventBus::default());
-        events.listen(&db);
+        // The directory hears the listener's first start: it follows the bus before that.
         let partners = crate::service::partners::PartnerDirectory::following(&db, &events);
+        events.listen(&db);
         let schema = build_schema(db.clone(), &edge, metrics.clone(), partners);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
         Self { db, schema, metrics, edge: Arc::new(edge), events, closing }

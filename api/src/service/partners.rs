@@ -59,14 +59,25 @@ pub async fn list(
 /// Every page of partners used to cost a statement for two dozen rows that change a few
 /// times a year. Here the whole directory is read once, in `partners`' list order, and
 /// served from memory until the database says it changed: a trigger on `partners`
-/// notifies every process (see the migration `notify_partner_changes`), and a process
-/// that (re)starts listening forgets the directory too, in case it missed a change. A
-/// load that raced with a change is not kept. On SQLite, and without an event bus, it
-/// holds nothing and every read goes to the database.
+/// notifies every process (see the migration `notify_partner_changes`). It is used only
+/// while this process is listening for those notifications: losing the listener, or
+/// listening again, forgets it, in case a change went unheard. A load that raced with a
+/// change is not kept. On SQLite it holds nothing and every read goes to the database.
 #[derive(Debug, Default)]
 pub struct PartnerDirectory {
     enabled: bool,
-    state: std::sync::RwLock<(u64, Option<std::sync::Arc<Vec<partner::Model>>>)>,
+    state: std::sync::RwLock<Held>,
+}
+
+/// What the directory holds, and whether it may be used.
+#[derive(Debug, Default)]
+struct Held {
+    /// Bumped by every change heard: a load started before it is not kept.
+    generation: u64,
+    /// Whether changes can be heard now.
+    listening: bool,
+    /// Every partner in list order, once loaded.
+    rows: Option<std::sync::Arc<Vec<partner::Model>>>,
 }
 
 impl PartnerDirectory {
@@ -84,25 +95,29 @@ impl PartnerDirectory {
                 use crate::events::Event;
                 use tokio::sync::broadcast::error::RecvError;
                 loop {
-                    let forget = match heard.recv().await {
-                        Ok(Event::PartnersChanged | Event::ListenerRestarted) | Err(RecvError::Lagged(_)) => true,
-                        Ok(_) => false,
+                    let listening = match heard.recv().await {
+                        Ok(Event::ListenerRestarted) => Some(true),
+                        Ok(Event::ListenerLost) => Some(false),
+                        Ok(Event::PartnersChanged) | Err(RecvError::Lagged(_)) => None,
+                        Ok(_) => continue,
                         Err(RecvError::Closed) => return,
                     };
-                    match watched.upgrade() {
-                        Some(directory) if forget => directory.forget(),
-                        Some(_) => {}
-                        None => return,
-                    }
+                    let Some(directory) = watched.upgrade() else { return };
+                    directory.forget(listening);
                 }
             });
         }
         directory
     }
 
-    fn forget(&self) {
-        if let Ok(mut state) = self.state.write() {
-            *state = (state.0 + 1, None);
+    /// Drops the rows; `listening` says whether changes can be heard from now on.
+    fn forget(&self, listening: Option<bool>) {
+        if let Ok(mut held) = self.state.write() {
+            held.generation += 1;
+            held.rows = None;
+            if let Some(listening) = listening {
+                held.listening = listening;
+            }
         }
     }
 
@@ -112,8 +127,9 @@ impl PartnerDirectory {
             return Ok(None);
         }
         let generation = match self.state.read() {
-            Ok(state) if state.1.is_some() => return Ok(state.1.clone()),
-            Ok(state) => state.0,
+            Ok(held) if !held.listening => return Ok(None),
+            Ok(held) if held.rows.is_some() => return Ok(held.rows.clone()),
+            Ok(held) => held.generation,
             Err(_) => return Ok(None),
         };
         let rows = std::sync::Arc::new(
@@ -123,10 +139,10 @@ impl PartnerDirectory {
                 .all(db)
                 .await?,
         );
-        if let Ok(mut state) = self.state.write()
-            && state.0 == generation
+        if let Ok(mut held) = self.state.write()
+            && held.generation == generation
         {
-            state.1 = Some(rows.clone());
+            held.rows = Some(rows.clone());
         }
         Ok(Some(rows))
     }
