@@ -584,10 +584,9 @@ impl Lkn {
 
     /// Follows or unfollows a thread.
     pub async fn follow(&self, caller: &Caller, thread_id: &str, follow: bool) -> Result<ThreadSummary, ApiError> {
-        let (field, input_type) =
-            if follow { ("followThread", "FollowThreadInput") } else { ("unfollowThread", "FollowThreadInput") };
+        let field = if follow { "followThread" } else { "unfollowThread" };
         let document = format!(
-            "mutation($input: {input_type}!) {{ {field}(input: $input) {{ thread {{ ...ThreadSummary }} {USER_ERRORS} }} }} \
+            "mutation($input: ThreadActionInput!) {{ {field}(input: $input) {{ thread {{ ...ThreadSummary }} {USER_ERRORS} }} }} \
              {THREAD_SUMMARY}"
         );
         read(self.mutate(caller, field, document, json!({ "threadId": thread_id })).await?["thread"].clone())
