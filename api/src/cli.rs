@@ -81,17 +81,18 @@ pub async fn run(
                 RoleArg::Bot => MemberRole::Bot,
             };
             let new = identity::NewMember { partner_slug: partner, email, display_name: name, role };
-            let (_, token) = identity::add_member(&db, &operator(), Authority::Operator, new).await?;
-            writeln!(out, "{token}")?;
-            Ok(())
+            let (_, access) = identity::add_member(&db, &operator(), Authority::Operator, new).await?;
+            print_access(out, access)
         }
+        Command::Member(MemberCommand::Suspend { email }) => set_suspended(&settings, &email, true).await,
+        Command::Member(MemberCommand::Restore { email }) => set_suspended(&settings, &email, false).await,
         Command::Token(command) => {
             let db = crate::prepare_database(&settings).await?;
             match command {
                 TokenCommand::Issue { email } => {
                     let member = identity::member_by_email(&db, &email).await?;
-                    let token = identity::issue_token(&db, &operator(), Authority::Operator, &member).await?;
-                    writeln!(out, "{token}")?;
+                    let access = identity::issue_token(&db, &operator(), Authority::Operator, &member).await?;
+                    print_access(out, access)?;
                 }
                 TokenCommand::Revoke { email } => {
                     let member = identity::member_by_email(&db, &email).await?;
@@ -118,6 +119,24 @@ pub async fn run(
             Ok(())
         }
     }
+}
+
+/// `member suspend` and `member restore`.
+async fn set_suspended(settings: &DatabaseSettings, email: &str, suspend: bool) -> Result<(), CliError> {
+    let db = crate::prepare_database(settings).await?;
+    let member = identity::member_by_email(&db, email).await?;
+    identity::set_suspended(&db, &operator(), Authority::Operator, &member, suspend).await?;
+    tracing::info!(email, suspended = suspend, "member updated");
+    Ok(())
+}
+
+/// Prints a token alone on its line; the operator always gets the token itself.
+fn print_access(out: &mut (dyn Write + Send), access: identity::Access) -> Result<(), CliError> {
+    match access {
+        identity::Access::Token(token) => writeln!(out, "{token}")?,
+        identity::Access::Enrolment(enrolment) => writeln!(out, "{}", enrolment.code)?,
+    }
+    Ok(())
 }
 
 async fn serve(

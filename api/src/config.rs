@@ -69,12 +69,30 @@ pub struct ServeArgs {
     /// Browser origins allowed to call the API (CORS), comma-separated; `*` for any. None by default.
     #[arg(long = "cors-origin", env = "LKN_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
-    /// Requests per minute per API token, or per client address for anonymous callers; 0 turns it off.
+    /// Requests per minute per member, per Discord user the bot acts for, per client
+    /// address for anonymous callers, and per address for invalid tokens; 0 turns it off.
     #[arg(long, env = "LKN_RATE_LIMIT_PER_MINUTE", default_value_t = 1200)]
     pub rate_limit_per_minute: u32,
-    /// Mutations per minute per token or address, on top of the request limit; 0 turns it off.
+    /// Mutations per minute per member, Discord user or address, on top of the request limit; 0 turns it off.
     #[arg(long, env = "LKN_WRITE_RATE_LIMIT_PER_MINUTE", default_value_t = 120)]
     pub write_rate_limit_per_minute: u32,
+    /// Requests per minute for the bot's own identity (it carries every Discord user's traffic); 0 turns it off.
+    #[arg(long, env = "LKN_BOT_RATE_LIMIT_PER_MINUTE", default_value_t = 12_000)]
+    pub bot_rate_limit_per_minute: u32,
+    /// Open subscription sockets per client address.
+    #[arg(long, env = "LKN_MAX_SOCKETS_PER_CLIENT", default_value_t = 64)]
+    pub max_sockets_per_client: usize,
+    /// Live subscriptions per socket.
+    #[arg(long, env = "LKN_MAX_SUBSCRIPTIONS_PER_SOCKET", default_value_t = 32)]
+    pub max_subscriptions_per_socket: usize,
+    /// Seconds a new socket has to send `connection_init` before it is closed (4408).
+    #[arg(long, env = "LKN_SOCKET_INIT_TIMEOUT_SECS", default_value_t = 10)]
+    pub socket_init_timeout_secs: u64,
+    /// Most root fields one caller (address, member or Discord user) resolves at once,
+    /// across all their requests; the rest wait, so one heavy caller never holds more
+    /// than this share of the database pool. Keep it well below --db-max-connections.
+    #[arg(long, env = "LKN_POOL_SHARE_PER_CALLER", default_value_t = 4)]
+    pub pool_share_per_caller: usize,
     /// Largest request body in bytes (413 above it).
     #[arg(long, env = "LKN_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -87,6 +105,12 @@ pub struct ServeArgs {
     /// Most fields (aliases and `__typename` included) in one query document.
     #[arg(long, env = "LKN_MAX_QUERY_FIELDS", default_value_t = 500)]
     pub max_query_fields: usize,
+    /// Most root fields in one operation, aliases included.
+    #[arg(long, env = "LKN_MAX_ROOT_FIELDS", default_value_t = 30)]
+    pub max_root_fields: usize,
+    /// Most of networkStats, search, similarThreads and tags (each reads every thread) in one operation.
+    #[arg(long, env = "LKN_MAX_EXPENSIVE_FIELDS", default_value_t = 3)]
+    pub max_expensive_fields: usize,
     /// Most directives in one query document.
     #[arg(long, env = "LKN_MAX_QUERY_DIRECTIVES", default_value_t = 50)]
     pub max_query_directives: usize,
@@ -105,13 +129,22 @@ impl ServeArgs {
             document: crate::graphql::limits::DocumentLimits {
                 max_fields: self.max_query_fields,
                 max_directives: self.max_query_directives,
+                max_root_fields: self.max_root_fields,
+                max_expensive_fields: self.max_expensive_fields,
             },
             request_timeout: std::time::Duration::from_secs(self.request_timeout_secs),
             cors_origins: self.cors_origins.clone(),
-            rate_limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(
-                self.rate_limit_per_minute,
-                self.write_rate_limit_per_minute,
-            )),
+            rate_limiter: std::sync::Arc::new(crate::rate_limit::RateLimiter::new(crate::rate_limit::Limits {
+                per_minute: self.rate_limit_per_minute,
+                writes_per_minute: self.write_rate_limit_per_minute,
+                bot_per_minute: self.bot_rate_limit_per_minute,
+            })),
+            sockets: crate::edge::SocketLimits {
+                per_client: self.max_sockets_per_client,
+                subscriptions_per_socket: self.max_subscriptions_per_socket,
+                init_timeout: std::time::Duration::from_secs(self.socket_init_timeout_secs),
+            },
+            pool_share_per_caller: self.pool_share_per_caller.max(1),
         }
     }
 }
@@ -126,10 +159,17 @@ impl Default for ServeArgs {
             cors_origins: Vec::new(),
             rate_limit_per_minute: 1200,
             write_rate_limit_per_minute: 120,
+            bot_rate_limit_per_minute: 12_000,
+            max_sockets_per_client: 64,
+            max_subscriptions_per_socket: 32,
+            socket_init_timeout_secs: 10,
+            pool_share_per_caller: 4,
             max_body_bytes: 1024 * 1024,
             max_query_depth: 12,
             max_query_complexity: 20_000,
             max_query_fields: 500,
+            max_root_fields: 30,
+            max_expensive_fields: 3,
             max_query_directives: 50,
             request_timeout_secs: 15,
         }
@@ -153,6 +193,19 @@ pub enum MemberCommand {
         /// member, coordinator, admin, or bot (the chat bot's service identity).
         #[arg(long, value_enum, default_value_t = RoleArg::Member)]
         role: RoleArg,
+    },
+    /// Suspend a member: their tokens, open sockets and the bot acting for their Discord
+    /// account are refused until they are restored. Their content and link stay.
+    Suspend {
+        /// The member's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Lift a member's suspension.
+    Restore {
+        /// The member's e-mail address.
+        #[arg(long)]
+        email: String,
     },
 }
 

@@ -62,6 +62,12 @@ pub enum Event {
         /// The accepted reply.
         reply_id: i64,
     },
+    /// A member's access was cut (tokens revoked, or the member suspended): sockets that
+    /// depend on them check their credentials again and close if they no longer hold.
+    AccessRevoked {
+        /// The member.
+        member_id: i64,
+    },
     /// The partner directory changed (a trigger on `partners` sends this).
     PartnersChanged,
     /// This process (re)started listening: events before it may have been missed, so
@@ -98,7 +104,9 @@ impl EventBus {
         self.sender.subscribe()
     }
 
-    fn deliver(&self, event: Event) {
+    /// Tells this process's subscribers of `event`: committed writes, what the listener
+    /// hears from other processes, and what watchers find in the database.
+    pub fn announce(&self, event: Event) {
         // No receivers is fine: nobody is listening.
         let _ = self.sender.send(event);
     }
@@ -135,7 +143,7 @@ impl EventBus {
                 backoff = Duration::from_millis(100);
                 tracing::info!("listening for events");
                 match bus.upgrade() {
-                    Some(bus) => bus.deliver(Event::ListenerRestarted),
+                    Some(bus) => bus.announce(Event::ListenerRestarted),
                     None => return,
                 }
                 loop {
@@ -143,7 +151,7 @@ impl EventBus {
                         Ok(Some(notification)) => {
                             let Some(bus) = bus.upgrade() else { return };
                             match serde_json::from_str::<Event>(notification.payload()) {
-                                Ok(event) => bus.deliver(event),
+                                Ok(event) => bus.announce(event),
                                 Err(error) => tracing::warn!(%error, "ignoring a malformed event"),
                             }
                         }
@@ -158,7 +166,7 @@ impl EventBus {
                     }
                 }
                 match bus.upgrade() {
-                    Some(bus) => bus.deliver(Event::ListenerLost),
+                    Some(bus) => bus.announce(Event::ListenerLost),
                     None => return,
                 }
             }
@@ -193,7 +201,7 @@ impl Staged {
         let events = self.0.lock().map(|mut staged| std::mem::take(&mut *staged)).unwrap_or_default();
         if let Some(bus) = bus {
             for event in events {
-                bus.deliver(event);
+                bus.announce(event);
             }
         }
     }

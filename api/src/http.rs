@@ -9,7 +9,7 @@
 //! follow what the client accepts.
 
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,12 +29,12 @@ use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, 
 use tower_http::trace::TraceLayer;
 
 use crate::edge::EdgeSettings;
+use crate::edge::{Credentials, Refusal, admit};
 use crate::error::ErrorCode;
 use crate::events::EventBus;
 use crate::graphql::{LknSchema, RequestContext, build_schema, limits};
 use crate::metrics::{Metrics, RequestOutcome, counting_statements};
-use crate::rate_limit::Caller;
-use crate::service::identity;
+use crate::service::identity::Viewer;
 
 /// The header that carries each request's id, in both directions.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -58,6 +58,10 @@ pub struct AppState {
     pub events: Arc<EventBus>,
     /// Turns true when the server starts shutting down, to close WebSockets cleanly.
     pub closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// The open subscription sockets per client address.
+    pub sockets: Arc<crate::ws::SocketRegistry>,
+    /// Each caller's share of the database pool.
+    pub pool_shares: Arc<crate::edge::PoolShares>,
 }
 
 impl AppState {
@@ -74,9 +78,20 @@ impl AppState {
         // The directory hears the listener's first start: it follows the bus before that.
         let partners = crate::service::partners::PartnerDirectory::following(&db, &events);
         events.listen(&db);
-        let schema = build_schema(db.clone(), &edge, metrics.clone(), partners);
+        crate::service::identity::watch_access(&db, &events);
+        let stats = crate::service::network::StatsCache::following(&events);
+        let schema = build_schema(db.clone(), &edge, metrics.clone(), partners, stats);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
-        Self { db, schema, metrics, edge: Arc::new(edge), events, closing }
+        let sockets = Arc::default();
+        Self { db, schema, metrics, edge: Arc::new(edge), events, closing, sockets, pool_shares: Arc::default() }
+    }
+}
+
+impl AppState {
+    /// The pool share of the caller who spends `budgets` (the most specific of them).
+    pub fn pool_share(&self, budgets: &[crate::rate_limit::Caller]) -> crate::graphql::limits::CallerShare {
+        let caller = budgets.last().cloned().unwrap_or(crate::rate_limit::Caller::Address(IpAddr::from([0, 0, 0, 0])));
+        self.pool_shares.of(&caller, self.edge.pool_share_per_caller)
     }
 }
 
@@ -206,7 +221,7 @@ fn accepts_graphql_response(headers: &HeaderMap) -> bool {
 }
 
 /// The client's address, when the server was started with connection info.
-struct Peer(Option<SocketAddr>);
+pub struct Peer(pub Option<SocketAddr>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
     type Rejection = std::convert::Infallible;
@@ -216,23 +231,22 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
     }
 }
 
-/// Who the rate limiter counts a request against.
-fn caller(headers: &HeaderMap, peer: Option<SocketAddr>) -> Caller {
-    match bearer(headers) {
-        Some(token) => Caller::Token(identity::fingerprint(token)[..32].to_owned()),
-        None => Caller::Address(peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.ip())),
+/// A 429 with `Retry-After`.
+fn rate_limited(wait: Duration) -> Response {
+    let seconds = wait.as_secs().max(1);
+    let mut response = graphql_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::RateLimited,
+        &format!("too many requests; retry in {seconds} s"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
+    response
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).unwrap_or(v).trim())
-}
-
-/// Rate-limits, authenticates and executes one GraphQL request within the time limit,
-/// counting its SQL statements and recording its outcome.
+/// Admits (address, then token budgets), authenticates and executes one GraphQL request
+/// within the time limit, counting its SQL statements and recording its outcome.
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -241,23 +255,30 @@ async fn execute(
 ) -> Response {
     let started = Instant::now();
     let (operation, is_write) = operation_of(&request);
-    if let Err(wait) = state.edge.rate_limiter.check(&caller(headers, peer), is_write, started) {
-        state.metrics.record(&RequestOutcome {
-            operation: operation.as_deref(),
-            error_codes: vec![ErrorCode::RateLimited.as_str()],
-            elapsed: started.elapsed(),
-        });
-        let mut response = graphql_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::RateLimited,
-            &format!("too many requests; retry in {} s", wait.as_secs().max(1)),
-        );
-        if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+    let address = peer.map_or(IpAddr::from([0, 0, 0, 0]), |p| p.ip());
+    let credentials = Credentials::from_headers(headers);
+    let work = counting_statements(async {
+        match admit(&state.db, &state.edge.rate_limiter, &credentials, address, is_write).await {
+            Ok((viewer, budgets)) => {
+                let share = state.pool_share(&budgets);
+                execute_as(state, headers, viewer, request.data(share)).await
+            }
+            Err(Refusal::RateLimited(wait)) => {
+                Outcome { response: rate_limited(wait), codes: vec![ErrorCode::RateLimited.as_str()] }
+            }
+            Err(Refusal::Denied(error)) => {
+                let code = error.code();
+                let status = match code {
+                    ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+                    ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+                    ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                let message = error.into_graphql().message;
+                Outcome { response: graphql_error(status, code, &message), codes: vec![code.as_str()] }
+            }
         }
-        return response;
-    }
-    let work = counting_statements(authenticate_and_execute(state, headers, request));
+    });
     let (response, statements) = match tokio::time::timeout(state.edge.request_timeout, work).await {
         Ok(done) => done,
         Err(_) => {
@@ -304,24 +325,9 @@ fn code_of(code: &str) -> &'static str {
     .unwrap_or(ErrorCode::Internal.as_str())
 }
 
-async fn authenticate_and_execute(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Outcome {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let discord_user = header(DISCORD_USER_HEADER).map(str::trim);
-    let request_id = header(REQUEST_ID_HEADER).map(str::to_owned);
-    let viewer = match identity::authenticate(&state.db, bearer(headers), discord_user, chrono::Utc::now()).await {
-        Ok(viewer) => viewer,
-        Err(error) => {
-            let code = error.code();
-            let status = match code {
-                ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-                ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-                ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            let message = error.into_graphql().message;
-            return Outcome { response: graphql_error(status, code, &message), codes: vec![code.as_str()] };
-        }
-    };
+/// Executes an admitted request as `viewer`.
+async fn execute_as(state: &AppState, headers: &HeaderMap, viewer: Viewer, request: async_graphql::Request) -> Outcome {
+    let request_id = headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let context = RequestContext::new(state.db.clone(), viewer, request_id.clone(), state.events.clone());
     let execution = std::panic::AssertUnwindSafe(state.schema.execute(request.data(context))).catch_unwind();
     let mut response = match execution.await {
@@ -425,22 +431,10 @@ async fn graphql_get(
 /// The operation a request would run: its name (given, or from the document) and
 /// whether it writes. Unparseable documents count as unnamed reads; execution rejects them.
 fn operation_of(request: &async_graphql::Request) -> (Option<String>, bool) {
-    use async_graphql::parser::types::OperationType;
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return (request.operation_name.clone(), false);
-    };
-    let mut found = (request.operation_name.clone(), false);
-    for (name, operation) in document.operations.iter() {
-        let selected = match (&request.operation_name, name) {
-            (Some(wanted), Some(name)) => wanted.as_str() == name.as_str(),
-            (Some(_), None) => false,
-            (None, _) => true,
-        };
-        if selected {
-            found = (name.map(|n| n.to_string()).or(found.0), found.1 || operation.node.ty != OperationType::Query);
-        }
+    match crate::graphql::operation::selected(&request.query, request.operation_name.as_deref()) {
+        Some(selected) => (selected.name.clone(), selected.may_write()),
+        None => (request.operation_name.clone(), false),
     }
-    found
 }
 
 /// GraphiQL, which loads its scripts from a CDN.

@@ -1,9 +1,23 @@
-//! Rate limiting per API token and, for anonymous callers, per client address: a token
-//! bucket per caller that refills continuously, with a separate, lower budget for writes.
+//! Rate limiting: a token bucket per caller that refills continuously, with a separate,
+//! lower budget for writes.
 //!
-//! Buckets live in this process's memory. Several processes behind a load balancer each
-//! enforce the limit on the traffic they see, which bounds a caller at N × limit; that
-//! is the documented trade-off for not needing a shared store.
+//! Who a caller is depends on what the edge knows, in this order:
+//! - before anything else, the client's address: anonymous requests spend the address's
+//!   budget, and bearer strings that turn out not to be valid spend a second budget of
+//!   the address ([`Caller::FailedSignIn`]), which is looked at *before* the token is
+//!   looked up — so a stream of random bearer strings meets 429 without reaching the
+//!   database;
+//! - then the valid token's member ([`Caller::Member`]), or the bot's own identity with
+//!   its larger budget ([`Caller::Bot`]); a request the bot makes for a Discord user also
+//!   spends that user's own budget ([`Caller::DiscordUser`]), so one user cannot use up
+//!   the bot's.
+//!
+//! Buckets live in this process's memory, at most [`MAX_TRACKED`] of them: two
+//! generations of keys, the older dropped whole when the newer fills, so memory and the
+//! time of a check stay bounded whatever the number of distinct callers. Several
+//! processes behind a load balancer each enforce the limit on the traffic they see,
+//! which bounds a caller at N × limit; that is the documented trade-off for not needing
+//! a shared store.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -13,10 +27,16 @@ use std::time::{Duration, Instant};
 /// Who a budget belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Caller {
-    /// A bearer token, by the first half of its fingerprint (the token itself is never kept).
-    Token(String),
     /// An anonymous caller's address.
     Address(IpAddr),
+    /// Bearer strings from this address that were not valid tokens.
+    FailedSignIn(IpAddr),
+    /// A member, by id, acting with their own token.
+    Member(i64),
+    /// The bot's identity, by member id.
+    Bot(i64),
+    /// A Discord user the bot acts for, by Discord id.
+    DiscordUser(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -31,51 +51,246 @@ struct Bucket {
     updated: Instant,
 }
 
-/// Beyond this many tracked callers, idle buckets are forgotten.
-const MAX_TRACKED: usize = 50_000;
+impl Bucket {
+    /// The bucket refilled up to `now`, at `per_minute`, never above `per_minute`.
+    fn refilled(self, per_minute: u32, now: Instant) -> Self {
+        let capacity = f64::from(per_minute);
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        Self { tokens: (self.tokens + elapsed * capacity / 60.0).min(capacity), updated: now }
+    }
 
-/// The limiter. A limit of 0 turns that budget off.
+    /// How long until one token is there again, at `per_minute`.
+    fn wait(self, per_minute: u32) -> Duration {
+        Duration::from_secs_f64(((1.0 - self.tokens) * 60.0 / f64::from(per_minute)).max(1.0))
+    }
+}
+
+/// Most buckets kept at once, across both generations.
+pub const MAX_TRACKED: usize = 100_000;
+
+type Key = (Caller, Budget);
+
+/// Two generations of buckets: lookups move a key into the young one, and when it is
+/// full the old one is dropped whole. A key idle for a whole generation is forgotten
+/// (and starts again with a full bucket), which only frees the budget of callers who
+/// stopped calling.
+#[derive(Debug, Default)]
+struct Buckets {
+    young: HashMap<Key, Bucket>,
+    old: HashMap<Key, Bucket>,
+}
+
+impl Buckets {
+    fn get(&mut self, key: &Key) -> Option<Bucket> {
+        if let Some(bucket) = self.young.get(key) {
+            return Some(*bucket);
+        }
+        self.old.remove(key)
+    }
+
+    fn put(&mut self, key: Key, bucket: Bucket) {
+        if !self.young.contains_key(&key) && self.young.len() >= MAX_TRACKED / 2 {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(key, bucket);
+    }
+
+    fn len(&self) -> usize {
+        self.young.len() + self.old.len()
+    }
+}
+
+/// The budgets per minute; 0 turns a budget off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Requests per minute for members, Discord users, anonymous addresses and failed
+    /// sign-ins from one address.
+    pub per_minute: u32,
+    /// Mutations per minute, on top of the request budget.
+    pub writes_per_minute: u32,
+    /// Requests (and writes) per minute for the bot's identity.
+    pub bot_per_minute: u32,
+}
+
+/// The limiter.
 #[derive(Debug)]
 pub struct RateLimiter {
-    per_minute: u32,
-    writes_per_minute: u32,
-    buckets: Mutex<HashMap<(Caller, Budget), Bucket>>,
+    limits: Limits,
+    buckets: Mutex<Buckets>,
 }
 
 impl RateLimiter {
-    /// Allows `per_minute` requests and `writes_per_minute` mutations per caller per minute.
-    pub fn new(per_minute: u32, writes_per_minute: u32) -> Self {
-        Self { per_minute, writes_per_minute, buckets: Mutex::new(HashMap::new()) }
+    /// A limiter with these budgets.
+    pub fn new(limits: Limits) -> Self {
+        Self { limits, buckets: Mutex::new(Buckets::default()) }
+    }
+
+    fn per_minute(&self, caller: &Caller, budget: Budget) -> u32 {
+        match (caller, budget) {
+            (Caller::Bot(_), _) => self.limits.bot_per_minute,
+            (_, Budget::Requests) => self.limits.per_minute,
+            (_, Budget::Writes) => self.limits.writes_per_minute,
+        }
     }
 
     /// Takes one request (and one write, for a mutation) from `caller`'s budgets, or says
-    /// how long to wait before trying again.
+    /// how long to wait before trying again. Nothing is taken when it refuses.
     pub fn check(&self, caller: &Caller, is_write: bool, now: Instant) -> Result<(), Duration> {
         let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
-        if buckets.len() > MAX_TRACKED {
-            buckets.retain(|_, bucket| now.duration_since(bucket.updated) < Duration::from_secs(120));
-        }
-        let mut take = |budget: Budget, per_minute: u32| -> Result<(), Duration> {
+        let budgets: &[Budget] = if is_write { &[Budget::Requests, Budget::Writes] } else { &[Budget::Requests] };
+        let mut taken = Vec::with_capacity(budgets.len());
+        for budget in budgets {
+            let per_minute = self.per_minute(caller, *budget);
             if per_minute == 0 {
-                return Ok(());
+                continue;
             }
-            let capacity = f64::from(per_minute);
-            let per_second = capacity / 60.0;
-            let bucket = buckets.entry((caller.clone(), budget)).or_insert(Bucket { tokens: capacity, updated: now });
-            let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
-            bucket.tokens = (bucket.tokens + elapsed * per_second).min(capacity);
-            bucket.updated = now;
-            if bucket.tokens >= 1.0 {
-                bucket.tokens -= 1.0;
-                Ok(())
-            } else {
-                Err(Duration::from_secs_f64(((1.0 - bucket.tokens) / per_second).max(1.0)))
+            let key = (caller.clone(), *budget);
+            let bucket = buckets
+                .get(&key)
+                .unwrap_or(Bucket { tokens: f64::from(per_minute), updated: now })
+                .refilled(per_minute, now);
+            if bucket.tokens < 1.0 {
+                buckets.put(key, bucket);
+                return Err(bucket.wait(per_minute));
             }
-        };
-        take(Budget::Requests, self.per_minute)?;
-        if is_write {
-            take(Budget::Writes, self.writes_per_minute)?;
+            taken.push((key, bucket));
+        }
+        for (key, mut bucket) in taken {
+            bucket.tokens -= 1.0;
+            buckets.put(key, bucket);
         }
         Ok(())
+    }
+
+    /// Whether `caller` has a request left, without taking it: how the edge refuses a
+    /// bearer string from an address that has sent too many invalid ones, before it
+    /// costs a database lookup.
+    pub fn peek(&self, caller: &Caller, now: Instant) -> Result<(), Duration> {
+        let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
+        let per_minute = self.per_minute(caller, Budget::Requests);
+        if per_minute == 0 {
+            return Ok(());
+        }
+        match buckets.get(&(caller.clone(), Budget::Requests)) {
+            Some(bucket) => {
+                let bucket = bucket.refilled(per_minute, now);
+                buckets.put((caller.clone(), Budget::Requests), bucket);
+                if bucket.tokens < 1.0 { Err(bucket.wait(per_minute)) } else { Ok(()) }
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// How many buckets are kept now (never more than [`MAX_TRACKED`]).
+    pub fn tracked(&self) -> usize {
+        self.buckets.lock().map_or(0, |buckets| buckets.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiter(per_minute: u32, writes_per_minute: u32) -> RateLimiter {
+        RateLimiter::new(Limits { per_minute, writes_per_minute, bot_per_minute: per_minute * 10 })
+    }
+
+    fn address(n: u32) -> Caller {
+        Caller::Address(IpAddr::from(n.to_be_bytes()))
+    }
+
+    #[test]
+    fn a_caller_gets_its_budget_then_waits() {
+        let limiter = limiter(3, 1);
+        let now = Instant::now();
+        for _ in 0..3 {
+            assert!(limiter.check(&Caller::Member(1), false, now).is_ok());
+        }
+        let wait = limiter.check(&Caller::Member(1), false, now).expect_err("over budget");
+        assert!(wait >= Duration::from_secs(1));
+        assert!(limiter.check(&Caller::Member(2), false, now).is_ok(), "another caller has its own budget");
+    }
+
+    #[test]
+    fn a_bucket_refills_with_time() {
+        let limiter = limiter(60, 60);
+        let now = Instant::now();
+        for _ in 0..60 {
+            assert!(limiter.check(&Caller::Member(1), false, now).is_ok());
+        }
+        assert!(limiter.check(&Caller::Member(1), false, now).is_err());
+        assert!(limiter.check(&Caller::Member(1), false, now + Duration::from_secs(1)).is_ok());
+    }
+
+    #[test]
+    fn a_refused_write_takes_nothing_from_the_request_budget() {
+        let limiter = limiter(3, 1);
+        let now = Instant::now();
+        assert!(limiter.check(&Caller::Member(1), true, now).is_ok());
+        assert!(limiter.check(&Caller::Member(1), true, now).is_err());
+        assert!(limiter.check(&Caller::Member(1), false, now).is_ok());
+        assert!(limiter.check(&Caller::Member(1), false, now).is_ok());
+        assert!(limiter.check(&Caller::Member(1), false, now).is_err());
+    }
+
+    #[test]
+    fn the_bot_has_a_larger_budget_than_a_member() {
+        let limiter = limiter(2, 2);
+        let now = Instant::now();
+        for _ in 0..20 {
+            assert!(limiter.check(&Caller::Bot(9), false, now).is_ok());
+        }
+        assert!(limiter.check(&Caller::Bot(9), false, now).is_err());
+    }
+
+    #[test]
+    fn peeking_takes_nothing_and_refuses_an_empty_bucket() {
+        let limiter = limiter(2, 2);
+        let now = Instant::now();
+        let failed = Caller::FailedSignIn(IpAddr::from([127, 0, 0, 1]));
+        assert!(limiter.peek(&failed, now).is_ok());
+        assert!(limiter.peek(&failed, now).is_ok());
+        assert!(limiter.check(&failed, false, now).is_ok());
+        assert!(limiter.check(&failed, false, now).is_ok());
+        assert!(limiter.peek(&failed, now).is_err());
+    }
+
+    #[test]
+    fn a_limit_of_zero_turns_the_budget_off() {
+        let limiter = limiter(0, 0);
+        let now = Instant::now();
+        for _ in 0..1000 {
+            assert!(limiter.check(&Caller::Member(1), true, now).is_ok());
+        }
+        assert_eq!(limiter.tracked(), 0);
+    }
+
+    #[test]
+    fn memory_stays_bounded_under_many_distinct_callers() {
+        let limiter = limiter(5, 5);
+        let now = Instant::now();
+        for n in 0..(MAX_TRACKED as u32 * 3) {
+            let _ = limiter.check(&address(n), false, now);
+            if n % 997 == 0 {
+                assert!(limiter.tracked() <= MAX_TRACKED);
+            }
+        }
+        assert!(limiter.tracked() <= MAX_TRACKED);
+        assert!(limiter.tracked() >= MAX_TRACKED / 2, "recent callers are still tracked");
+    }
+
+    #[test]
+    fn a_busy_caller_keeps_its_spent_budget_while_others_come_and_go() {
+        let limiter = limiter(2, 2);
+        let now = Instant::now();
+        let busy = Caller::Member(7);
+        assert!(limiter.check(&busy, false, now).is_ok());
+        assert!(limiter.check(&busy, false, now).is_ok());
+        for n in 0..(MAX_TRACKED as u32 * 2) {
+            let _ = limiter.check(&address(n), false, now);
+            if n % 1000 == 0 {
+                assert!(limiter.check(&busy, false, now).is_err(), "the busy caller stays limited");
+            }
+        }
     }
 }

@@ -14,6 +14,7 @@ pub mod discord_link_code;
 pub mod discord_mirror;
 pub mod discord_preference;
 pub mod endorsement;
+pub mod enrolment_code;
 pub mod follow;
 pub mod idempotency_key;
 pub mod member;

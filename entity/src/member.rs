@@ -25,6 +25,8 @@ pub struct Model {
     pub discord_user_id: Option<String>,
     /// When the account was created.
     pub created_at: DateTimeUtc,
+    /// Set while the member is suspended: nothing they hold works until it is cleared.
+    pub suspended_at: Option<DateTimeUtc>,
 }
 
 /// Relations are resolved by the API's loaders, not by the entity.

@@ -1,15 +1,28 @@
 //! Limits on what one GraphQL document may ask for, checked right after parsing and
-//! before any work: how many fields (aliases and `__typename` included) and how many
-//! directives. Depth and complexity are checked by async-graphql's own validation; this
-//! module also gives its refusals, and every other error that lacks one, a code.
+//! before any work: how many fields (aliases and `__typename` included), how many
+//! directives, how many root fields and how many expensive root fields (the ones that
+//! read every thread). Depth and complexity are checked by async-graphql's own
+//! validation, with the costs below; this module also gives its refusals, and every other
+//! error that lacks one, a code. While a request runs, [`PoolShare`] lets only a few of
+//! its root fields work at once, so one request holds only a share of the pool.
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve, ResolveInfo,
+};
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{ServerError, ServerResult, Variables};
 
 use crate::error::ErrorCode;
+
+/// The complexity of a field that reads every visible thread (figures, tag counts, a
+/// ranking): as much as a page of 100 items with ten fields each.
+pub const SCAN_COST: usize = 1_000;
+/// The complexity of counting a whole list.
+pub const COUNT_COST: usize = 50;
+/// Root fields that read every visible thread whatever their arguments.
+pub const EXPENSIVE_ROOT_FIELDS: [&str; 4] = ["networkStats", "search", "similarThreads", "tags"];
 
 /// The per-document limits.
 #[derive(Debug, Clone, Copy)]
@@ -18,6 +31,30 @@ pub struct DocumentLimits {
     pub max_fields: usize,
     /// Most directives in the document.
     pub max_directives: usize,
+    /// Most root fields in one operation, aliases included.
+    pub max_root_fields: usize,
+    /// Most [`EXPENSIVE_ROOT_FIELDS`] in one operation, aliases included.
+    pub max_expensive_fields: usize,
+}
+
+/// The root fields an operation selects, by name, following fragments at the root.
+fn root_fields<'a>(set: &'a SelectionSet, document: &'a ExecutableDocument, names: &mut Vec<&'a str>, depth: usize) {
+    if depth > 8 {
+        return;
+    }
+    for item in &set.items {
+        match &item.node {
+            Selection::Field(field) => names.push(field.node.name.node.as_str()),
+            Selection::InlineFragment(fragment) => {
+                root_fields(&fragment.node.selection_set.node, document, names, depth + 1);
+            }
+            Selection::FragmentSpread(spread) => {
+                if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
+                    root_fields(&fragment.node.selection_set.node, document, names, depth + 1);
+                }
+            }
+        }
+    }
 }
 
 impl ExtensionFactory for DocumentLimits {
@@ -86,6 +123,25 @@ impl Extension for DocumentLimitsCheck {
                 self.0.max_directives
             )));
         }
+        for (_, operation) in document.operations.iter() {
+            let mut names = Vec::new();
+            root_fields(&operation.node.selection_set.node, &document, &mut names, 0);
+            if names.len() > self.0.max_root_fields {
+                return Err(too_complex(format!(
+                    "the operation selects {} root fields; at most {} are allowed",
+                    names.len(),
+                    self.0.max_root_fields
+                )));
+            }
+            let expensive = names.iter().filter(|name| EXPENSIVE_ROOT_FIELDS.contains(name)).count();
+            if expensive > self.0.max_expensive_fields {
+                return Err(too_complex(format!(
+                    "the operation asks for {expensive} of networkStats, search, similarThreads and tags; \
+                     at most {} are allowed in one request",
+                    self.0.max_expensive_fields
+                )));
+            }
+        }
         Ok(document)
     }
 }
@@ -104,5 +160,40 @@ pub fn code_uncoded_errors(response: &mut async_graphql::Response) {
             ErrorCode::BadRequest
         };
         error.extensions.get_or_insert_with(Default::default).set("code", code.as_str());
+    }
+}
+
+/// The share of the database pool one caller may hold: however many requests and
+/// aliases they send, at most this many of their root fields (each with everything below
+/// it) resolve at once; the rest wait their turn. Transports attach the caller's share to
+/// each request (see `edge::PoolShares`); a request without one is not limited.
+#[derive(Debug, Clone)]
+pub struct CallerShare(pub Arc<tokio::sync::Semaphore>);
+
+/// The extension that makes root fields wait for their caller's [`CallerShare`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PoolShare;
+
+impl ExtensionFactory for PoolShare {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PoolShare)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for PoolShare {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<async_graphql::Value>> {
+        let share = match ctx.data_opt::<CallerShare>() {
+            Some(share) if info.path_node.parent.is_none() => share,
+            _ => return next.run(ctx, info).await,
+        };
+        // A share is never closed, so acquiring only waits.
+        let _permit = share.0.acquire().await.ok();
+        next.run(ctx, info).await
     }
 }

@@ -37,7 +37,7 @@ fn fail(error: impl Into<ServiceError>) -> LoadError {
 /// A partner by id.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PartnerById(pub i64);
-/// A member by id.
+/// A member by id, if the viewer may see staff records.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MemberById(pub i64);
 /// A thread by id, if the viewer may see it.
@@ -86,9 +86,7 @@ impl Loader<MemberById> for Db {
     type Error = LoadError;
 
     async fn load(&self, keys: &[MemberById]) -> Result<HashMap<MemberById, member::Model>, LoadError> {
-        let rows = member::Entity::find()
-            .filter(member::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
+        let rows = crate::service::members::visible_by_ids(&self.db, &self.viewer, keys.iter().map(|k| k.0))
             .await
             .map_err(fail)?;
         Ok(rows.into_iter().map(|m| (MemberById(m.id), m)).collect())

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod network;
+pub mod operation;
 pub mod partners;
 pub mod prefetch;
 pub mod search;
@@ -58,15 +59,18 @@ pub fn build_schema(
     edge: &crate::edge::EdgeSettings,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     partners: std::sync::Arc<crate::service::partners::PartnerDirectory>,
+    stats: std::sync::Arc<crate::service::network::StatsCache>,
 ) -> LknSchema {
     Schema::build(QueryRoot::default(), MutationRoot::default(), subscriptions::SubscriptionRoot)
         .data(db)
         .data(metrics)
         .data(partners)
+        .data(stats)
         .limit_depth(edge.max_depth)
         .limit_complexity(edge.max_complexity)
         .limit_recursive_depth(32)
         .extension(edge.document)
+        .extension(limits::PoolShare)
         .disable_suggestions()
         .finish()
 }

@@ -44,9 +44,14 @@ pub struct NetworkQuery;
 
 #[Object]
 impl NetworkQuery {
-    /// Figures across the network.
+    /// Figures across the network. They read every thread, so they cost as much as a
+    /// long list, and are shared between callers for a few seconds.
+    #[graphql(complexity = "crate::graphql::limits::SCAN_COST + child_complexity")]
     async fn network_stats(&self, ctx: &Context<'_>) -> async_graphql::Result<NetworkStats> {
-        let stats = network::stats(db(ctx)?, &request(ctx)?.viewer).await.gql()?;
+        let cache = ctx
+            .data::<std::sync::Arc<network::StatsCache>>()
+            .map_err(|_| crate::error::ServiceError::Internal("figures cache missing".into()).into_graphql())?;
+        let stats = cache.stats(db(ctx)?, &request(ctx)?.viewer).await.gql()?;
         let mut audience = AudienceReach::from(stats.audience);
         if let Some((total, source)) = stats.reported_audience {
             audience.reported_total = Some(total);

@@ -61,16 +61,13 @@ type Loader = DataLoader<Db, async_graphql::dataloader::HashMapCache>;
 async fn feed_members(
     loader: &Loader,
     db: &DatabaseConnection,
+    viewer: &crate::service::identity::Viewer,
     ids: BTreeSet<i64>,
 ) -> async_graphql::Result<Vec<member::Model>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = member::Entity::find()
-        .filter(member::Column::Id.is_in(ids))
-        .all(db)
-        .await
-        .map_err(|e| ServiceError::from(e).into_graphql())?;
+    let rows = crate::service::members::visible_by_ids(db, viewer, ids).await.map_err(ServiceError::into_graphql)?;
     loader.feed_many(rows.iter().map(|m| (MemberById(m.id), m.clone()))).await;
     Ok(rows)
 }
@@ -132,7 +129,7 @@ pub async fn threads(ctx: &Context<'_>, items: Lookahead<'_>, rows: &[thread::Mo
             .await;
     }
 
-    let members = feed_members(loader, db, member_ids).await?;
+    let members = feed_members(loader, db, &request(ctx)?.viewer, member_ids).await?;
     let mut partner_ids = BTreeSet::new();
     if selected.field("partner").exists() {
         partner_ids.extend(rows.iter().map(|t| t.partner_id));

@@ -79,7 +79,8 @@ pub struct SearchQuery;
 impl SearchQuery {
     /// Full-text search over threads (title, body, tags, replies) and collaborations
     /// (title, summary) the caller may see, best first. Any text is safe to send.
-    #[graphql(complexity = "(first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity.max(1))")]
+    #[graphql(complexity = "crate::graphql::limits::SCAN_COST
+        + (first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity.max(1))")]
     async fn search(
         &self,
         ctx: &Context<'_>,
@@ -129,7 +130,8 @@ impl SearchQuery {
 
     /// Threads like `text`, for showing someone about to post a question what has been
     /// asked already.
-    #[graphql(complexity = "(first.clamp(1, 20) as usize).saturating_mul(child_complexity.max(1))")]
+    #[graphql(complexity = "crate::graphql::limits::SCAN_COST
+        + (first.clamp(1, 20) as usize).saturating_mul(child_complexity.max(1))")]
     async fn similar_threads(
         &self,
         ctx: &Context<'_>,

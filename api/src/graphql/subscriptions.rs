@@ -2,8 +2,9 @@
 //! `collaborationChanged`.
 //!
 //! Each subscriber turns the process's events into objects with its own viewer, so a
-//! subscriber only ever hears of what it may see, and a signed-in subscriber whose
-//! token is revoked stops hearing anything. A subscriber that falls more than
+//! subscriber only ever hears of what it may see. Whether the viewer's access still
+//! holds is the socket's to check (see `ws`), once per socket rather than once per event
+//! and subscription. A subscriber that falls more than
 //! `events::SUBSCRIBER_BUFFER` events behind is told so and its subscription ends,
 //! rather than the server buffering without bound.
 
@@ -18,16 +19,7 @@ use crate::graphql::collaborations::{Collaboration, CollaborationFilter};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::threads::{Reply, Thread, ThreadFilter};
 use crate::graphql::{db, request};
-use crate::service::{collaborations, identity, threads};
-
-/// The credentials a subscription connection signed in with, re-checked before each event.
-#[derive(Debug, Clone, Default)]
-pub struct SubscriberCredentials {
-    /// The bearer token, if any.
-    pub bearer: Option<String>,
-    /// The Discord user the bot acts for, if any.
-    pub discord_user: Option<String>,
-}
+use crate::service::{collaborations, threads};
 
 /// What happened to a collaboration.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -60,7 +52,7 @@ fn ended(reason: &str) -> async_graphql::Error {
 }
 
 /// Turns the bus into a stream of what `accept` makes of each event for this subscriber.
-/// The stream ends after telling the subscriber it lagged or lost its credentials.
+/// The stream ends after telling the subscriber it lagged.
 fn events<'a, T, F, Fut>(ctx: &Context<'a>, accept: F) -> impl Stream<Item = async_graphql::Result<T>> + 'a
 where
     T: Send + 'a,
@@ -69,11 +61,9 @@ where
 {
     let context = request(ctx).ok();
     let mut receiver = context.map(|c| c.events.subscribe());
-    let credentials = ctx.data::<SubscriberCredentials>().cloned().unwrap_or_default();
-    let database = db(ctx).ok().cloned();
     let metrics = ctx.data::<std::sync::Arc<crate::metrics::Metrics>>().ok().cloned();
     async_stream::stream! {
-        let (Some(receiver), Some(database)) = (receiver.as_mut(), database) else {
+        let Some(receiver) = receiver.as_mut() else {
             yield Err(ServiceError::Internal("subscription context missing".into()).into_graphql());
             return;
         };
@@ -87,19 +77,6 @@ where
                 }
                 Err(RecvError::Closed) => return,
             };
-            if credentials.bearer.is_some() {
-                let still = identity::authenticate(
-                    &database,
-                    credentials.bearer.as_deref(),
-                    credentials.discord_user.as_deref(),
-                    chrono::Utc::now(),
-                )
-                .await;
-                if let Err(error) = still {
-                    yield Err(error.into_graphql());
-                    return;
-                }
-            }
             match accept(event).await {
                 Ok(Some(item)) => yield Ok(item),
                 Ok(None) => {}

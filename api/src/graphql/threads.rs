@@ -240,7 +240,9 @@ impl ThreadQuery {
         Ok(found.map(Thread))
     }
 
-    /// The most used tags with their visible thread counts.
+    /// The most used tags with their visible thread counts. Counting reads every tagged
+    /// thread, so it costs as much as a long list.
+    #[graphql(complexity = "crate::graphql::limits::SCAN_COST + (first.clamp(1, 100) as usize) * child_complexity")]
     async fn tags(
         &self,
         ctx: &Context<'_>,

@@ -41,6 +41,11 @@ impl Member {
     async fn discord_linked(&self) -> bool {
         self.0.discord_user_id.is_some()
     }
+    /// When they were suspended, while they are: shown to administrators and to their
+    /// partner's coordinators, who may lift it.
+    async fn suspended_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        Ok(request(ctx)?.viewer.coordinates(self.0.partner_id).then_some(self.0.suspended_at).flatten())
+    }
     /// Their e-mail address: shown only to themselves and to administrators.
     async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
         let viewer = &request(ctx)?.viewer;
@@ -142,14 +147,65 @@ pub struct AddMemberInput {
     pub role: MemberRole,
 }
 
+/// A single-use code that only the member it names can redeem, with
+/// `redeemEnrolmentCode`, for an API token of their own: whoever sets up someone
+/// else's access never holds their secret.
+#[derive(SimpleObject)]
+pub struct Enrolment {
+    /// The code, shown only this once; pass it on to the member.
+    pub code: String,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<identity::Enrolment> for Enrolment {
+    fn from(enrolment: identity::Enrolment) -> Self {
+        Self { code: enrolment.code, expires_at: enrolment.expires_at }
+    }
+}
+
 /// What `addMember` returns.
 #[derive(SimpleObject)]
 pub struct AddMemberPayload {
     /// The new member.
     pub member: Option<Member>,
-    /// Their first API token, shown only this once.
-    pub token: Option<String>,
+    /// The code with which the new member gets their first token.
+    pub enrolment: Option<Enrolment>,
     /// Why the request was refused, if it was.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Names a member to suspend or restore.
+#[derive(InputObject)]
+pub struct SuspendMemberInput {
+    /// The member's global id.
+    pub member_id: ID,
+}
+
+/// What `suspendMember` and `restoreMember` return.
+#[derive(SimpleObject)]
+pub struct SuspendMemberPayload {
+    /// The member as they are now.
+    pub member: Option<Member>,
+    /// Why the request was refused, if it was.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Redeems an enrolment code.
+#[derive(InputObject)]
+pub struct RedeemEnrolmentCodeInput {
+    /// The code a coordinator or administrator passed on.
+    pub code: String,
+}
+
+/// What `redeemEnrolmentCode` returns.
+#[derive(SimpleObject)]
+pub struct RedeemEnrolmentCodePayload {
+    /// The member the code enrolled.
+    pub member: Option<Member>,
+    /// Their new API token, shown only this once.
+    pub token: Option<String>,
+    /// Why the code was refused, if it was.
     pub user_errors: Vec<UserError>,
 }
 
@@ -160,13 +216,25 @@ pub struct MemberTokenInput {
     pub member_id: ID,
 }
 
-/// What `issueToken` returns.
+/// What `issueToken` returns: a token when you issue one for yourself, an enrolment
+/// code for the member otherwise.
 #[derive(SimpleObject)]
 pub struct IssueTokenPayload {
-    /// The new token, shown only this once.
+    /// The new token, shown only this once; only when issued for yourself.
     pub token: Option<String>,
+    /// The code the member redeems for their token, when issued for someone else.
+    pub enrolment: Option<Enrolment>,
     /// Why the request was refused, if it was.
     pub user_errors: Vec<UserError>,
+}
+
+/// Splits access into the token or the enrolment code of a payload.
+fn access_fields(access: Option<identity::Access>) -> (Option<String>, Option<Enrolment>) {
+    match access {
+        Some(identity::Access::Token(token)) => (Some(token), None),
+        Some(identity::Access::Enrolment(enrolment)) => (None, Some(enrolment.into())),
+        None => (None, None),
+    }
 }
 
 /// What `revokeTokens` returns.
@@ -183,6 +251,25 @@ async fn token_holder(ctx: &Context<'_>, id: &ID) -> Result<lkn_entity::member::
     identity::member_by_id(db(ctx).map_err(|_| ServiceError::Internal("database missing".into()))?, id)
         .await
         .map_err(|_| ServiceError::invalid("memberId", crate::error::UserErrorCode::NotFound, "no member with this id"))
+}
+
+/// `suspendMember` and `restoreMember`.
+async fn set_suspended(
+    ctx: &Context<'_>,
+    member_id: &ID,
+    suspend: bool,
+) -> async_graphql::Result<SuspendMemberPayload> {
+    let request = request(ctx)?;
+    request.viewer.require_in_person().map_err(ServiceError::into_graphql)?;
+    let result = match token_holder(ctx, member_id).await {
+        Ok(target) => {
+            identity::set_suspended(db(ctx)?, &request.write_context(), identity::Authority::Viewer, &target, suspend)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    let (member, user_errors) = split_user_errors(result)?;
+    Ok(SuspendMemberPayload { member: member.map(Member), user_errors })
 }
 
 /// The identity mutations.
@@ -230,36 +317,74 @@ impl IdentityMutation {
         };
         let result = identity::add_member(db(ctx)?, &request.write_context(), identity::Authority::Viewer, new).await;
         let (made, user_errors) = split_user_errors(result)?;
-        let (member, token) = made.map_or((None, None), |(m, t)| (Some(Member(m)), Some(t)));
-        Ok(AddMemberPayload { member, token, user_errors })
+        let (member, access) = made.map_or((None, None), |(m, a)| (Some(Member(m)), Some(a)));
+        let (_, enrolment) = access_fields(access);
+        Ok(AddMemberPayload { member, enrolment, user_errors })
     }
 
-    /// Issues a further API token: for yourself, or as a coordinator or administrator.
+    /// Issues a further API token for yourself, or, as a coordinator or administrator,
+    /// an enrolment code with which the member gets one. Never through the bot.
     async fn issue_token(
         &self,
         ctx: &Context<'_>,
         input: MemberTokenInput,
     ) -> async_graphql::Result<IssueTokenPayload> {
         let request = request(ctx)?;
-        request.viewer.require_member().map_err(ServiceError::into_graphql)?;
+        request.viewer.require_in_person().map_err(ServiceError::into_graphql)?;
         let result = match token_holder(ctx, &input.member_id).await {
             Ok(holder) => {
                 identity::issue_token(db(ctx)?, &request.write_context(), identity::Authority::Viewer, &holder).await
             }
             Err(error) => Err(error),
         };
-        let (token, user_errors) = split_user_errors(result)?;
-        Ok(IssueTokenPayload { token, user_errors })
+        let (access, user_errors) = split_user_errors(result)?;
+        let (token, enrolment) = access_fields(access);
+        Ok(IssueTokenPayload { token, enrolment, user_errors })
+    }
+
+    /// Redeems an enrolment code for a new API token of the member it names. Needs no
+    /// token: the code is the proof.
+    async fn redeem_enrolment_code(
+        &self,
+        ctx: &Context<'_>,
+        input: RedeemEnrolmentCodeInput,
+    ) -> async_graphql::Result<RedeemEnrolmentCodePayload> {
+        let request = request(ctx)?;
+        let result = identity::redeem_enrolment(db(ctx)?, &request.write_context(), &input.code).await;
+        let (redeemed, user_errors) = split_user_errors(result)?;
+        let (member, token) = redeemed.map_or((None, None), |(m, t)| (Some(Member(m)), Some(t)));
+        Ok(RedeemEnrolmentCodePayload { member, token, user_errors })
+    }
+
+    /// Suspends a member: their tokens, open sockets and the bot acting for their Discord
+    /// account stop working within a second, until they are restored. Administrators,
+    /// and coordinators for their own partner's staff. Never through the bot.
+    async fn suspend_member(
+        &self,
+        ctx: &Context<'_>,
+        input: SuspendMemberInput,
+    ) -> async_graphql::Result<SuspendMemberPayload> {
+        set_suspended(ctx, &input.member_id, true).await
+    }
+
+    /// Lifts a member's suspension. Who may suspend may restore.
+    async fn restore_member(
+        &self,
+        ctx: &Context<'_>,
+        input: SuspendMemberInput,
+    ) -> async_graphql::Result<SuspendMemberPayload> {
+        set_suspended(ctx, &input.member_id, false).await
     }
 
     /// Revokes every token of a member: yourself, or as a coordinator or administrator.
+    /// Never through the bot.
     async fn revoke_tokens(
         &self,
         ctx: &Context<'_>,
         input: MemberTokenInput,
     ) -> async_graphql::Result<RevokeTokensPayload> {
         let request = request(ctx)?;
-        request.viewer.require_member().map_err(ServiceError::into_graphql)?;
+        request.viewer.require_in_person().map_err(ServiceError::into_graphql)?;
         let result = match token_holder(ctx, &input.member_id).await {
             Ok(holder) => {
                 identity::revoke_tokens(db(ctx)?, &request.write_context(), identity::Authority::Viewer, &holder).await

@@ -310,6 +310,7 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
                 role: if i == 0 { MemberRole::Coordinator } else { MemberRole::Member },
                 discord_user_id: None,
                 created_at: start,
+                suspended_at: None,
             });
             member_id += 1;
         }

@@ -1,5 +1,10 @@
 //! Figures across the whole network: partners by nation, audience, how well questions
 //! get answered, active collaborations and the busiest tags.
+//!
+//! The figures read every thread, so they are computed once for everyone who may see the
+//! same things and kept in [`StatsCache`] for a few seconds: a crowd of anonymous callers
+//! asking at once costs one computation, not one each, and any write heard on the event
+//! bus makes the next caller compute them afresh.
 
 use lkn_entity::vocabulary::{CollaborationStatus, Nation, ThreadKind};
 use lkn_entity::{collaboration, network_figure, partner, thread};
@@ -96,6 +101,62 @@ pub async fn stats(db: &impl ConnectionTrait, viewer: &Viewer) -> Result<Network
         active_collaboration_count,
         top_tags,
     })
+}
+
+/// How long computed figures are served when no write was heard (edits, endorsements and
+/// closes announce nothing on the bus, so this bounds how stale they can be).
+pub const STATS_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The figures last computed for one audience, and for which generation of writes.
+type Slot = tokio::sync::Mutex<Option<(std::time::Instant, u64, NetworkStats)>>;
+
+/// Figures computed once for everyone who sees the same things (the public, and signed-in
+/// members), shared until a write is heard or [`STATS_FRESH_FOR`] passes. Callers who ask
+/// while they are being computed wait for that computation instead of starting their own.
+#[derive(Debug, Default)]
+pub struct StatsCache {
+    public: Slot,
+    network: Slot,
+    writes_heard: std::sync::atomic::AtomicU64,
+}
+
+impl StatsCache {
+    /// A cache that forgets its figures whenever `events` carries a write (or the process
+    /// may have missed some), until the bus is dropped.
+    pub fn following(events: &std::sync::Arc<crate::events::EventBus>) -> std::sync::Arc<Self> {
+        let cache = std::sync::Arc::new(Self::default());
+        let mut heard = events.subscribe();
+        let watched = std::sync::Arc::downgrade(&cache);
+        tokio::spawn(async move {
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                match heard.recv().await {
+                    Ok(crate::events::Event::AccessRevoked { .. }) => continue,
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return,
+                }
+                let Some(cache) = watched.upgrade() else { return };
+                cache.writes_heard.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        cache
+    }
+
+    /// The figures as `viewer` may see them, computed at most once per audience while fresh.
+    pub async fn stats(&self, db: &impl ConnectionTrait, viewer: &Viewer) -> Result<NetworkStats> {
+        let slot = if viewer.sees_network() { &self.network } else { &self.public };
+        let mut kept = slot.lock().await;
+        let generation = self.writes_heard.load(std::sync::atomic::Ordering::Relaxed);
+        if let Some((at, computed_for, stats)) = kept.as_ref()
+            && *computed_for == generation
+            && at.elapsed() < STATS_FRESH_FOR
+        {
+            return Ok(stats.clone());
+        }
+        let fresh = stats(db, viewer).await?;
+        *kept = Some((std::time::Instant::now(), generation, fresh.clone()));
+        Ok(fresh)
+    }
 }
 
 fn median(sorted: &[f64]) -> Option<f64> {

@@ -80,6 +80,12 @@ async fn cast(app: &TestApp) -> Cast {
     }
 }
 
+/// The global id of the member holding `token`.
+async fn staff_id(app: &TestApp, token: &str) -> String {
+    let member = viewer(app, token).await.member().expect("member").id;
+    encode(NodeType::Member, member).to_string()
+}
+
 /// What one request came to: `ok`, a GraphQL error code, or the first user error code.
 fn outcome(body: &Value, field: &str) -> String {
     if let Some(code) = body["errors"][0]["extensions"]["code"].as_str() {
@@ -242,8 +248,25 @@ on_both_databases! {
 
         check(app, cast, "addMember", [UNAUTH, NO, NO, OK, NO, OK, NO, NO, UNAUTH], async |_| {
             let email = format!("new-{:08x}@glasgow.example", rand::random::<u32>());
-            ("mutation($i: AddMemberInput!) { addMember(input: $i) { member { id } token userErrors { code } } }".into(),
+            ("mutation($i: AddMemberInput!) { addMember(input: $i) { member { id } enrolment { code } userErrors { code } } }".into(),
              json!({ "i": { "partnerSlug": OWNER, "email": email, "displayName": "New Starter" } }))
+        }).await;
+        // Access for someone else: an enrolment code, never the member's token; never through the bot.
+        let manage = [UNAUTH, NO, NO, OK, NO, OK, NO, NO, UNAUTH];
+        check(app, cast, "issueToken", manage, async |app| {
+            let id = staff_id(app, &app.member_token(OWNER, MemberRole::Member).await).await;
+            ("mutation($i: MemberTokenInput!) { issueToken(input: $i) { token enrolment { code } userErrors { code } } }".into(),
+             json!({ "i": { "memberId": id } }))
+        }).await;
+        check(app, cast, "suspendMember", manage, async |app| {
+            let id = staff_id(app, &app.member_token(OWNER, MemberRole::Member).await).await;
+            ("mutation($i: SuspendMemberInput!) { suspendMember(input: $i) { member { id } userErrors { code } } }".into(),
+             json!({ "i": { "memberId": id } }))
+        }).await;
+        check(app, cast, "revokeTokens", manage, async |app| {
+            let id = staff_id(app, &app.member_token(OWNER, MemberRole::Member).await).await;
+            ("mutation($i: MemberTokenInput!) { revokeTokens(input: $i) { revokedCount userErrors { code } } }".into(),
+             json!({ "i": { "memberId": id } }))
         }).await;
         check(app, cast, "linkDiscordAccount", [UNAUTH, NO, NO, NO, NO, NO, OK, NO, UNAUTH], async |app| {
             let code = app.data(Some(&cast.author), "mutation { createDiscordLinkCode { code } }", json!({})).await;

@@ -131,6 +131,15 @@ on_both_databases! {
     }
 }
 
+/// A limiter with `per_minute` requests and `writes` writes per caller (the bot ten times as many).
+pub fn limiter(per_minute: u32, writes: u32) -> RateLimiter {
+    RateLimiter::new(lkn_api::rate_limit::Limits {
+        per_minute,
+        writes_per_minute: writes,
+        bot_per_minute: per_minute * 10,
+    })
+}
+
 fn edge_with(limiter: RateLimiter, cors: &[&str]) -> EdgeSettings {
     EdgeSettings {
         rate_limiter: Arc::new(limiter),
@@ -141,7 +150,7 @@ fn edge_with(limiter: RateLimiter, cors: &[&str]) -> EdgeSettings {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callers_over_their_budget_get_429_with_retry_after() {
-    let app = TestApp::spawn_with(Backend::Sqlite, edge_with(RateLimiter::new(5, 2), &[])).await.expect("app");
+    let app = TestApp::spawn_with(Backend::Sqlite, edge_with(limiter(5, 2), &[])).await.expect("app");
     run_then_clean_up(app, async |app: &TestApp| {
         let token = app.member_token("leeds-city-council", MemberRole::Member).await;
         let post = "mutation { postThread(input: {kind: IDEA, title: \"Rate\"}) { thread { id } } }";
@@ -185,7 +194,7 @@ async fn callers_over_their_budget_get_429_with_retry_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cors_answers_configured_origins_only_and_never_with_credentials() {
-    let app = TestApp::spawn_with(Backend::Sqlite, edge_with(RateLimiter::new(0, 0), &["https://partner.example"]))
+    let app = TestApp::spawn_with(Backend::Sqlite, edge_with(limiter(0, 0), &["https://partner.example"]))
         .await
         .expect("app");
     run_then_clean_up(app, async |app: &TestApp| {
@@ -204,7 +213,7 @@ async fn cors_answers_configured_origins_only_and_never_with_credentials() {
         assert!(refused.headers().get("access-control-allow-origin").is_none());
     })
     .await;
-    let any = TestApp::spawn_with(Backend::Sqlite, edge_with(RateLimiter::new(0, 0), &["*"])).await.expect("app");
+    let any = TestApp::spawn_with(Backend::Sqlite, edge_with(limiter(0, 0), &["*"])).await.expect("app");
     run_then_clean_up(any, async |app: &TestApp| {
         let response = app
             .http

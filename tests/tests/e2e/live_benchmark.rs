@@ -82,7 +82,7 @@ async fn live_benchmark() {
         display_name: "Live".into(),
         role: MemberRole::Member,
     };
-    let (_, token) = lkn_api::service::identity::add_member(
+    let (_, access) = lkn_api::service::identity::add_member(
         &db,
         &lkn_api::service::writes::WriteContext::new(&viewer),
         lkn_api::service::identity::Authority::Operator,
@@ -90,6 +90,7 @@ async fn live_benchmark() {
     )
     .await
     .expect("member");
+    let token = access.into_token().expect("the operator gets a token");
 
     let idle_before = rss_kib(reader.0.id());
     let mut idle = Vec::new();

@@ -248,7 +248,7 @@ impl TestApp {
         };
         let viewer = lkn_api::service::identity::Viewer::Anonymous;
         let context = lkn_api::service::writes::WriteContext::new(&viewer);
-        let (_, token) = lkn_api::service::identity::add_member(
+        let (_, access) = lkn_api::service::identity::add_member(
             &self.db,
             &context,
             lkn_api::service::identity::Authority::Operator,
@@ -256,6 +256,6 @@ impl TestApp {
         )
         .await
         .expect("Failed to add a member");
-        token
+        access.into_token().expect("the operator gets a token")
     }
 }
