@@ -25,8 +25,8 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use async_graphql::Data;
 use async_graphql::http::{WebSocket as GraphQLSocket, WebSocketProtocols, WsMessage};
-use async_graphql::{Data, ErrorExtensions};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -133,6 +133,8 @@ struct SocketState {
     limits: SocketLimits,
     limiter: Arc<crate::rate_limit::RateLimiter>,
     session: Option<Session>,
+    /// Set when `connection_init` was refused, so the close says so (4403).
+    refused_sign_in: bool,
     subscriptions: HashSet<String>,
 }
 
@@ -250,6 +252,7 @@ async fn serve_socket(
         limits,
         limiter: state.edge.rate_limiter.clone(),
         session: None,
+        refused_sign_in: false,
         subscriptions: HashSet::new(),
     }));
     let (refusals, mut refused) = tokio::sync::mpsc::unbounded_channel::<Message>();
@@ -279,13 +282,16 @@ async fn serve_socket(
         GraphQLSocket::new(state.schema.clone(), input, protocol).on_connection_init(move |payload| async move {
             let credentials = Credentials::from_init_payload(&payload);
             let limiter = &init_state.edge.rate_limiter;
-            let (viewer, budgets) = match admit(&init_state.db, limiter, &credentials, address, false).await {
+            let admitted = admit(&init_state.db, limiter, &credentials, address, false).await;
+            if admitted.is_err()
+                && let Ok(mut socket) = signed_in.lock()
+            {
+                socket.refused_sign_in = true;
+            }
+            let (viewer, budgets) = match admitted {
                 Ok(admitted) => admitted,
                 Err(Refusal::Denied(error)) => return Err(error.into_graphql()),
-                Err(Refusal::RateLimited(_)) => {
-                    return Err(async_graphql::Error::new("too many requests")
-                        .extend_with(|_, e| e.set("code", ErrorCode::RateLimited.as_str())));
-                }
+                Err(Refusal::RateLimited(_)) => return Err(async_graphql::Error::new("too many requests")),
             };
             let mut data = Data::default();
             data.insert(RequestContext::for_subscriptions(
@@ -319,7 +325,12 @@ async fn serve_socket(
                         }
                         Message::Text(text.into())
                     }
-                    WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+                    WsMessage::Close(code, reason) => {
+                        // graphql-transport-ws closes a refused `connection_init` with 4403.
+                        let refused = shared.lock().is_ok_and(|socket| socket.refused_sign_in);
+                        let code = if refused { CLOSE_FORBIDDEN } else { code };
+                        Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+                    }
                 };
                 if sink.send(frame).await.is_err() {
                     return;

@@ -48,6 +48,11 @@ impl Subscriber {
         subscriber
     }
 
+    /// Sends any protocol message.
+    pub async fn send_raw(&mut self, message: Value) {
+        self.socket.send(Message::text(message.to_string())).await.expect("send");
+    }
+
     /// Sends a `subscribe` message with `id` for any document; whether it runs is the server's call.
     pub async fn send(&mut self, id: &str, query: &str, variables: Value) {
         let subscribe = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
