@@ -167,9 +167,15 @@ pub async fn admit(
         return Ok((viewer, budgets));
     };
     let failed = Caller::FailedSignIn(address);
-    limiter.peek(&failed, now).map_err(Refusal::RateLimited)?;
+    let fingerprint = identity::fingerprint(token);
+    if !limiter.was_valid(&fingerprint) {
+        limiter.peek(&failed, now).map_err(Refusal::RateLimited)?;
+    }
     let holder = match identity::token_holder(db, token, chrono::Utc::now()).await {
-        Ok(holder) => holder,
+        Ok(holder) => {
+            limiter.remember_valid(&fingerprint);
+            holder
+        }
         Err(error) => {
             if matches!(error, ServiceError::Unauthenticated(_)) {
                 // Counted, not refused: this answer says the token is not valid.

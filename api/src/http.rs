@@ -73,12 +73,14 @@ impl AppState {
     /// State with the given edge settings; from here on the database's statements are counted.
     pub fn with_edge(mut db: DatabaseConnection, edge: EdgeSettings) -> Self {
         let metrics = Arc::new(Metrics::default());
-        metrics.observe(&mut db);
         let events = Arc::new(EventBus::default());
+        // The access watch's statements are the process's own housekeeping, not requests':
+        // it gets a handle made before the counting starts.
+        crate::service::identity::watch_access(&db, &events);
+        metrics.observe(&mut db);
         // The directory hears the listener's first start: it follows the bus before that.
         let partners = crate::service::partners::PartnerDirectory::following(&db, &events);
         events.listen(&db);
-        crate::service::identity::watch_access(&db, &events);
         let stats = crate::service::network::StatsCache::following(&events);
         let schema = build_schema(db.clone(), &edge, metrics.clone(), partners, stats);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);

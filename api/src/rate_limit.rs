@@ -6,7 +6,8 @@
 //!   budget, and bearer strings that turn out not to be valid spend a second budget of
 //!   the address ([`Caller::FailedSignIn`]), which is looked at *before* the token is
 //!   looked up — so a stream of random bearer strings meets 429 without reaching the
-//!   database;
+//!   database (tokens that were valid lately skip that check, so members behind the
+//!   same address are not locked out);
 //! - then the valid token's member ([`Caller::Member`]), or the bot's own identity with
 //!   its larger budget ([`Caller::Bot`]); a request the bot makes for a Discord user also
 //!   spends that user's own budget ([`Caller::DiscordUser`]), so one user cannot use up
@@ -70,35 +71,45 @@ pub const MAX_TRACKED: usize = 100_000;
 
 type Key = (Caller, Budget);
 
-/// Two generations of buckets: lookups move a key into the young one, and when it is
-/// full the old one is dropped whole. A key idle for a whole generation is forgotten
-/// (and starts again with a full bucket), which only frees the budget of callers who
-/// stopped calling.
-#[derive(Debug, Default)]
-struct Buckets {
-    young: HashMap<Key, Bucket>,
-    old: HashMap<Key, Bucket>,
+/// A map that keeps at most [`MAX_TRACKED`] entries in two generations: lookups move a
+/// key into the young one, and when it is full the old one is dropped whole. A key idle
+/// for a whole generation is forgotten — for a bucket, it starts again full, which only
+/// frees the budget of callers who stopped calling.
+#[derive(Debug)]
+struct Generations<K, V> {
+    young: HashMap<K, V>,
+    old: HashMap<K, V>,
 }
 
-impl Buckets {
-    fn get(&mut self, key: &Key) -> Option<Bucket> {
-        if let Some(bucket) = self.young.get(key) {
-            return Some(*bucket);
+impl<K, V> Default for Generations<K, V> {
+    fn default() -> Self {
+        Self { young: HashMap::new(), old: HashMap::new() }
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V: Copy> Generations<K, V> {
+    fn get(&mut self, key: &K) -> Option<V> {
+        if let Some(value) = self.young.get(key) {
+            return Some(*value);
         }
-        self.old.remove(key)
+        let value = self.old.remove(key)?;
+        self.put(key.clone(), value);
+        Some(value)
     }
 
-    fn put(&mut self, key: Key, bucket: Bucket) {
+    fn put(&mut self, key: K, value: V) {
         if !self.young.contains_key(&key) && self.young.len() >= MAX_TRACKED / 2 {
             self.old = std::mem::take(&mut self.young);
         }
-        self.young.insert(key, bucket);
+        self.young.insert(key, value);
     }
 
     fn len(&self) -> usize {
         self.young.len() + self.old.len()
     }
 }
+
+type Buckets = Generations<Key, Bucket>;
 
 /// The budgets per minute; 0 turns a budget off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,12 +128,16 @@ pub struct Limits {
 pub struct RateLimiter {
     limits: Limits,
     buckets: Mutex<Buckets>,
+    /// Fingerprints of tokens that were valid lately: they skip the address's
+    /// failed-sign-in check, so invalid tokens sent from an address do not lock out the
+    /// members who share it (a library branch behind one address).
+    known_tokens: Mutex<Generations<String, ()>>,
 }
 
 impl RateLimiter {
     /// A limiter with these budgets.
     pub fn new(limits: Limits) -> Self {
-        Self { limits, buckets: Mutex::new(Buckets::default()) }
+        Self { limits, buckets: Mutex::new(Buckets::default()), known_tokens: Mutex::default() }
     }
 
     fn per_minute(&self, caller: &Caller, budget: Budget) -> u32 {
@@ -179,6 +194,18 @@ impl RateLimiter {
             }
             None => Ok(()),
         }
+    }
+
+    /// Notes that the token with this fingerprint was valid.
+    pub fn remember_valid(&self, fingerprint: &str) {
+        if let Ok(mut known) = self.known_tokens.lock() {
+            known.put(fingerprint.to_owned(), ());
+        }
+    }
+
+    /// Whether the token with this fingerprint was valid lately.
+    pub fn was_valid(&self, fingerprint: &str) -> bool {
+        self.known_tokens.lock().is_ok_and(|mut known| known.get(&fingerprint.to_owned()).is_some())
     }
 
     /// How many buckets are kept now (never more than [`MAX_TRACKED`]).

@@ -7,6 +7,7 @@ mod authorization;
 mod bot;
 mod cli;
 mod collaborations;
+mod cost;
 mod database;
 mod discord_standin;
 pub mod edge;
