@@ -326,13 +326,15 @@ machine_label() {
 
 # start_lkn_api LOGFILE: starts `lkn-api serve` over $DATABASE_URL on a free loopback port
 # with limits and metrics on, and waits for GET /readyz = 200; sets LKN_PID and LKN_URL.
-# The per-token rate limit is raised so that the load generator measures the server
-# rather than its own budget.
+# The per-token rate limit and the per-caller pool share are raised so that the load
+# generator, one token standing for a crowd, measures the server rather than its own
+# budget.
 start_lkn_api() {
     local port
     port=$(free_port)
     LKN_URL=http://127.0.0.1:$port
-    LKN_RATE_LIMIT_PER_MINUTE=${LKN_RATE_LIMIT_PER_MINUTE:-1000000000} RUST_LOG=${RUST_LOG:-warn} \
+    LKN_RATE_LIMIT_PER_MINUTE=${LKN_RATE_LIMIT_PER_MINUTE:-1000000000} \
+        LKN_POOL_SHARE_PER_CALLER=${LKN_POOL_SHARE_PER_CALLER:-1000} RUST_LOG=${RUST_LOG:-warn} \
         "$LKN_API" serve --bind "127.0.0.1:$port" >>"$1" 2>&1 &
     LKN_PID=$!
     BENCH_PIDS+=("$LKN_PID")

@@ -90,8 +90,9 @@ pub struct ServeArgs {
     pub socket_init_timeout_secs: u64,
     /// Most root fields one caller (address, member or Discord user) resolves at once,
     /// across all their requests; the rest wait, so one heavy caller never holds more
-    /// than this share of the database pool. Keep it well below --db-max-connections.
-    #[arg(long, env = "LKN_POOL_SHARE_PER_CALLER", default_value_t = 4)]
+    /// than this share of the database pool (half of it by default). Keep it below
+    /// --db-max-connections.
+    #[arg(long, env = "LKN_POOL_SHARE_PER_CALLER", default_value_t = 8)]
     pub pool_share_per_caller: usize,
     /// Largest request body in bytes (413 above it).
     #[arg(long, env = "LKN_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
@@ -163,7 +164,7 @@ impl Default for ServeArgs {
             max_sockets_per_client: 64,
             max_subscriptions_per_socket: 32,
             socket_init_timeout_secs: 10,
-            pool_share_per_caller: 4,
+            pool_share_per_caller: 8,
             max_body_bytes: 1024 * 1024,
             max_query_depth: 12,
             max_query_complexity: 20_000,

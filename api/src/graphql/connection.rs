@@ -40,9 +40,7 @@ impl ListTotal {
 
 #[Object]
 impl ListTotal {
-    /// How many items the whole list holds, across all pages. Counting reads the whole
-    /// list, so it costs more than a field.
-    #[graphql(complexity = "crate::graphql::limits::COUNT_COST")]
+    /// How many items the whole list holds, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
         self.0.run(db(ctx)?).await.gql()
     }

@@ -42,6 +42,8 @@ async fn start(binary: &str, url: &str) -> Server {
             "0",
             "--write-rate-limit-per-minute",
             "0",
+            "--max-sockets-per-client",
+            "5000",
         ])
         .env("DATABASE_URL", url)
         .env("RUST_LOG", "warn")
