@@ -11,6 +11,7 @@ mod database;
 mod discord_standin;
 mod edge;
 mod explorer;
+mod hardening_edges;
 mod http;
 mod live_benchmark;
 mod outage;
