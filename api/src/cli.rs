@@ -10,9 +10,9 @@ use lkn_entity::vocabulary::MemberRole;
 use crate::config::{Cli, Command, MemberCommand, RoleArg, SeedCommand, ServeArgs, TokenCommand};
 use crate::db::DatabaseSettings;
 use crate::error::ServiceError;
-use crate::service::{demo, housekeeping};
 use crate::service::identity::{self, Authority, Viewer};
 use crate::service::writes::WriteContext;
+use crate::service::{demo, housekeeping};
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]

@@ -239,7 +239,8 @@ mod tests {
     #[test]
     fn the_default_serve_settings_are_the_flags_defaults() {
         // Parsed with every `env` removed, so the test's own environment cannot leak in.
-        let command = ServeArgs::augment_args(clap::Command::new("serve").no_binary_name(true)).mut_args(|a| a.env(None));
+        let command =
+            ServeArgs::augment_args(clap::Command::new("serve").no_binary_name(true)).mut_args(|a| a.env(None));
         let matches = command.try_get_matches_from(std::iter::empty::<String>()).expect("defaults parse");
         assert_eq!(ServeArgs::from_arg_matches(&matches).expect("settings"), ServeArgs::default());
     }

@@ -23,9 +23,9 @@ use axum::routing::get;
 use futures_util::FutureExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::net::TcpListener;
+use tower::util::MapRequestLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower::util::MapRequestLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -36,8 +36,8 @@ use crate::graphql::{LknSchema, RequestContext, build_schema, limits};
 use crate::metrics::{Metrics, RequestOutcome, counting_statements};
 use crate::rate_limit::Caller;
 use crate::request_id::RandomRequestId;
-use crate::serving::ConnectionSettings;
 use crate::service::identity;
+use crate::serving::ConnectionSettings;
 
 /// The header that carries each request's id, in both directions.
 pub const REQUEST_ID_HEADER: &str = crate::request_id::HEADER;
@@ -400,7 +400,10 @@ async fn graphql_post(State(state): State<AppState>, Peer(peer): Peer, request: 
             let mut response = graphql_error(
                 StatusCode::REQUEST_TIMEOUT,
                 ErrorCode::Timeout,
-                &format!("the request body took longer than {} s to arrive", state.edge.body_read_timeout.as_secs_f64()),
+                &format!(
+                    "the request body took longer than {} s to arrive",
+                    state.edge.body_read_timeout.as_secs_f64()
+                ),
             );
             response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
             return response;

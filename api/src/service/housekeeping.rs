@@ -43,9 +43,9 @@ pub struct Purged {
 pub async fn purge_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Purged> {
     let link_codes = discord_link_code::Entity::delete_many()
         .filter(
-            Condition::any().add(discord_link_code::Column::ExpiresAt.lte(now)).add(
-                discord_link_code::Column::UsedAt.lte(now - Duration::hours(USED_LINK_CODE_RETENTION_HOURS)),
-            ),
+            Condition::any()
+                .add(discord_link_code::Column::ExpiresAt.lte(now))
+                .add(discord_link_code::Column::UsedAt.lte(now - Duration::hours(USED_LINK_CODE_RETENTION_HOURS))),
         )
         .exec(db)
         .await?

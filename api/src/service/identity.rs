@@ -402,7 +402,8 @@ pub async fn link_discord_account(
         ));
     }
     // From here on, every way out but success leaves the attempt counted as a failure.
-    let unknown = || ServiceError::invalid("code", UserErrorCode::Expired, "this link code is unknown, used or expired");
+    let unknown =
+        || ServiceError::invalid("code", UserErrorCode::Expired, "this link code is unknown, used or expired");
     let hash = link_code::hash_typed(code).ok_or_else(unknown)?;
     let txn = begin_write(db).await?;
     let claimed = discord_link_code::Entity::update_many()

@@ -134,7 +134,10 @@ mod tests {
             format!("  {}  ", code.shown),
             bare.clone(),
             bare.to_lowercase(),
-            format!("lkn {}", bare.chars().collect::<Vec<_>>().chunks(4).map(String::from_iter).collect::<Vec<_>>().join(" ")),
+            format!(
+                "lkn {}",
+                bare.chars().collect::<Vec<_>>().chunks(4).map(String::from_iter).collect::<Vec<_>>().join(" ")
+            ),
         ] {
             assert_eq!(hash_typed(&typed).as_ref(), Some(&code.hash), "{typed}");
         }
@@ -147,7 +150,9 @@ mod tests {
 
     #[test]
     fn what_cannot_be_a_code_is_refused() {
-        for typed in ["", "LKN-", "LKN-ABCD", "LKN-ABCD-EFGH-JKMN-PQRS-T", "LKN-ABCD-EFGH-JKMN-PQR!", "LKN-ÀBCD-EFGH-JKMN-PQRS"] {
+        for typed in
+            ["", "LKN-", "LKN-ABCD", "LKN-ABCD-EFGH-JKMN-PQRS-T", "LKN-ABCD-EFGH-JKMN-PQR!", "LKN-ÀBCD-EFGH-JKMN-PQRS"]
+        {
             assert_eq!(normalise(typed), None, "{typed}");
         }
     }

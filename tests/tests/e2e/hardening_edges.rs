@@ -448,7 +448,8 @@ async fn serve_in_process(
     database: &TestDb,
     args: &[&str],
 ) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<Result<(), String>>) {
-    let argv = ["lkn-api", "--database-url", database.settings.url.as_str(), "serve"].into_iter().chain(args.iter().copied());
+    let argv =
+        ["lkn-api", "--database-url", database.settings.url.as_str(), "serve"].into_iter().chain(args.iter().copied());
     let cli = Cli::try_parse_from(argv).expect("flags");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -496,7 +497,11 @@ async fn metrics_can_be_served_on_a_listener_of_their_own_only() {
     let apart = http.get(format!("http://{metrics_bind}/metrics")).send().await.expect("metrics");
     assert_eq!(apart.status(), 200);
     assert!(apart.text().await.expect("text").contains("lkn_active_subscriptions"));
-    assert_eq!(status(http.get(format!("http://{metrics_bind}/graphql?query=%7B__typename%7D"))).await, 404, "only metrics there");
+    assert_eq!(
+        status(http.get(format!("http://{metrics_bind}/graphql?query=%7B__typename%7D"))).await,
+        404,
+        "only metrics there"
+    );
     let _ = stop.send(());
     let stopped = tokio::time::timeout(Duration::from_secs(10), server).await.expect("stops");
     assert_eq!(stopped.expect("join"), Ok(()));
