@@ -179,13 +179,17 @@ async fn serve(
             tokio::time::sleep(grace).await;
         }
     };
-    tokio::select! {
-        result = servers => result?,
-        () = grace_over => tracing::warn!(seconds = grace.as_secs(), "grace period over; closing the remaining connections"),
-    }
+    let served = tokio::select! {
+        result = servers => result,
+        () = grace_over => {
+            tracing::warn!(seconds = grace.as_secs(), "grace period over; closing the remaining connections");
+            Ok(())
+        }
+    };
     if let Some(purging) = purging {
         purging.abort();
     }
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

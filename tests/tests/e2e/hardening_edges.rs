@@ -192,6 +192,47 @@ async fn a_body_that_trickles_in_is_cut_off_while_others_are_served() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_in_flight_at_shutdown_is_answered_before_the_server_stops() {
+    let database = TestDb::create(Backend::Sqlite).await.expect("sqlite");
+    let db = lkn_api::prepare_database(&database.settings).await.expect("prepare");
+    let viewer = lkn_api::service::identity::Viewer::Anonymous;
+    let new = lkn_api::service::identity::NewMember {
+        partner_slug: "hull-city-council".into(),
+        email: "drain@hull.test".into(),
+        display_name: "Drain".into(),
+        role: MemberRole::Member,
+    };
+    let context = lkn_api::service::writes::WriteContext::new(&viewer);
+    let (_, token) =
+        lkn_api::service::identity::add_member(&db, &context, lkn_api::service::identity::Authority::Operator, new)
+            .await
+            .expect("member");
+    let bind = format!("127.0.0.1:{}", free_port());
+    let (stop, server) = serve_in_process(&database, &["--bind", &bind, "--shutdown-grace-secs", "10"]).await;
+    assert_eq!(first_answer(&format!("http://{bind}/healthz"), Duration::from_secs(30)).await, Some(200));
+    // The write waits on a lock held here, so it is still in flight when the signal comes.
+    let lock = db.begin().await.expect("begin");
+    lock.execute_unprepared("UPDATE partners SET area = area WHERE id = 1").await.expect("take the write lock");
+    let url = format!("http://{bind}/graphql");
+    let in_flight = tokio::spawn(async move {
+        let request = json!({ "query": POST, "variables": { "i": { "kind": "IDEA", "title": "Drained" } } });
+        reqwest::Client::new().post(url).bearer_auth(token).json(&request).send().await?.json::<Value>().await
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = stop.send(());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let refused = reqwest::get(format!("http://{bind}/healthz")).await;
+    lock.rollback().await.expect("release");
+    let answered = in_flight.await.expect("join").expect("the request in flight gets its answer");
+    let stopped = tokio::time::timeout(Duration::from_secs(10), server).await.expect("stops once it is answered");
+    db.close().await.ok();
+    database.drop_database().await;
+    assert!(refused.is_err(), "no new connections once shutting down");
+    assert!(answered["data"]["postThread"]["thread"]["id"].is_string(), "{answered}");
+    assert_eq!(stopped.expect("join"), Ok(()));
+}
+
 // ---------------------------------------------------------------------------------------
 // 2. Request ids.
 
