@@ -10,9 +10,9 @@ use lkn_entity::vocabulary::MemberRole;
 use crate::config::{Cli, Command, MemberCommand, RoleArg, SeedCommand, ServeArgs, TokenCommand};
 use crate::db::DatabaseSettings;
 use crate::error::ServiceError;
-use crate::service::demo;
 use crate::service::identity::{self, Authority, Viewer};
 use crate::service::writes::WriteContext;
+use crate::service::{demo, housekeeping};
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +26,9 @@ pub enum CliError {
     /// Output, or the listening socket, failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// A setting read from the environment is not valid.
+    #[error("{0}")]
+    Settings(#[from] clap::Error),
 }
 
 impl From<ServiceError> for CliError {
@@ -61,7 +64,11 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), CliError> {
     let settings = DatabaseSettings::new(&cli.database_url);
-    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+    let command = match cli.command {
+        Some(command) => command,
+        None => Command::Serve(ServeArgs::from_environment()?),
+    };
+    match command {
         Command::Serve(args) => serve(settings, args, shutdown).await,
         Command::Migrate => {
             crate::prepare_database(&settings).await?;
@@ -149,23 +156,59 @@ async fn serve(
     let db = crate::prepare_database(&settings).await?;
     let listener = tokio::net::TcpListener::bind(args.bind).await?;
     tracing::info!(address = %listener.local_addr()?, "serving the Living Knowledge Network API");
-    // In-flight requests get a bounded grace period after the signal, then the rest are cut.
-    let grace = Duration::from_secs(args.shutdown_grace_secs);
-    let (signalled, grace_starts) = tokio::sync::oneshot::channel::<()>();
-    let signal = async move {
-        shutdown.await;
-        let _ = signalled.send(());
+    let metrics_listener = match args.metrics_bind {
+        Some(address) => {
+            let listener = tokio::net::TcpListener::bind(address).await?;
+            tracing::info!(address = %listener.local_addr()?, "serving /metrics");
+            Some(listener)
+        }
+        None => None,
     };
-    tokio::select! {
-        result = crate::serve(listener, crate::AppState::with_edge(db, args.edge()), signal) => result?,
-        () = async move {
-            if grace_starts.await.is_ok() {
-                tokio::time::sleep(grace).await;
-            } else {
-                std::future::pending::<()>().await;
+    let purging = (args.purge_interval_secs > 0)
+        .then(|| housekeeping::spawn(db.clone(), Duration::from_secs(args.purge_interval_secs)));
+    // One signal stops every listener; in-flight requests then get a bounded grace
+    // period, after which the rest are cut.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        stop.send_replace(true);
+    });
+    let signalled = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    };
+    let grace = Duration::from_secs(args.shutdown_grace_secs);
+    let state = crate::AppState::with_edge(db, args.edge());
+    let servers = async {
+        let main = crate::serve(listener, state.clone(), signalled());
+        match metrics_listener {
+            Some(metrics) => {
+                let (main, metrics) = tokio::join!(main, crate::http::serve_metrics(metrics, state, signalled()));
+                main.and(metrics)
             }
-        } => tracing::warn!(seconds = grace.as_secs(), "grace period over; closing the remaining connections"),
+            None => main.await,
+        }
+    };
+    let grace_over = {
+        let signal = signalled();
+        async move {
+            signal.await;
+            tokio::time::sleep(grace).await;
+        }
+    };
+    let served = tokio::select! {
+        result = servers => result,
+        () = grace_over => {
+            tracing::warn!(seconds = grace.as_secs(), "grace period over; closing the remaining connections");
+            Ok(())
+        }
+    };
+    if let Some(purging) = purging {
+        purging.abort();
     }
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -3,7 +3,9 @@
 
 use std::net::SocketAddr;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::edge::MetricsToken;
 
 /// The Living Knowledge Network's GraphQL API.
 #[derive(Debug, Parser)]
@@ -17,7 +19,7 @@ pub struct Cli {
     #[arg(long, env = "LKN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
 
-    /// What to do; `serve` when omitted.
+    /// What to do; `serve` when omitted, with its settings from the environment.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -52,11 +54,17 @@ pub enum Command {
 }
 
 /// Settings for `serve`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "LKN_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
+    /// Seconds a client may take to send a request's headers; also how long a kept-alive connection may sit idle.
+    #[arg(long, env = "LKN_HEADER_READ_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a client may take to send the body of a POST /graphql once its headers are in (408 after).
+    #[arg(long, env = "LKN_BODY_READ_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout_secs: u64,
     /// Most database connections in the pool.
     #[arg(long, env = "LKN_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
@@ -115,15 +123,33 @@ pub struct ServeArgs {
     /// Most directives in one query document.
     #[arg(long, env = "LKN_MAX_QUERY_DIRECTIVES", default_value_t = 50)]
     pub max_query_directives: usize,
-    /// Seconds a request may run before it is cut off.
+    /// Seconds a request may run before it is cut off with TIMEOUT.
     #[arg(long, env = "LKN_REQUEST_TIMEOUT_SECS", default_value_t = 15)]
     pub request_timeout_secs: u64,
+    /// Bearer token that GET /metrics requires (401 without it); /metrics is open when unset.
+    #[arg(long, env = "LKN_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<MetricsToken>,
+    /// Serve /metrics on this address instead of the main one (e.g. an address only monitoring reaches).
+    #[arg(long, env = "LKN_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+    /// Seconds between purges of expired link codes, old link attempts and old idempotency keys; 0 turns it off.
+    #[arg(long, env = "LKN_PURGE_INTERVAL_SECS", default_value_t = 3600)]
+    pub purge_interval_secs: u64,
 }
 
 impl ServeArgs {
+    /// `serve`'s settings from the environment and the defaults alone: what `lkn-api`
+    /// runs with when no subcommand is given, so that it means exactly `lkn-api serve`.
+    pub fn from_environment() -> Result<Self, clap::Error> {
+        let command = Self::augment_args(clap::Command::new("serve").no_binary_name(true));
+        Self::from_arg_matches(&command.try_get_matches_from(std::iter::empty::<String>())?)
+    }
+
     /// The edge settings these flags describe.
     pub fn edge(&self) -> crate::edge::EdgeSettings {
         crate::edge::EdgeSettings {
+            header_read_timeout: std::time::Duration::from_secs(self.header_read_timeout_secs),
+            body_read_timeout: std::time::Duration::from_secs(self.body_read_timeout_secs),
             max_body_bytes: self.max_body_bytes,
             max_depth: self.max_query_depth,
             max_complexity: self.max_query_complexity,
@@ -146,6 +172,8 @@ impl ServeArgs {
                 init_timeout: std::time::Duration::from_secs(self.socket_init_timeout_secs),
             },
             pool_share_per_caller: self.pool_share_per_caller.max(1),
+            metrics_token: self.metrics_token.clone(),
+            separate_metrics_listener: self.metrics_bind.is_some(),
         }
     }
 }
@@ -154,6 +182,8 @@ impl Default for ServeArgs {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 30,
             db_max_connections: 16,
             db_acquire_timeout_secs: 2,
             shutdown_grace_secs: 20,
@@ -173,6 +203,9 @@ impl Default for ServeArgs {
             max_expensive_fields: 3,
             max_query_directives: 50,
             request_timeout_secs: 15,
+            metrics_token: None,
+            metrics_bind: None,
+            purge_interval_secs: 3600,
         }
     }
 }
@@ -249,4 +282,20 @@ pub enum SeedCommand {
         #[arg(long, default_value_t = 1000)]
         threads: usize,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{Args, FromArgMatches};
+
+    use super::ServeArgs;
+
+    #[test]
+    fn the_default_serve_settings_are_the_flags_defaults() {
+        // Parsed with every `env` removed, so the test's own environment cannot leak in.
+        let command =
+            ServeArgs::augment_args(clap::Command::new("serve").no_binary_name(true)).mut_args(|a| a.env(None));
+        let matches = command.try_get_matches_from(std::iter::empty::<String>()).expect("defaults parse");
+        assert_eq!(ServeArgs::from_arg_matches(&matches).expect("settings"), ServeArgs::default());
+    }
 }

@@ -4,12 +4,18 @@
 //! block the writer and a short lock is waited out instead of failing. Pools acquire
 //! with a short timeout, so an unreachable database becomes a fast, typed error rather
 //! than a hung request.
+//!
+//! Migrating and seeding take a PostgreSQL advisory lock, because sea-orm-migration
+//! takes none: processes started together on one empty database would otherwise
+//! collide creating the same tables and types.
 
 use std::time::Duration;
 
 use lkn_migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::Connection;
+use sea_orm::sqlx::postgres::PgConnection;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr};
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
@@ -54,4 +60,54 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
+}
+
+/// The advisory lock key that serialises migrations and seeding ("LKN_MIGR" in ASCII),
+/// the same in every lkn-api process.
+const MIGRATION_LOCK_KEY: i64 = 0x4C4B_4E5F_4D49_4752;
+
+/// Exclusive right to migrate and seed a PostgreSQL database, held by a session-level
+/// advisory lock on a connection of its own (outside the pool, so that a pool of one
+/// connection can still migrate). Should the process die while holding it, PostgreSQL
+/// ends the session and frees the lock; dropping it without [`Self::release`] closes the
+/// connection, which frees it too. On SQLite there is nothing to take: the file's own
+/// write lock serialises writers, and one process serves it.
+pub struct MigrationLock(Option<PgConnection>);
+
+impl MigrationLock {
+    /// Waits until no other process is migrating `db`, then holds the lock.
+    pub async fn acquire(db: &DatabaseConnection, settings: &DatabaseSettings) -> Result<Self, DbErr> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return Ok(Self(None));
+        }
+        let mut connection = PgConnection::connect(&settings.url).await.map_err(conn_err)?;
+        tracing::debug!("waiting for the migration lock");
+        sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK_KEY)
+            .execute(&mut connection)
+            .await
+            .map_err(exec_err)?;
+        Ok(Self(Some(connection)))
+    }
+
+    /// Lets the next process migrate.
+    pub async fn release(self) -> Result<(), DbErr> {
+        if let Some(mut connection) = self.0 {
+            sea_orm::sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK_KEY)
+                .execute(&mut connection)
+                .await
+                .map_err(exec_err)?;
+            connection.close().await.map_err(conn_err)?;
+        }
+        Ok(())
+    }
+}
+
+fn conn_err(error: sea_orm::sqlx::Error) -> DbErr {
+    DbErr::Conn(RuntimeErr::SqlxError(error.into()))
+}
+
+fn exec_err(error: sea_orm::sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(error.into()))
 }

@@ -28,6 +28,9 @@ pub enum ErrorCode {
     QueryTooComplex,
     /// The database did not answer in time; the request may be retried.
     DatabaseUnavailable,
+    /// The request ran past the server's time limit (or its body arrived too slowly) and
+    /// was abandoned; a retry may succeed, a cheaper query more surely.
+    Timeout,
     /// Something went wrong that the caller cannot fix.
     Internal,
 }
@@ -43,9 +46,29 @@ impl ErrorCode {
             Self::RateLimited => "RATE_LIMITED",
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
+            Self::Timeout => "TIMEOUT",
             Self::Internal => "INTERNAL",
         }
     }
+
+    /// The code whose wire name is `wire`, so that codes read back (from a GraphQL
+    /// response's errors) are checked against this one table rather than a copy of it.
+    pub fn from_wire(wire: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|code| code.as_str() == wire)
+    }
+
+    /// Every code.
+    pub const ALL: [Self; 9] = [
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::BadRequest,
+        Self::RateLimited,
+        Self::QueryTooComplex,
+        Self::DatabaseUnavailable,
+        Self::Timeout,
+        Self::Internal,
+    ];
 }
 
 /// Why a user's input was refused: shown next to the field it concerns.
@@ -95,6 +118,8 @@ pub enum UserErrorCode {
     Forbidden,
     /// A code has expired or was already used.
     Expired,
+    /// Too many attempts in a short time: wait, then try again.
+    RateLimited,
 }
 
 /// Every way a service function can fail.
@@ -198,4 +223,18 @@ impl From<ServiceError> for async_graphql::Error {
 /// Whether `error` is a unique-key violation, which callers turn into a client error.
 pub fn is_unique_violation(error: &DbErr) -> bool {
     matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorCode;
+
+    #[test]
+    fn every_code_reads_back_from_its_wire_name() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::from_wire(code.as_str()), Some(code));
+        }
+        assert_eq!(ErrorCode::from_wire("TIMEOUT"), Some(ErrorCode::Timeout));
+        assert_eq!(ErrorCode::from_wire("GRAPHQL_PARSE_FAILED"), None);
+    }
 }

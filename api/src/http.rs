@@ -1,12 +1,12 @@
 //! The HTTP surface: `/graphql` (POST, GET, GraphiQL), `/healthz`, `/readyz`,
-//! `/metrics` and the explorer page.
+//! `/metrics` (open, behind a token, or on a listener of its own) and the explorer page.
 //!
 //! The GraphQL handler is written by hand rather than using the stock service so that
 //! the transport rules of GraphQL over HTTP live here: JSON bodies only (anything else
 //! is 415 and runs nothing, which also stops cross-site form posts), one operation per
-//! request, queries only over GET, a body limit that really applies, rate limits and a
-//! time limit before and around execution, and status codes and content types that
-//! follow what the client accepts.
+//! request, queries only over GET, a body limit and a body read deadline that really
+//! apply, rate limits and a time limit before and around execution, and status codes and
+//! content types that follow what the client accepts.
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -16,16 +16,17 @@ use std::time::{Duration, Instant};
 use async_graphql::http::parse_query_string;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, RawQuery, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use futures_util::FutureExt;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tokio::net::TcpListener;
+use tower::util::MapRequestLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::edge::EdgeSettings;
@@ -34,10 +35,12 @@ use crate::error::ErrorCode;
 use crate::events::EventBus;
 use crate::graphql::{LknSchema, RequestContext, build_schema, limits};
 use crate::metrics::{Metrics, RequestOutcome, counting_statements};
+use crate::request_id::RandomRequestId;
 use crate::service::identity::Viewer;
+use crate::serving::ConnectionSettings;
 
 /// The header that carries each request's id, in both directions.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
+pub const REQUEST_ID_HEADER: &str = crate::request_id::HEADER;
 /// The header with which the bot names the Discord user it acts for.
 pub const DISCORD_USER_HEADER: &str = "x-lkn-discord-user";
 /// The media type of the GraphQL-over-HTTP spec.
@@ -97,17 +100,6 @@ impl AppState {
     }
 }
 
-/// Request ids: 16 random hex digits, unless the caller sent one.
-#[derive(Clone, Copy, Default)]
-struct RandomRequestId;
-
-impl MakeRequestId for RandomRequestId {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        let id = format!("{:016x}", rand::random::<u64>());
-        HeaderValue::from_str(&id).ok().map(RequestId::new)
-    }
-}
-
 /// CORS for partners' browser frontends: only the configured origins; bearer tokens,
 /// never cookies, so credentials are never allowed.
 fn cors(origins: &[String]) -> CorsLayer {
@@ -134,17 +126,21 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     graphql_error(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error")
 }
 
-/// The application's routes and middleware, without binding anything.
+/// The application's routes and middleware, without binding anything. `/metrics` is
+/// among them unless the edge settings put it on a listener of its own.
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let cors = cors(&state.edge.cors_origins);
     let body_limit = DefaultBodyLimit::max(state.edge.max_body_bytes);
-    Router::new()
+    let mut routes = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post).layer(body_limit))
         .route("/graphql/ws", get(crate::ws::graphql_ws))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    if !state.edge.separate_metrics_listener {
+        routes = routes.route("/metrics", get(metrics));
+    }
+    routes
         .merge(crate::explorer::routes())
         .with_state(state)
         .layer(CatchPanicLayer::custom(panic_response))
@@ -157,10 +153,21 @@ pub fn app(state: AppState) -> Router {
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, RandomRequestId))
+        .layer(MapRequestLayer::new(crate::request_id::drop_unacceptable::<axum::body::Body>))
+}
+
+/// Only `/metrics`, for a listener of its own (`--metrics-bind`).
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new().route("/metrics", get(metrics)).with_state(state).layer(CatchPanicLayer::custom(panic_response))
+}
+
+/// How the edge settings want connections served.
+fn connection_settings(edge: &EdgeSettings) -> ConnectionSettings {
+    ConnectionSettings { header_read_timeout: edge.header_read_timeout }
 }
 
 /// Serves `app(state)` on `listener` until `shutdown` completes, then lets in-flight
-/// requests finish.
+/// requests finish and closes the WebSockets.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -171,9 +178,18 @@ pub async fn serve(
         shutdown.await;
         closing.send_replace(true);
     };
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let settings = connection_settings(&state.edge);
+    crate::serving::serve(listener, app(state), settings, shutdown).await
+}
+
+/// Serves [`metrics_app`] on `listener` until `shutdown` completes.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let settings = connection_settings(&state.edge);
+    crate::serving::serve(listener, metrics_app(state), settings, shutdown).await
 }
 
 /// 200 when the database answers within a second, 503 otherwise.
@@ -185,10 +201,16 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// The metrics in Prometheus text format.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// The metrics in Prometheus text format; 401 without the metrics token when one is set.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.edge.metrics_token
+        && !token.admits(Credentials::from_headers(&headers).bearer.as_deref())
+    {
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "the metrics need a bearer token\n")
+            .into_response();
+    }
     let pool = pool_usage(&state.db);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render(pool))
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render(pool)).into_response()
 }
 
 /// The pool's (size, idle connections).
@@ -285,9 +307,9 @@ async fn execute(
         Ok(done) => done,
         Err(_) => {
             tracing::warn!(timeout = ?state.edge.request_timeout, "request timed out");
-            let message = format!("the request took longer than {} s", state.edge.request_timeout.as_secs());
-            let timed_out = graphql_error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::QueryTooComplex, &message);
-            (Outcome { response: timed_out, codes: vec![ErrorCode::QueryTooComplex.as_str()] }, 0)
+            let message = format!("the request took longer than {} s", state.edge.request_timeout.as_secs_f64());
+            let timed_out = graphql_error(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Timeout, &message);
+            (Outcome { response: timed_out, codes: vec![ErrorCode::Timeout.as_str()] }, 0)
         }
     };
     let codes: Vec<&str> = response.codes.to_vec();
@@ -312,19 +334,7 @@ struct Outcome {
 }
 
 fn code_of(code: &str) -> &'static str {
-    [
-        ErrorCode::Unauthenticated,
-        ErrorCode::Forbidden,
-        ErrorCode::NotFound,
-        ErrorCode::BadRequest,
-        ErrorCode::RateLimited,
-        ErrorCode::QueryTooComplex,
-        ErrorCode::DatabaseUnavailable,
-    ]
-    .into_iter()
-    .map(ErrorCode::as_str)
-    .find(|known| *known == code)
-    .unwrap_or(ErrorCode::Internal.as_str())
+    ErrorCode::from_wire(code).unwrap_or(ErrorCode::Internal).as_str()
 }
 
 /// Executes an admitted request as `viewer`.
@@ -374,7 +384,8 @@ async fn execute_as(state: &AppState, headers: &HeaderMap, viewer: Viewer, reque
     Outcome { response: (status, [(header::CONTENT_TYPE, content_type)], body).into_response(), codes }
 }
 
-async fn graphql_post(State(state): State<AppState>, Peer(peer): Peer, headers: HeaderMap, body: Bytes) -> Response {
+async fn graphql_post(State(state): State<AppState>, Peer(peer): Peer, request: axum::extract::Request) -> Response {
+    let headers = request.headers().clone();
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -387,6 +398,25 @@ async fn graphql_post(State(state): State<AppState>, Peer(peer): Peer, headers: 
             "send GraphQL requests as application/json",
         );
     }
+    // The body limit applies inside the extractor (413); the deadline around it cuts a
+    // body that trickles in, and the connection with it.
+    let body = match tokio::time::timeout(state.edge.body_read_timeout, Bytes::from_request(request, &state)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(rejection)) => return rejection.into_response(),
+        Err(_) => {
+            tracing::info!(timeout = ?state.edge.body_read_timeout, "request body too slow");
+            let mut response = graphql_error(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::Timeout,
+                &format!(
+                    "the request body took longer than {} s to arrive",
+                    state.edge.body_read_timeout.as_secs_f64()
+                ),
+            );
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
     if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return graphql_error(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "batched requests are not supported");
     }

@@ -15,20 +15,25 @@ pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod rate_limit;
+pub mod request_id;
 pub mod service;
+pub mod serving;
 pub mod telemetry;
 pub mod ws;
 
 pub use http::{AppState, app, serve};
 
 /// Connects, migrates and seeds the founding partners: what `serve` does before it
-/// listens, and what tests do to get a ready database.
+/// listens, and what tests do to get a ready database. On PostgreSQL, several processes
+/// may do this at once on one database: they take turns (see [`db::MigrationLock`]).
 pub async fn prepare_database(settings: &db::DatabaseSettings) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
     let connection = db::connect(settings).await?;
+    let lock = db::MigrationLock::acquire(&connection, settings).await?;
     db::migrate(&connection).await?;
     service::partners::seed_founders(&connection, chrono::Utc::now())
         .await
         .map_err(|e| sea_orm::DbErr::Custom(format!("seeding partners failed: {e}")))?;
+    lock.release().await?;
     Ok(connection)
 }
 

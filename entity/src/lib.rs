@@ -10,6 +10,7 @@ pub mod audit_event;
 pub mod collaboration;
 pub mod collaboration_outcome;
 pub mod collaboration_participant;
+pub mod discord_link_attempt;
 pub mod discord_link_code;
 pub mod discord_mirror;
 pub mod discord_preference;

@@ -21,6 +21,7 @@ mod m20261129_000010_create_discord_records;
 mod m20261129_000011_create_list_counts;
 mod m20261129_000012_notify_partner_changes;
 mod m20261202_000013_create_suspensions_and_enrolments;
+mod m20261202_000015_create_discord_link_attempts;
 
 /// The ordered list of every migration step.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_create_list_counts::Migration),
             Box::new(m20261129_000012_notify_partner_changes::Migration),
             Box::new(m20261202_000013_create_suspensions_and_enrolments::Migration),
+            Box::new(m20261202_000015_create_discord_link_attempts::Migration),
         ]
     }
 }

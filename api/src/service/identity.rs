@@ -581,8 +581,8 @@ pub async fn access_cut_since(db: &impl ConnectionTrait, since: DateTime<Utc>) -
 /// by any process, so the sockets that depend on them close. A revocation or suspension
 /// also announces itself when it commits (at once, on PostgreSQL to every process); this
 /// watch catches what the bus cannot carry: a command-line change on SQLite, or
-/// notifications missed while a listener reconnected. One look at the database per interval serves every socket of the
-/// process; it runs until the bus is dropped.
+/// notifications missed while a listener reconnected. One look at the database per
+/// interval serves every socket of the process; it runs until the bus is dropped.
 pub fn watch_access(db: &DatabaseConnection, bus: &std::sync::Arc<EventBus>) {
     let db = db.clone();
     let bus = std::sync::Arc::downgrade(bus);
@@ -607,7 +607,8 @@ pub fn watch_access(db: &DatabaseConnection, bus: &std::sync::Arc<EventBus>) {
     });
 }
 
-/// Makes a short-lived, single-use code the member types into Discord's `/link`.
+/// Makes a short-lived, single-use code the member types into Discord's `/link`
+/// (see `link_code` for its shape and strength).
 #[tracing::instrument(skip(db, context))]
 pub async fn create_discord_link_code(
     db: &DatabaseConnection,
@@ -618,13 +619,11 @@ pub async fn create_discord_link_code(
     if member.role == MemberRole::Bot {
         return Err(ServiceError::Forbidden);
     }
-    let mut bytes = [0u8; 6];
-    rand::rng().fill_bytes(&mut bytes);
-    let code = format!("LKN-{}", URL_SAFE_NO_PAD.encode(bytes).to_uppercase().replace(['-', '_'], "X"));
+    let code = crate::service::link_code::generate();
     let expires_at = now + Duration::minutes(LINK_CODE_LIFETIME_MINUTES);
     discord_link_code::ActiveModel {
         member_id: Set(member.id),
-        code_hash: Set(fingerprint(&code)),
+        code_hash: Set(code.hash),
         expires_at: Set(expires_at),
         used_at: Set(None),
         created_at: Set(now),
@@ -632,10 +631,12 @@ pub async fn create_discord_link_code(
     }
     .insert(db)
     .await?;
-    Ok((code, expires_at))
+    Ok((code.shown, expires_at))
 }
 
-/// Links a Discord user to the member who made `code`. Only the bot identity may call it.
+/// Links a Discord user to the member who made `code`, typed in any case. Only the bot
+/// identity may call it. A Discord user with too many wrong codes lately is refused
+/// (`RATE_LIMITED`) without the code being looked at.
 #[tracing::instrument(skip(db, context, code))]
 pub async fn link_discord_account(
     db: &DatabaseConnection,
@@ -643,6 +644,7 @@ pub async fn link_discord_account(
     code: &str,
     discord_user_id: &str,
 ) -> Result<member::Model> {
+    use crate::service::link_code;
     let now = context.now;
     match context.viewer {
         Viewer::Bot(_) => {}
@@ -654,23 +656,35 @@ pub async fn link_discord_account(
     if !crate::service::discord::is_snowflake(discord_user_id) {
         return Err(ServiceError::invalid("discordUserId", UserErrorCode::Invalid, "a Discord user id is a number"));
     }
+    let attempt = link_code::begin_attempt(db, discord_user_id, now).await?;
+    if !attempt.allowed {
+        link_code::forget_attempt(db, &attempt).await?;
+        return Err(ServiceError::invalid(
+            "code",
+            UserErrorCode::RateLimited,
+            format!(
+                "too many wrong link codes from this Discord account: wait up to {} minutes, then try again",
+                link_code::ATTEMPT_WINDOW_MINUTES
+            ),
+        ));
+    }
+    // From here on, every way out but success leaves the attempt counted as a failure.
+    let unknown =
+        || ServiceError::invalid("code", UserErrorCode::Expired, "this link code is unknown, used or expired");
+    let hash = link_code::hash_typed(code).ok_or_else(unknown)?;
     let txn = begin_write(db).await?;
     let claimed = discord_link_code::Entity::update_many()
         .col_expr(discord_link_code::Column::UsedAt, Expr::value(now))
-        .filter(discord_link_code::Column::CodeHash.eq(fingerprint(code.trim())))
+        .filter(discord_link_code::Column::CodeHash.eq(hash.as_str()))
         .filter(discord_link_code::Column::UsedAt.is_null())
         .filter(discord_link_code::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
     if claimed.rows_affected != 1 {
-        return Err(ServiceError::invalid(
-            "code",
-            UserErrorCode::Expired,
-            "this link code is unknown, used or expired",
-        ));
+        return Err(unknown());
     }
     let row = discord_link_code::Entity::find()
-        .filter(discord_link_code::Column::CodeHash.eq(fingerprint(code.trim())))
+        .filter(discord_link_code::Column::CodeHash.eq(hash))
         .one(&txn)
         .await?
         .ok_or_else(|| ServiceError::Internal("claimed link code vanished".into()))?;
@@ -687,6 +701,7 @@ pub async fn link_discord_account(
         .await?;
     let linked = member::Entity::find_by_id(row.member_id).one(&txn).await?.ok_or(ServiceError::NotFound("member"))?;
     audit(&txn, context, "discord.link", "Member", linked.id, json!({ "discordUserId": discord_user_id })).await?;
+    link_code::forget_attempt(&txn, &attempt).await?;
     txn.commit().await?;
     Ok(linked)
 }

@@ -12,6 +12,7 @@ mod database;
 mod discord_standin;
 pub mod edge;
 mod explorer;
+mod hardening_edges;
 mod http;
 mod live_benchmark;
 mod outage;

@@ -1,0 +1,81 @@
+//! Housekeeping: deleting records whose purpose has passed, so that tables written on
+//! every link attempt or create do not grow for ever.
+//!
+//! - Discord link codes once expired (they link nothing after), and used ones an hour
+//!   after use (the audit trail keeps the link itself).
+//! - Discord link attempts once outside the window in which they are counted.
+//! - Idempotency keys after [`IDEMPOTENCY_KEY_RETENTION_HOURS`]: long past any client's
+//!   retry (the bot's retries of a Discord interaction come within minutes), after which
+//!   the same key would simply create again.
+//!
+//! `serve` runs [`purge_expired`] at start and then periodically ([`spawn`]). With
+//! several processes on one database each purges; the deletes are idempotent, so that
+//! only costs a few cheap, indexed statements.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use lkn_entity::{discord_link_attempt, discord_link_code, idempotency_key};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use crate::error::Result;
+use crate::service::link_code::ATTEMPT_WINDOW_MINUTES;
+
+/// How long an idempotency key is kept after its first use: a week.
+pub const IDEMPOTENCY_KEY_RETENTION_HOURS: i64 = 7 * 24;
+/// How long a used link code is kept after its use.
+pub const USED_LINK_CODE_RETENTION_HOURS: i64 = 1;
+
+/// What one purge deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Expired or long-used Discord link codes.
+    pub link_codes: u64,
+    /// Link attempts outside the counting window.
+    pub link_attempts: u64,
+    /// Idempotency keys past their retention.
+    pub idempotency_keys: u64,
+}
+
+/// Deletes what has expired as of `now`.
+#[tracing::instrument(skip(db))]
+pub async fn purge_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Purged> {
+    let link_codes = discord_link_code::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(discord_link_code::Column::ExpiresAt.lte(now))
+                .add(discord_link_code::Column::UsedAt.lte(now - Duration::hours(USED_LINK_CODE_RETENTION_HOURS))),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    let link_attempts = discord_link_attempt::Entity::delete_many()
+        .filter(discord_link_attempt::Column::AttemptedAt.lte(now - Duration::minutes(ATTEMPT_WINDOW_MINUTES)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let idempotency_keys = idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lte(now - Duration::hours(IDEMPOTENCY_KEY_RETENTION_HOURS)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(Purged { link_codes, link_attempts, idempotency_keys })
+}
+
+/// Runs [`purge_expired`] now and then every `every`, until the task is aborted. A
+/// failed purge is logged and tried again next time.
+pub fn spawn(db: DatabaseConnection, every: StdDuration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            match purge_expired(&db, Utc::now()).await {
+                Ok(purged) if purged != Purged::default() => tracing::info!(?purged, "expired records purged"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = ?error, "purging expired records failed; trying again later"),
+            }
+        }
+    })
+}
