@@ -11,6 +11,7 @@ use lkn_entity::vocabulary::MemberRole;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+use crate::api_proxy::ApiProxy;
 use crate::discord_standin::{DiscordStandIn, DiscordUser, Interaction, RestCall};
 use crate::on_both_databases;
 use crate::support::TestApp;
@@ -703,6 +704,115 @@ async fn thread_text_never_pings_anyone() {
                 assert!(allowed[listed].as_array().is_none_or(Vec::is_empty), "{write:#?}");
             }
             assert!(write.pings.is_empty(), "{} {} would ping {:?}", write.method, write.path, write.pings);
+        }
+        bot.stop().await;
+    })
+    .await;
+}
+
+/// Lets every claim not completed lapse, as two minutes without a record would.
+async fn lapse_claims(app: &TestApp) {
+    use lkn_entity::discord_mirror::{Column, Entity};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let long_ago = chrono::Utc::now() - chrono::Duration::minutes(10);
+    Entity::update_many()
+        .col_expr(Column::ClaimedAt, Expr::value(long_ago))
+        .filter(Column::CompletedAt.is_null())
+        .exec(&app.db)
+        .await
+        .expect("claims lapsed");
+}
+
+/// What the bot posted in any channel (not forum posts) whose text contains `text`.
+fn posts_containing(bot: &RunningBot, text: &str) -> usize {
+    bot.discord
+        .calls()
+        .into_iter()
+        .filter(|c| {
+            c.method == "POST"
+                && c.path.ends_with("/messages")
+                && c.body["content"].as_str().is_some_and(|content| content.contains(text))
+        })
+        .count()
+}
+
+/// Drops the bot's subscriptions and waits until the catch-up that follows is over. The
+/// mirror handles one event at a time, so when the catch-up after a second drop reads the
+/// threads, the first catch-up is done.
+async fn catch_up_after_a_drop(proxy: &ApiProxy) {
+    for _ in 0..2 {
+        let before = proxy.forwarded_count();
+        proxy.cut_subscriptions();
+        proxy
+            .wait_for_forwarded("a catch-up", before, WAIT, |r| {
+                r.query.contains("RECENTLY_ACTIVE") && !r.for_discord_user
+            })
+            .await
+            .expect("the bot reconnects and catches up");
+    }
+}
+
+/// Posting to Discord succeeded but the API failed to record it: the bot keeps what it
+/// posted and records it again, and when it hears about the thread again, after the
+/// claims would have lapsed, it posts nothing a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_the_api_failed_to_record_is_never_posted_again() {
+    let app = TestApp::spawn(crate::support::Backend::Sqlite).await.expect("SQLite");
+    crate::support::run_then_clean_up(app, async |app: &TestApp| {
+        let bot_token = app.member_token("british-library", MemberRole::Bot).await;
+        let member = app.member_token("glasgow-life", MemberRole::Member).await;
+        let lead = app.member_token("leeds-city-council", MemberRole::Coordinator).await;
+
+        // Posted before the bot starts, so that its first catch-up mirrors them.
+        let title = "Recorded at the second try";
+        let thread_id = post_thread(app, &member, title, &[]).await;
+        let proposed = app
+            .data(
+                Some(&lead),
+                "mutation($input: ProposeCollaborationInput!) { proposeCollaboration(input: $input) { collaboration { id } } }",
+                json!({ "input": { "kind": "PROGRAMME", "title": "Seed swap week", "summary": "Seeds." } }),
+            )
+            .await;
+        let collaboration_id = proposed["proposeCollaboration"]["collaboration"]["id"].as_str().expect("id").to_owned();
+
+        // The API fails the first record of every mirror.
+        let proxy = ApiProxy::start(&app.url("")).await;
+        proxy.refuse_first_records();
+        let bot = RunningBot::start_with_api(&proxy.base_url(), &bot_token).await;
+        assert_eq!(wait_for_posts(&bot.discord, title, 1).await.len(), 1);
+        proxy.wait_for_refusal(&format!("thread:{thread_id}"), WAIT).await.expect("the record refused");
+        lapse_claims(app).await;
+
+        // A reply brings the thread into the catch-up after the subscriptions drop.
+        let replied = app
+            .data(
+                Some(&member),
+                "mutation($input: ReplyToThreadInput!) { replyToThread(input: $input) { reply { id } } }",
+                json!({ "input": { "threadId": thread_id, "body": "Try the seed swap." } }),
+            )
+            .await;
+        let reply_id = replied["replyToThread"]["reply"]["id"].as_str().expect("reply").to_owned();
+        catch_up_after_a_drop(&proxy).await;
+
+        let posts = wait_for_posts(&bot.discord, title, 0).await;
+        assert_eq!(posts.len(), 1, "the thread is posted once: {posts:?}");
+        assert_eq!(posts_containing(&bot, "seed swap"), 1, "the reply is posted once");
+        assert_eq!(posts_containing(&bot, "Seed swap week"), 1, "the proposal is announced once");
+        let keys =
+            [format!("thread:{thread_id}"), format!("reply:{reply_id}"), format!("collaboration:{collaboration_id}:PROPOSED")];
+        let started = std::time::Instant::now();
+        for key in keys {
+            loop {
+                let mirror = app
+                    .data(Some(&bot_token), "query($key: String!) { discordMirror(key: $key) { completed } }", json!({ "key": key }))
+                    .await;
+                if mirror["discordMirror"]["completed"] == true {
+                    break;
+                }
+                assert!(started.elapsed() < WAIT, "{key} is never recorded: {mirror}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
         }
         bot.stop().await;
     })
