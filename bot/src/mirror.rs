@@ -366,28 +366,42 @@ mod tests {
     use tokio::time::Instant;
 
     use super::{Mirror, Sink};
-    use crate::api::{ApiError, Caller, Lkn, ThreadKind, ThreadStatus, ThreadSummary, Transport};
+    use crate::api::{
+        ApiError, Caller, CollaborationStatus, CollaborationView, Lkn, ReplyInThread, ReplyView, ThreadKind,
+        ThreadStatus, ThreadSummary, Transport,
+    };
     use crate::catalogue::Lang;
     use crate::live::LiveEvent;
 
-    /// An API whose claims lapse at once (as if every retry came two minutes later) and
-    /// which fails the first record of every key.
+    /// An API whose claims lapse at once (as if every event came two minutes after the
+    /// last) and which fails the first record of every key.
     #[derive(Default)]
     struct ForgetfulApi {
-        /// Key → (channel, message) once recorded.
+        /// Key → (channel, message) once recorded, `None` while only claimed.
         mirrors: Mutex<HashMap<String, Option<(String, String)>>>,
         refused: Mutex<HashSet<String>>,
+    }
+
+    impl ForgetfulApi {
+        fn recorded(&self) -> usize {
+            self.mirrors.lock().expect("not poisoned").values().filter(|m| m.is_some()).count()
+        }
+    }
+
+    fn mirror_json(key: &str, recorded: Option<&(String, String)>) -> Value {
+        json!({ "key": key, "channelId": recorded.map(|r| &r.0), "messageId": recorded.map(|r| &r.1),
+            "completed": recorded.is_some() })
     }
 
     #[async_trait]
     impl Transport for ForgetfulApi {
         async fn execute(&self, _caller: &Caller, document: &str, variables: Value) -> Result<Value, ApiError> {
-            let key = variables["input"]["key"].as_str().unwrap_or_default().to_owned();
+            let input = &variables["input"];
+            let key = input["key"].as_str().or(variables["key"].as_str()).unwrap_or_default().to_owned();
             let mut mirrors = self.mirrors.lock().expect("not poisoned");
             if document.contains("claimDiscordMirror") {
                 let recorded = mirrors.entry(key.clone()).or_default().clone();
-                let mirror = json!({ "key": key, "channelId": recorded.as_ref().map(|r| &r.0),
-                    "messageId": recorded.as_ref().map(|r| &r.1), "completed": recorded.is_some() });
+                let mirror = mirror_json(&key, recorded.as_ref());
                 return Ok(json!({ "claimDiscordMirror": {
                     "claimed": recorded.is_none(), "mirror": mirror, "userErrors": [] } }));
             }
@@ -395,55 +409,91 @@ mod tests {
                 if self.refused.lock().expect("not poisoned").insert(key.clone()) {
                     return Err(ApiError::Unavailable("the database is unavailable".into()));
                 }
-                let input = &variables["input"];
-                let posted = (input["channelId"].as_str().unwrap_or_default(), input["messageId"].as_str());
-                mirrors.insert(key.clone(), Some((posted.0.to_owned(), posted.1.unwrap_or_default().to_owned())));
+                let text = |field: &str| input[field].as_str().unwrap_or_default().to_owned();
+                mirrors.insert(key.clone(), Some((text("channelId"), text("messageId"))));
                 return Ok(json!({ "completeDiscordMirror": { "mirror": { "key": key }, "userErrors": [] } }));
+            }
+            if document.contains("discordMirror(") {
+                let mirror = mirrors.get(&key).map(|recorded| mirror_json(&key, recorded.as_ref()));
+                return Ok(json!({ "discordMirror": mirror }));
             }
             if document.contains("thread(id:") {
                 return Ok(json!({ "thread": { "id": variables["id"], "title": "Seed libraries", "kind": "QUESTION",
-                    "status": "OPEN", "tags": [], "replyCount": 0, "lastActivityAt": "2026-11-01T12:00:00Z",
+                    "status": "OPEN", "tags": [], "replyCount": 1, "lastActivityAt": "2026-11-01T12:00:00Z",
                     "author": null, "partner": null, "body": "How?", "replies": { "nodes": [] } } }));
             }
             Err(ApiError::BadRequest(format!("the fake API does not know {document}")))
         }
     }
 
-    /// Counts forum posts.
+    /// Keeps what was posted: "post", "message" or "announcement".
     #[derive(Clone, Default)]
-    struct CountingSink(Arc<Mutex<Vec<String>>>);
+    struct CountingSink(Arc<Mutex<Vec<&'static str>>>);
+
+    impl CountingSink {
+        fn post(&self, what: &'static str) -> String {
+            let mut posted = self.0.lock().expect("not poisoned");
+            posted.push(what);
+            (1000 + posted.len()).to_string()
+        }
+
+        fn count(&self, what: &str) -> usize {
+            self.0.lock().expect("not poisoned").iter().filter(|posted| **posted == what).count()
+        }
+    }
 
     #[async_trait]
     impl Sink for CountingSink {
-        async fn forum_post(&self, title: &str, _: &str, _: &[String]) -> anyhow::Result<(String, String)> {
-            let mut posts = self.0.lock().expect("not poisoned");
-            posts.push(title.to_owned());
-            let id = (1000 + posts.len()).to_string();
+        async fn forum_post(&self, _: &str, _: &str, _: &[String]) -> anyhow::Result<(String, String)> {
+            let id = self.post("post");
             Ok((id.clone(), id))
         }
         async fn message(&self, _: &str, _: &str) -> anyhow::Result<String> {
-            anyhow::bail!("not used")
+            Ok(self.post("message"))
         }
         async fn mark_solved(&self, _: &str, _: &str) -> anyhow::Result<()> {
             anyhow::bail!("not used")
         }
         async fn announce(&self, _: &str, _: Option<(&str, &str)>) -> anyhow::Result<(String, String)> {
-            anyhow::bail!("not used")
+            Ok(("2000".to_owned(), self.post("announcement")))
         }
     }
 
-    fn thread() -> ThreadSummary {
-        ThreadSummary {
+    fn events() -> [LiveEvent; 3] {
+        let thread = ThreadSummary {
             id: "VGhyZWFkOjE=".into(),
             title: "Seed libraries".into(),
             kind: ThreadKind::Question,
             status: ThreadStatus::Open,
             tags: vec![],
-            reply_count: 0,
+            reply_count: 1,
             author: None,
             partner: None,
             last_activity_at: "2026-11-01T12:00:00Z".into(),
-        }
+        };
+        let reply = ReplyView {
+            id: "UmVwbHk6MQ==".into(),
+            body: "Try a seed swap.".into(),
+            is_accepted: false,
+            author: None,
+            created_at: "2026-11-01T12:00:00Z".into(),
+        };
+        let collaboration = CollaborationView {
+            id: "Q29sbGFib3JhdGlvbjox".into(),
+            title: "Seed swap week".into(),
+            kind: "PROGRAMME".into(),
+            status: CollaborationStatus::Proposed,
+            summary: "Seeds.".into(),
+            version: 1,
+            lead_partner: None,
+            participants: vec![],
+            updated_at: "2026-11-01T12:00:00Z".into(),
+        };
+        [
+            LiveEvent::ThreadPosted(thread.clone()),
+            LiveEvent::ReplyPosted(ReplyInThread { reply, thread: Some(thread) }),
+            LiveEvent::CollaborationChanged { change: "PROPOSED".into(), collaboration },
+        ]
     }
 
     #[tokio::test]
@@ -452,15 +502,19 @@ mod tests {
         let sink = CountingSink::default();
         let mirror = Mirror::new(Lkn::new(api.clone()), sink.clone(), Lang::En, Duration::from_secs(60));
         for _ in 0..3 {
-            mirror.handle(LiveEvent::ThreadPosted(thread())).await.expect("mirrored");
+            for event in events() {
+                mirror.handle(event).await.expect("mirrored");
+            }
         }
-        assert_eq!(sink.0.lock().expect("not poisoned").len(), 1, "posted once");
-        assert!(api.mirrors.lock().expect("not poisoned")["thread:VGhyZWFkOjE="].is_none(), "not recorded yet");
+        let counts = || (sink.count("post"), sink.count("message"), sink.count("announcement"));
+        assert_eq!(counts(), (1, 1, 1), "each posted once");
+        assert_eq!(api.recorded(), 0, "no record taken yet");
 
         mirror.record_due(Instant::now() + Duration::from_secs(60)).await;
-        let recorded = api.mirrors.lock().expect("not poisoned")["thread:VGhyZWFkOjE="].clone();
-        assert_eq!(recorded, Some(("1001".to_owned(), "1001".to_owned())), "recorded on the retry");
-        mirror.handle(LiveEvent::ThreadPosted(thread())).await.expect("mirrored");
-        assert_eq!(sink.0.lock().expect("not poisoned").len(), 1, "still posted once");
+        assert_eq!(api.recorded(), 3, "recorded on the retry");
+        for event in events() {
+            mirror.handle(event).await.expect("mirrored");
+        }
+        assert_eq!(counts(), (1, 1, 1), "still posted once");
     }
 }
