@@ -5,7 +5,8 @@
 //! Every interaction is acknowledged first (a deferral, or the modal that is its
 //! answer), well inside Discord's three seconds, and answered by a follow-up. The
 //! interaction id is the idempotency key of every create, so a redelivered interaction
-//! never creates anything twice.
+//! never creates anything twice. Every message is built by [`outgoing`], so nothing the
+//! bot posts can ping anyone.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,8 +15,7 @@ use async_trait::async_trait;
 use poise::serenity_prelude as serenity;
 use serenity::{
     ButtonStyle, ChannelId, ComponentInteractionCollector, CreateActionRow, CreateAutocompleteResponse, CreateButton,
-    CreateForumPost, CreateInteractionResponse, CreateInteractionResponseFollowup, CreateMessage, EditThread, ForumTag,
-    FullEvent, GatewayIntents, Interaction,
+    CreateInteractionResponse, EditThread, ForumTag, FullEvent, GatewayIntents, Interaction,
 };
 
 use crate::api::{ApiError, Caller, CollaborationStatus, HttpTransport, Lkn, Nation, ThreadKind};
@@ -24,6 +24,7 @@ use crate::config::{RunArgs, loopback_base_url};
 use crate::core::{self, Actor, Command, Draft, Offer, Reply};
 use crate::live;
 use crate::mirror::{self, Mirror, Sink};
+use crate::outgoing;
 
 /// What every command handler shares.
 pub struct BotData {
@@ -83,7 +84,7 @@ async fn run_command(ctx: Ctx<'_>, command: Command, private: bool) -> Result<()
 /// Sends a reply as a follow-up; an offer to post a draft waits for the button.
 async fn send(ctx: Ctx<'_>, actor: &Actor, reply: Reply) -> Result<(), Error> {
     let Some(Offer::PostDraft { draft, post_label, cancel_label }) = reply.offer else {
-        ctx.send(poise::CreateReply::default().content(reply.text).ephemeral(reply.private)).await?;
+        ctx.send(outgoing::reply(reply.text).ephemeral(reply.private)).await?;
         return Ok(());
     };
     let post_id = format!("{}:post", invocation(ctx));
@@ -92,7 +93,7 @@ async fn send(ctx: Ctx<'_>, actor: &Actor, reply: Reply) -> Result<(), Error> {
         CreateButton::new(&post_id).label(post_label).style(ButtonStyle::Primary),
         CreateButton::new(&cancel_id).label(cancel_label).style(ButtonStyle::Secondary),
     ]);
-    ctx.send(poise::CreateReply::default().content(reply.text).ephemeral(true).components(vec![buttons])).await?;
+    ctx.send(outgoing::reply(reply.text).ephemeral(true).components(vec![buttons])).await?;
     let pressed = ComponentInteractionCollector::new(ctx.serenity_context())
         .author_id(ctx.author().id)
         .custom_ids(vec![post_id.clone(), cancel_id])
@@ -106,7 +107,7 @@ async fn send(ctx: Ctx<'_>, actor: &Actor, reply: Reply) -> Result<(), Error> {
     } else {
         say(actor.lang, &Msg::Cancelled)
     };
-    ctx.send(poise::CreateReply::default().content(text).ephemeral(true)).await?;
+    ctx.send(outgoing::reply(text).ephemeral(true)).await?;
     Ok(())
 }
 
@@ -585,8 +586,7 @@ async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &BotData) ->
                 Ok(_) => {}
                 Err(ApiError::Unauthenticated(_)) => {
                     let lang = data.language(message.author.id.get()).await;
-                    let notice =
-                        CreateMessage::new().content(say(lang, &Msg::ReplyNotMirrored)).reference_message(message);
+                    let notice = outgoing::message(say(lang, &Msg::ReplyNotMirrored)).reference_message(message);
                     message.channel_id.send_message(ctx, notice).await?;
                 }
                 Err(error) => tracing::warn!(%error, "a Discord message did not become a reply"),
@@ -597,7 +597,7 @@ async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &BotData) ->
                 press.defer_ephemeral(ctx).await?;
                 let actor = data.actor(press.user.id, press.id).await;
                 let reply = core::handle(&data.api, &actor, Command::CollabJoin { id: id.to_owned() }).await;
-                let followup = CreateInteractionResponseFollowup::new().content(reply.text).ephemeral(true);
+                let followup = outgoing::followup(reply.text).ephemeral(true);
                 press.create_followup(ctx, followup).await?;
             }
         }
@@ -640,7 +640,7 @@ impl DiscordSink {
 impl Sink for DiscordSink {
     async fn forum_post(&self, title: &str, content: &str, tags: &[String]) -> anyhow::Result<(String, String)> {
         let applied = self.tag_ids(tags).await?;
-        let post = CreateForumPost::new(title, CreateMessage::new().content(content)).set_applied_tags(applied);
+        let post = outgoing::forum_post(title, content).set_applied_tags(applied);
         let channel = self.forum.create_forum_post(self.http.as_ref(), post).await?;
         // A forum post's first message has the post's own id.
         Ok((channel.id.to_string(), channel.id.to_string()))
@@ -648,7 +648,7 @@ impl Sink for DiscordSink {
 
     async fn message(&self, channel_id: &str, content: &str) -> anyhow::Result<String> {
         let channel = ChannelId::new(channel_id.parse()?);
-        let message = channel.send_message(self.http.as_ref(), CreateMessage::new().content(content)).await?;
+        let message = channel.send_message(self.http.as_ref(), outgoing::message(content)).await?;
         Ok(message.id.to_string())
     }
 
@@ -667,7 +667,7 @@ impl Sink for DiscordSink {
     }
 
     async fn announce(&self, content: &str, join: Option<(&str, &str)>) -> anyhow::Result<(String, String)> {
-        let mut message = CreateMessage::new().content(content);
+        let mut message = outgoing::message(content);
         if let Some((custom_id, label)) = join {
             let button = CreateButton::new(custom_id).label(label).style(ButtonStyle::Primary);
             message = message.components(vec![CreateActionRow::Buttons(vec![button])]);
@@ -680,7 +680,7 @@ impl Sink for DiscordSink {
 /// Connects to Discord (or, for tests, to a loopback stand-in) and to the API, registers
 /// the commands, mirrors threads and answers commands until `shutdown` resolves.
 pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
-    let mut http = serenity::HttpBuilder::new(&args.discord_token);
+    let mut http = serenity::HttpBuilder::new(&args.discord_token).default_allowed_mentions(outgoing::no_pings());
     if let Some(base) = &args.discord_base_url {
         http = http.proxy(loopback_base_url(base)?).ratelimiter_disabled(true);
     }
@@ -701,6 +701,7 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
                 })
             },
             initialize_owners: false,
+            allowed_mentions: Some(outgoing::no_pings()),
             ..Default::default()
         })
         .setup(move |ctx, _ready, framework| {

@@ -8,7 +8,8 @@
 //! - [`catalogue`]: every sentence, in English and Welsh;
 //! - [`console`]: the same commands from standard input;
 //! - [`discord`]: the poise/serenity adapter; [`mirror`]: threads, replies and
-//!   collaborations into Discord; [`live`]: the API's subscriptions, kept connected.
+//!   collaborations into Discord; [`live`]: the API's subscriptions, kept connected;
+//! - [`outgoing`]: every message the bot sends, built so that it pings nobody.
 
 pub mod api;
 pub mod catalogue;
@@ -18,6 +19,7 @@ pub mod core;
 pub mod discord;
 pub mod live;
 pub mod mirror;
+pub mod outgoing;
 
 use std::sync::Arc;
 

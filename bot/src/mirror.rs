@@ -6,11 +6,20 @@
 //! before it is posted and completed after (see `claimDiscordMirror`), so a restarted
 //! bot or a second bot process never posts anything twice. Replies written in Discord
 //! are recorded with their message, so they are never mirrored back.
+//!
+//! Posting and recording are two calls to two services, and the second can fail after
+//! the first succeeded. A mirror that is on Discord but not yet recorded is kept in
+//! memory by its key: this process never claims or posts it again, and records it with
+//! growing pauses until the API takes it. (Were it forgotten, its claim would lapse and
+//! the next event about it would post it a second time.)
 
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use tokio::time::Instant;
 
 use crate::api::{ApiError, Caller, CollaborationStatus, CollaborationView, Lkn, ReplyView, ThreadSummary};
 use crate::catalogue::{self, Lang, Msg, say};
@@ -38,6 +47,34 @@ pub struct Mirror<S> {
     sink: S,
     lang: Lang,
     catch_up: Duration,
+    /// What is on Discord but not yet recorded in the API, by mirror key.
+    unrecorded: Mutex<HashMap<String, Unrecorded>>,
+}
+
+/// A mirror posted to Discord whose record the API has not taken yet.
+#[derive(Debug)]
+struct Unrecorded {
+    channel: String,
+    message: String,
+    /// Failed attempts to record it.
+    attempts: u32,
+    /// When to try again.
+    due: Instant,
+}
+
+/// Whether this process should post a mirror now.
+enum Claim {
+    /// Post it, then settle it.
+    Won,
+    /// Do not: it is posted (in this channel, once known) or another process is posting it.
+    Lost(Option<String>),
+}
+
+/// The pause before recording again after `attempts` failures: a quarter of a second,
+/// doubling, at most half a minute (well inside a claim's two minutes while the API
+/// answers at all).
+fn retry_after(attempts: u32) -> Duration {
+    Duration::from_millis(250).saturating_mul(1 << attempts.saturating_sub(1).min(7)).min(Duration::from_secs(30))
 }
 
 fn thread_key(id: &str) -> String {
@@ -57,16 +94,71 @@ impl<S: Sink> Mirror<S> {
     /// A mirror speaking `lang` in shared channels; at start it catches up on the last
     /// `catch_up` of activity.
     pub fn new(api: Lkn, sink: S, lang: Lang, catch_up: Duration) -> Self {
-        Self { api, sink, lang, catch_up }
+        Self { api, sink, lang, catch_up, unrecorded: Mutex::default() }
     }
 
-    /// Mirrors every event until the stream ends.
+    /// Mirrors every event until the stream ends, recording what was posted but not
+    /// recorded whenever it is due.
     pub async fn run(&self, mut events: tokio::sync::mpsc::Receiver<LiveEvent>) {
-        while let Some(event) = events.recv().await {
+        loop {
+            let next_retry = self.unrecorded().values().map(|u| u.due).min();
+            let event = tokio::select! {
+                event = events.recv() => event,
+                () = until(next_retry) => {
+                    self.record_due(Instant::now()).await;
+                    continue;
+                }
+            };
+            let Some(event) = event else { break };
             if let Err(error) = self.handle(event).await {
                 tracing::warn!(error = format!("{error:#}"), "could not mirror an event");
             }
         }
+        let left: Vec<String> = self.unrecorded().keys().cloned().collect();
+        if !left.is_empty() {
+            tracing::error!(?left, "stopped with mirrors posted but not recorded; they may be posted again");
+        }
+    }
+
+    fn unrecorded(&self) -> MutexGuard<'_, HashMap<String, Unrecorded>> {
+        self.unrecorded.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records every unrecorded mirror due by `now`; what the API still refuses is tried
+    /// again later.
+    async fn record_due(&self, now: Instant) {
+        let due: Vec<(String, String, String)> = self
+            .unrecorded()
+            .iter()
+            .filter(|(_, u)| u.due <= now)
+            .map(|(key, u)| (key.clone(), u.channel.clone(), u.message.clone()))
+            .collect();
+        for (key, channel, message) in due {
+            match self.api.complete_mirror(&key, &channel, &message).await {
+                Ok(()) => {
+                    self.unrecorded().remove(&key);
+                    tracing::info!(key, "recorded a mirror posted earlier");
+                }
+                Err(error) => {
+                    let mut unrecorded = self.unrecorded();
+                    if let Some(entry) = unrecorded.get_mut(&key) {
+                        entry.attempts += 1;
+                        entry.due = Instant::now() + retry_after(entry.attempts);
+                        tracing::warn!(%error, key, attempts = entry.attempts, "still cannot record a posted mirror");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Claims `key` unless this process has posted it already; see [`Claim`].
+    async fn claim(&self, key: &str) -> anyhow::Result<Claim> {
+        let posted_here = self.unrecorded().get(key).map(|posted| posted.channel.clone());
+        if posted_here.is_some() {
+            return Ok(Claim::Lost(posted_here));
+        }
+        let (claimed, mirror) = self.api.claim_mirror(key).await?;
+        Ok(if claimed { Claim::Won } else { Claim::Lost(mirror.and_then(|m| m.channel_id)) })
     }
 
     /// Mirrors one event.
@@ -135,9 +227,8 @@ impl<S: Sink> Mirror<S> {
     /// the post's channel id once it exists.
     async fn thread(&self, thread: &ThreadSummary) -> anyhow::Result<Option<String>> {
         let key = thread_key(&thread.id);
-        let (claimed, mirror) = self.api.claim_mirror(&key).await?;
-        if !claimed {
-            return Ok(mirror.and_then(|m| m.channel_id));
+        if let Claim::Lost(channel) = self.claim(&key).await? {
+            return Ok(channel);
         }
         let body = self.api.thread(&Caller::Bot, &thread.id).await?.map(|t| t.body).unwrap_or_default();
         let author = thread.author.as_ref().map_or("?", |a| a.name.as_str());
@@ -155,12 +246,18 @@ impl<S: Sink> Mirror<S> {
         Ok(Some(self.settle(&key, posted).await?))
     }
 
-    /// Records where the mirror of `key` was posted and returns its channel; if posting
-    /// failed, gives the claim up so that the next attempt (by any process) posts it.
+    /// Records where the mirror of `key` was posted and returns its channel (keeping it
+    /// to record later if the API does not take it now); if posting failed, gives the
+    /// claim up so that the next attempt (by any process) posts it.
     async fn settle(&self, key: &str, posted: anyhow::Result<(String, String)>) -> anyhow::Result<String> {
         match posted {
             Ok((channel, message)) => {
-                self.api.complete_mirror(key, &channel, &message).await?;
+                if let Err(error) = self.api.complete_mirror(key, &channel, &message).await {
+                    tracing::warn!(%error, key, "posted, but the API did not record it; recording it again shortly");
+                    let due = Instant::now() + retry_after(1);
+                    let entry = Unrecorded { channel: channel.clone(), message, attempts: 1, due };
+                    self.unrecorded().insert(key.to_owned(), entry);
+                }
                 Ok(channel)
             }
             Err(error) => {
@@ -186,14 +283,14 @@ impl<S: Sink> Mirror<S> {
 
     async fn reply(&self, thread: &ThreadSummary, reply: &ReplyView) -> anyhow::Result<()> {
         let key = reply_key(&reply.id);
-        if self.api.mirror(&key).await?.is_some() {
+        let posted_here = self.unrecorded().contains_key(&key);
+        if posted_here || self.api.mirror(&key).await?.is_some() {
             return Ok(());
         }
         let Some(post) = self.post_of(thread).await? else {
             anyhow::bail!("the post of thread {} is not there yet", thread.id)
         };
-        let (claimed, _) = self.api.claim_mirror(&key).await?;
-        if !claimed {
+        if let Claim::Lost(_) = self.claim(&key).await? {
             return Ok(());
         }
         let author = reply.author.as_ref().map_or("?", |a| a.name.as_str());
@@ -204,8 +301,7 @@ impl<S: Sink> Mirror<S> {
     async fn solved(&self, thread: &ThreadSummary) -> anyhow::Result<()> {
         let Some(post) = self.post_of(thread).await? else { return Ok(()) };
         let key = format!("solved:{}", thread.id);
-        let (claimed, _) = self.api.claim_mirror(&key).await?;
-        if claimed {
+        if let Claim::Won = self.claim(&key).await? {
             let marked = self.sink.mark_solved(&post, &excerpt(&format!("✅ {}", thread.title), 100)).await;
             self.settle(&key, marked.map(|()| (post.clone(), post.clone()))).await?;
         }
@@ -221,8 +317,7 @@ impl<S: Sink> Mirror<S> {
             }
             _ => return Ok(()),
         };
-        let (claimed, _) = self.api.claim_mirror(&key).await?;
-        if !claimed {
+        if let Claim::Lost(_) = self.claim(&key).await? {
             return Ok(());
         }
         let content =
@@ -233,6 +328,14 @@ impl<S: Sink> Mirror<S> {
         let join = open.then_some((custom_id.as_str(), label.as_str()));
         let posted = self.sink.announce(&excerpt(&content, 1900), join).await;
         self.settle(&key, posted).await.map(drop)
+    }
+}
+
+/// Resolves at `due`, or never when nothing is due.
+async fn until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -250,4 +353,168 @@ pub async fn reply_from_discord(
     let key = format!("discord-message:{message_id}");
     api.reply(&Caller::Discord(author_id.to_owned()), thread_id, content, &key, Some((channel_id, message_id))).await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{HashMap, HashSet};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use serde_json::{Value, json};
+    use tokio::time::Instant;
+
+    use super::{Mirror, Sink};
+    use crate::api::{
+        ApiError, Caller, CollaborationStatus, CollaborationView, Lkn, ReplyInThread, ReplyView, ThreadKind,
+        ThreadStatus, ThreadSummary, Transport,
+    };
+    use crate::catalogue::Lang;
+    use crate::live::LiveEvent;
+
+    /// An API whose claims lapse at once (as if every event came two minutes after the
+    /// last) and which fails the first record of every key.
+    #[derive(Default)]
+    struct ForgetfulApi {
+        /// Key → (channel, message) once recorded, `None` while only claimed.
+        mirrors: Mutex<HashMap<String, Option<(String, String)>>>,
+        refused: Mutex<HashSet<String>>,
+    }
+
+    impl ForgetfulApi {
+        fn recorded(&self) -> usize {
+            self.mirrors.lock().expect("not poisoned").values().filter(|m| m.is_some()).count()
+        }
+    }
+
+    fn mirror_json(key: &str, recorded: Option<&(String, String)>) -> Value {
+        json!({ "key": key, "channelId": recorded.map(|r| &r.0), "messageId": recorded.map(|r| &r.1),
+            "completed": recorded.is_some() })
+    }
+
+    #[async_trait]
+    impl Transport for ForgetfulApi {
+        async fn execute(&self, _caller: &Caller, document: &str, variables: Value) -> Result<Value, ApiError> {
+            let input = &variables["input"];
+            let key = input["key"].as_str().or(variables["key"].as_str()).unwrap_or_default().to_owned();
+            let mut mirrors = self.mirrors.lock().expect("not poisoned");
+            if document.contains("claimDiscordMirror") {
+                let recorded = mirrors.entry(key.clone()).or_default().clone();
+                let mirror = mirror_json(&key, recorded.as_ref());
+                return Ok(json!({ "claimDiscordMirror": {
+                    "claimed": recorded.is_none(), "mirror": mirror, "userErrors": [] } }));
+            }
+            if document.contains("completeDiscordMirror") {
+                if self.refused.lock().expect("not poisoned").insert(key.clone()) {
+                    return Err(ApiError::Unavailable("the database is unavailable".into()));
+                }
+                let text = |field: &str| input[field].as_str().unwrap_or_default().to_owned();
+                mirrors.insert(key.clone(), Some((text("channelId"), text("messageId"))));
+                return Ok(json!({ "completeDiscordMirror": { "mirror": { "key": key }, "userErrors": [] } }));
+            }
+            if document.contains("discordMirror(") {
+                let mirror = mirrors.get(&key).map(|recorded| mirror_json(&key, recorded.as_ref()));
+                return Ok(json!({ "discordMirror": mirror }));
+            }
+            if document.contains("thread(id:") {
+                return Ok(json!({ "thread": { "id": variables["id"], "title": "Seed libraries", "kind": "QUESTION",
+                    "status": "OPEN", "tags": [], "replyCount": 1, "lastActivityAt": "2026-11-01T12:00:00Z",
+                    "author": null, "partner": null, "body": "How?", "replies": { "nodes": [] } } }));
+            }
+            Err(ApiError::BadRequest(format!("the fake API does not know {document}")))
+        }
+    }
+
+    /// Keeps what was posted: "post", "message" or "announcement".
+    #[derive(Clone, Default)]
+    struct CountingSink(Arc<Mutex<Vec<&'static str>>>);
+
+    impl CountingSink {
+        fn post(&self, what: &'static str) -> String {
+            let mut posted = self.0.lock().expect("not poisoned");
+            posted.push(what);
+            (1000 + posted.len()).to_string()
+        }
+
+        fn count(&self, what: &str) -> usize {
+            self.0.lock().expect("not poisoned").iter().filter(|posted| **posted == what).count()
+        }
+    }
+
+    #[async_trait]
+    impl Sink for CountingSink {
+        async fn forum_post(&self, _: &str, _: &str, _: &[String]) -> anyhow::Result<(String, String)> {
+            let id = self.post("post");
+            Ok((id.clone(), id))
+        }
+        async fn message(&self, _: &str, _: &str) -> anyhow::Result<String> {
+            Ok(self.post("message"))
+        }
+        async fn mark_solved(&self, _: &str, _: &str) -> anyhow::Result<()> {
+            anyhow::bail!("not used")
+        }
+        async fn announce(&self, _: &str, _: Option<(&str, &str)>) -> anyhow::Result<(String, String)> {
+            Ok(("2000".to_owned(), self.post("announcement")))
+        }
+    }
+
+    fn events() -> [LiveEvent; 3] {
+        let thread = ThreadSummary {
+            id: "VGhyZWFkOjE=".into(),
+            title: "Seed libraries".into(),
+            kind: ThreadKind::Question,
+            status: ThreadStatus::Open,
+            tags: vec![],
+            reply_count: 1,
+            author: None,
+            partner: None,
+            last_activity_at: "2026-11-01T12:00:00Z".into(),
+        };
+        let reply = ReplyView {
+            id: "UmVwbHk6MQ==".into(),
+            body: "Try a seed swap.".into(),
+            is_accepted: false,
+            author: None,
+            created_at: "2026-11-01T12:00:00Z".into(),
+        };
+        let collaboration = CollaborationView {
+            id: "Q29sbGFib3JhdGlvbjox".into(),
+            title: "Seed swap week".into(),
+            kind: "PROGRAMME".into(),
+            status: CollaborationStatus::Proposed,
+            summary: "Seeds.".into(),
+            version: 1,
+            lead_partner: None,
+            participants: vec![],
+            updated_at: "2026-11-01T12:00:00Z".into(),
+        };
+        [
+            LiveEvent::ThreadPosted(thread.clone()),
+            LiveEvent::ReplyPosted(ReplyInThread { reply, thread: Some(thread) }),
+            LiveEvent::CollaborationChanged { change: "PROPOSED".into(), collaboration },
+        ]
+    }
+
+    #[tokio::test]
+    async fn a_post_the_api_did_not_record_is_never_posted_again() {
+        let api = Arc::new(ForgetfulApi::default());
+        let sink = CountingSink::default();
+        let mirror = Mirror::new(Lkn::new(api.clone()), sink.clone(), Lang::En, Duration::from_secs(60));
+        for _ in 0..3 {
+            for event in events() {
+                mirror.handle(event).await.expect("mirrored");
+            }
+        }
+        let counts = || (sink.count("post"), sink.count("message"), sink.count("announcement"));
+        assert_eq!(counts(), (1, 1, 1), "each posted once");
+        assert_eq!(api.recorded(), 0, "no record taken yet");
+
+        mirror.record_due(Instant::now() + Duration::from_secs(60)).await;
+        assert_eq!(api.recorded(), 3, "recorded on the retry");
+        for event in events() {
+            mirror.handle(event).await.expect("mirrored");
+        }
+        assert_eq!(counts(), (1, 1, 1), "still posted once");
+    }
 }

@@ -11,6 +11,7 @@ use lkn_entity::vocabulary::MemberRole;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
+use crate::api_proxy::ApiProxy;
 use crate::discord_standin::{DiscordStandIn, DiscordUser, Interaction, RestCall};
 use crate::on_both_databases;
 use crate::support::TestApp;
@@ -26,13 +27,18 @@ struct RunningBot {
 
 impl RunningBot {
     async fn start(app: &TestApp, bot_token: &str) -> Self {
+        Self::start_with_api(&app.url(""), bot_token).await
+    }
+
+    /// A bot that reaches the API at `api_url` (a proxy in front of it, say).
+    async fn start_with_api(api_url: &str, bot_token: &str) -> Self {
         if std::env::var_os("RUST_LOG").is_some() {
             lkn_bot::telemetry();
         }
         let discord = DiscordStandIn::start().await;
         let args = RunArgs {
             discord_token: discord.bot_token().to_owned(),
-            api_url: app.url(""),
+            api_url: api_url.to_owned(),
             api_token: bot_token.to_owned(),
             guild_id: Some(DiscordStandIn::GUILD_ID),
             forum_channel_id: DiscordStandIn::FORUM_CHANNEL_ID,
@@ -584,6 +590,231 @@ async fn every_command_reaches_the_api() {
             json!({ "input": { "collaborationId": id } })).await;
         assert!(run(format!("/collab decide id:{id} partner:glasgow-life decision:accept\n")).await.contains("Request accepted"));
         assert!(run("/collab list status:seeking-partners\n".into()).await.contains("Dark skies week"));
+    })
+    .await;
+}
+
+/// Every way of mentioning people at once.
+const PINGS: &str = "@everyone @here <@123> <@&456>";
+
+/// Thread text never pings anyone: a thread, a reply and a proposal full of mentions,
+/// posted through the API and through the bot's commands, reach Discord only in messages
+/// whose `allowed_mentions` parses nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thread_text_never_pings_anyone() {
+    let app = TestApp::spawn(crate::support::Backend::Sqlite).await.expect("SQLite");
+    crate::support::run_then_clean_up(app, async |app: &TestApp| {
+        let bot_token = app.member_token("british-library", MemberRole::Bot).await;
+        let asker_token = app.member_token("national-library-of-wales", MemberRole::Coordinator).await;
+        let lead_token = app.member_token("leeds-city-council", MemberRole::Coordinator).await;
+        let bot = RunningBot::start(app, &bot_token).await;
+        let asker = DiscordUser::new(500_000_000_000_000_021, "eira");
+        link(app, &bot, &asker, &asker_token).await;
+
+        // Through the API: a thread, a reply in it and a proposal, each full of mentions.
+        let title = format!("Pings from the API {PINGS}");
+        let posted = app
+            .data(
+                Some(&asker_token),
+                "mutation($input: PostThreadInput!) { postThread(input: $input) { thread { id } userErrors { message } } }",
+                json!({ "input": { "kind": "QUESTION", "title": title, "body": PINGS, "tags": [] } }),
+            )
+            .await;
+        let thread_id = posted["postThread"]["thread"]["id"].as_str().expect("thread id").to_owned();
+        let post = wait_for_posts(&bot.discord, "Pings from the API", 1).await.pop().expect("the thread's forum post");
+        app.data(
+            Some(&lead_token),
+            "mutation($input: ReplyToThreadInput!) { replyToThread(input: $input) { reply { id } } }",
+            json!({ "input": { "threadId": thread_id, "body": format!("Reply {PINGS}") } }),
+        )
+        .await;
+        bot.discord
+            .wait_for_call("the reply in the post", WAIT, |c| {
+                c.method == "POST"
+                    && c.path.ends_with(&format!("/channels/{}/messages", post.id))
+                    && c.body["content"].as_str().is_some_and(|t| t.contains("Reply @everyone"))
+            })
+            .await
+            .expect("reply mirrored");
+        let proposal = format!("Rhyme time {PINGS}");
+        app.data(
+            Some(&lead_token),
+            "mutation($input: ProposeCollaborationInput!) { proposeCollaboration(input: $input) { collaboration { id } } }",
+            json!({ "input": { "kind": "PROGRAMME", "title": proposal, "summary": PINGS } }),
+        )
+        .await;
+        let announce_path = format!("/channels/{}/messages", DiscordStandIn::ANNOUNCE_CHANNEL_ID);
+        let announced = bot
+            .discord
+            .wait_for_call("the announcement", WAIT, |c| {
+                c.method == "POST"
+                    && c.path.ends_with(&announce_path)
+                    && c.body["content"].as_str().is_some_and(|t| t.contains("Rhyme time"))
+            })
+            .await
+            .expect("announced");
+
+        // Through the bot: an idea shared from the form, the thread shown, a join button pressed.
+        let share = bot.discord.slash_command(&asker, "share", json!([{ "name": "idea", "type": 1, "options": [] }])).await;
+        bot.discord
+            .wait_for_call("the /share modal", WAIT, |c| c.path.contains(&format!("/interactions/{}/", share.id)))
+            .await
+            .expect("modal shown");
+        let idea = format!("Pings from Discord {PINGS}");
+        bot.discord.modal_submit(&asker, &share.id.to_string(), &[("title", &idea), ("body", PINGS), ("tags", "")]).await;
+        assert!(bot.follow_up(&share).await.contains("Pings from Discord @everyone"));
+        assert_eq!(wait_for_posts(&bot.discord, "Pings from Discord", 1).await.len(), 1);
+        let shown = bot.discord.slash_command(&asker, "thread", json!([option("id", json!(thread_id))])).await;
+        assert!(bot.follow_up(&shown).await.contains("Reply @everyone"));
+        let button = announced.body["components"][0]["components"][0]["custom_id"].as_str().expect("a join button");
+        let announcement = bot
+            .discord
+            .channel_messages(DiscordStandIn::ANNOUNCE_CHANNEL_ID)
+            .into_iter()
+            .find(|m| m.content.contains("Rhyme time"))
+            .expect("the announcement is stored");
+        let click = bot.discord.button_click(&asker, DiscordStandIn::ANNOUNCE_CHANNEL_ID, announcement.id, button).await;
+        assert!(bot.follow_up(&click).await.contains("Asked to join"));
+
+        // Someone not linked writes in the post: the notice replies to them.
+        let stranger = DiscordUser::new(500_000_000_000_000_022, "passer-by");
+        bot.discord.user_message(&stranger, post.id, "Hello?").await;
+        bot.discord
+            .wait_for_call("the notice", WAIT, |c| {
+                c.method == "POST"
+                    && c.path.ends_with(&format!("/channels/{}/messages", post.id))
+                    && c.body["message_reference"].is_object()
+            })
+            .await
+            .expect("notice");
+
+        // /link, two forum posts, the reply, the announcement, /share, /thread, the join
+        // follow-up and the notice: every one of them parsed no mentions.
+        let writes = bot.discord.content_writes();
+        let count = |suffix: &str| writes.iter().filter(|w| w.path.ends_with(suffix)).count();
+        assert_eq!(count("/threads"), 2, "forum posts: {writes:#?}");
+        assert!(writes.iter().filter(|w| w.path.contains("/webhooks/")).count() >= 4, "follow-ups: {writes:#?}");
+        assert!(count("/messages") >= 3, "channel messages: {writes:#?}");
+        assert!(writes.len() >= 9, "{writes:#?}");
+        assert!(writes.iter().filter(|w| w.content.contains("@everyone")).count() >= 6, "{writes:#?}");
+        for write in &writes {
+            let allowed = &write.allowed_mentions;
+            assert_eq!(allowed["parse"], json!([]), "{} {} parses mentions: {write:#?}", write.method, write.path);
+            for listed in ["users", "roles"] {
+                assert!(allowed[listed].as_array().is_none_or(Vec::is_empty), "{write:#?}");
+            }
+            assert!(write.pings.is_empty(), "{} {} would ping {:?}", write.method, write.path, write.pings);
+        }
+        bot.stop().await;
+    })
+    .await;
+}
+
+/// Lets every claim not completed lapse, as two minutes without a record would.
+async fn lapse_claims(app: &TestApp) {
+    use lkn_entity::discord_mirror::{Column, Entity};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let long_ago = chrono::Utc::now() - chrono::Duration::minutes(10);
+    Entity::update_many()
+        .col_expr(Column::ClaimedAt, Expr::value(long_ago))
+        .filter(Column::CompletedAt.is_null())
+        .exec(&app.db)
+        .await
+        .expect("claims lapsed");
+}
+
+/// What the bot posted in any channel (not forum posts) whose text contains `text`.
+fn posts_containing(bot: &RunningBot, text: &str) -> usize {
+    bot.discord
+        .calls()
+        .into_iter()
+        .filter(|c| {
+            c.method == "POST"
+                && c.path.ends_with("/messages")
+                && c.body["content"].as_str().is_some_and(|content| content.contains(text))
+        })
+        .count()
+}
+
+/// Drops the bot's subscriptions and waits until the catch-up that follows is over. The
+/// mirror handles one event at a time, so when the catch-up after a second drop reads the
+/// threads, the first catch-up is done.
+async fn catch_up_after_a_drop(proxy: &ApiProxy) {
+    for _ in 0..2 {
+        let before = proxy.forwarded_count();
+        proxy.cut_subscriptions();
+        proxy
+            .wait_for_forwarded("a catch-up", before, WAIT, |r| {
+                r.query.contains("RECENTLY_ACTIVE") && !r.for_discord_user
+            })
+            .await
+            .expect("the bot reconnects and catches up");
+    }
+}
+
+/// Posting to Discord succeeded but the API failed to record it: the bot keeps what it
+/// posted and records it again, and when it hears about the thread again, after the
+/// claims would have lapsed, it posts nothing a second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_the_api_failed_to_record_is_never_posted_again() {
+    let app = TestApp::spawn(crate::support::Backend::Sqlite).await.expect("SQLite");
+    crate::support::run_then_clean_up(app, async |app: &TestApp| {
+        let bot_token = app.member_token("british-library", MemberRole::Bot).await;
+        let member = app.member_token("glasgow-life", MemberRole::Member).await;
+        let lead = app.member_token("leeds-city-council", MemberRole::Coordinator).await;
+
+        // Posted before the bot starts, so that its first catch-up mirrors them.
+        let title = "Recorded at the second try";
+        let thread_id = post_thread(app, &member, title, &[]).await;
+        let proposed = app
+            .data(
+                Some(&lead),
+                "mutation($input: ProposeCollaborationInput!) { proposeCollaboration(input: $input) { collaboration { id } } }",
+                json!({ "input": { "kind": "PROGRAMME", "title": "Seed swap week", "summary": "Seeds." } }),
+            )
+            .await;
+        let collaboration_id = proposed["proposeCollaboration"]["collaboration"]["id"].as_str().expect("id").to_owned();
+
+        // The API fails the first record of every mirror.
+        let proxy = ApiProxy::start(&app.url("")).await;
+        proxy.refuse_first_records();
+        let bot = RunningBot::start_with_api(&proxy.base_url(), &bot_token).await;
+        assert_eq!(wait_for_posts(&bot.discord, title, 1).await.len(), 1);
+        proxy.wait_for_refusal(&format!("thread:{thread_id}"), WAIT).await.expect("the record refused");
+        lapse_claims(app).await;
+
+        // A reply brings the thread into the catch-up after the subscriptions drop.
+        let replied = app
+            .data(
+                Some(&member),
+                "mutation($input: ReplyToThreadInput!) { replyToThread(input: $input) { reply { id } } }",
+                json!({ "input": { "threadId": thread_id, "body": "Try the seed swap." } }),
+            )
+            .await;
+        let reply_id = replied["replyToThread"]["reply"]["id"].as_str().expect("reply").to_owned();
+        catch_up_after_a_drop(&proxy).await;
+
+        let posts = wait_for_posts(&bot.discord, title, 0).await;
+        assert_eq!(posts.len(), 1, "the thread is posted once: {posts:?}");
+        assert_eq!(posts_containing(&bot, "seed swap"), 1, "the reply is posted once");
+        assert_eq!(posts_containing(&bot, "Seed swap week"), 1, "the proposal is announced once");
+        let keys =
+            [format!("thread:{thread_id}"), format!("reply:{reply_id}"), format!("collaboration:{collaboration_id}:PROPOSED")];
+        let started = std::time::Instant::now();
+        for key in keys {
+            loop {
+                let mirror = app
+                    .data(Some(&bot_token), "query($key: String!) { discordMirror(key: $key) { completed } }", json!({ "key": key }))
+                    .await;
+                if mirror["discordMirror"]["completed"] == true {
+                    break;
+                }
+                assert!(started.elapsed() < WAIT, "{key} is never recorded: {mirror}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        bot.stop().await;
     })
     .await;
 }

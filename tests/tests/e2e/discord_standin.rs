@@ -5,9 +5,13 @@
 //! what the bot did through the REST calls it recorded. Like Discord, the stand-in refuses what
 //! Discord refuses: a second acknowledgement of an interaction (40060), an acknowledgement later
 //! than three seconds (10062), a follow-up before the acknowledgement, empty or over-long
-//! messages and embeds, malformed command definitions, unknown forum tags. It sends
-//! `MESSAGE_CREATE` for the bot's own visible messages too, and blanks the content of other
-//! users' messages when the bot did not ask for the `MESSAGE_CONTENT` intent.
+//! messages and embeds, malformed command definitions, unknown forum tags, contradictory
+//! `allowed_mentions`. It sends `MESSAGE_CREATE` for the bot's own visible messages too, and
+//! blanks the content of other users' messages when the bot did not ask for the
+//! `MESSAGE_CONTENT` intent.
+//!
+//! Every request that creates or edits message text is also kept as a [`ContentWrite`]: its
+//! `allowed_mentions` as sent and whom Discord would have notified because of it.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -93,6 +97,24 @@ pub struct RestCall {
     pub status: u16,
     /// The JSON the stand-in answered with (`Null` for 204).
     pub response: Value,
+}
+
+/// A request that created or edited message text (a message, a forum post's first message, an
+/// interaction response or follow-up, an edit), with how Discord would have notified people.
+#[derive(Clone, Debug)]
+pub struct ContentWrite {
+    /// HTTP method, e.g. "POST".
+    pub method: String,
+    /// Path without the query.
+    pub path: String,
+    /// The text sent.
+    pub content: String,
+    /// The message's `allowed_mentions` as sent (for a forum post, its first message's); `Null`
+    /// when the request had none, which lets Discord parse every mention.
+    pub allowed_mentions: Value,
+    /// Whom Discord would notify: `@everyone`, `@here`, `<@id>`, `<@&id>` as written, and
+    /// `reply` for the author of a message replied to.
+    pub pings: Vec<String>,
 }
 
 /// A message as the stand-in stores it.
@@ -279,6 +301,11 @@ impl DiscordStandIn {
         self.shared.lock().calls.clone()
     }
 
+    /// Every request that created or edited message text, in order, refused ones included.
+    pub fn content_writes(&self) -> Vec<ContentWrite> {
+        self.shared.lock().content_writes.clone()
+    }
+
     /// Polls until a recorded call (from the start) satisfies `pred`; the error names `what` and
     /// lists the recent calls.
     pub async fn wait_for_call(
@@ -402,6 +429,7 @@ struct Inner {
     gateway_url: String,
     last_id: u64,
     calls: Vec<RestCall>,
+    content_writes: Vec<ContentWrite>,
     gateway: Option<GatewaySession>,
     intents: u64,
     ready: bool,
@@ -489,6 +517,7 @@ impl Inner {
             gateway_url,
             last_id: 0,
             calls: Vec::new(),
+            content_writes: Vec::new(),
             gateway: None,
             intents: 0,
             ready: false,
@@ -1099,6 +1128,9 @@ async fn rest(
     let (status, response) = {
         let mut inner = shared.lock();
         let (status, response) = inner.handle(&method, &path, &body, authorized);
+        if let Some(write) = content_write(&method, &path, &body) {
+            inner.content_writes.push(write);
+        }
         let call =
             RestCall { method: method.to_string(), path, body, status: status.as_u16(), response: response.clone() };
         inner.calls.push(call);
@@ -1265,12 +1297,83 @@ fn check_tags(tags: &Value, problems: &mut Vec<(String, String)>) {
     }
 }
 
-/// Discord's refusals of a message body: over-long content or embeds and, when creating, an
-/// empty message.
+/// The message text a request creates or edits, as a [`ContentWrite`]; `None` for any other
+/// request.
+fn content_write(method: &Method, path: &str, body: &Value) -> Option<ContentWrite> {
+    let segments: Vec<&str> = path.strip_prefix("/api/v10/")?.split('/').collect();
+    let message = match (method.as_str(), segments.as_slice()) {
+        ("POST", ["channels", _, "threads"]) => &body["message"],
+        ("POST", ["channels", _, "messages"] | ["webhooks", _, _])
+        | ("PATCH", ["channels", _, "messages", _] | ["webhooks", _, _, "messages", _]) => body,
+        ("POST", ["interactions", _, _, "callback"]) if matches!(body["type"].as_u64(), Some(4 | 7)) => &body["data"],
+        _ => return None,
+    };
+    let content = message["content"].as_str()?;
+    Some(ContentWrite {
+        method: method.to_string(),
+        path: path.to_owned(),
+        content: content.to_owned(),
+        allowed_mentions: message["allowed_mentions"].clone(),
+        pings: pings(message),
+    })
+}
+
+/// Whom Discord notifies for a message body: mentions in its content that its
+/// `allowed_mentions` lets through (all of them when it has none; `@everyone` and `@here` are
+/// allowed because the bot has the permission to mention everyone), and the author of the
+/// message it replies to unless `replied_user` is false or left out of an `allowed_mentions`.
+fn pings(message: &Value) -> Vec<String> {
+    let allowed = &message["allowed_mentions"];
+    let parse = |kind: &str| {
+        allowed.is_null() || allowed["parse"].as_array().is_some_and(|parse| parse.iter().any(|p| p == kind))
+    };
+    let listed = |field: &str, id: &str| {
+        allowed[field].as_array().is_some_and(|ids| ids.iter().any(|listed| listed.as_str() == Some(id)))
+    };
+    let content = text(&message["content"]);
+    let mut pings = Vec::new();
+    for everyone in ["@everyone", "@here"] {
+        if content.contains(everyone) && parse("everyone") {
+            pings.push(everyone.to_owned());
+        }
+    }
+    for mention in content.split("<@").skip(1).filter_map(|rest| rest.split_once('>').map(|(inside, _)| inside)) {
+        let (role, id) = match mention.strip_prefix('&') {
+            Some(id) => (true, id),
+            None => (false, mention.trim_start_matches('!')),
+        };
+        if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let notified = if role { parse("roles") || listed("roles", id) } else { parse("users") || listed("users", id) };
+        if notified {
+            pings.push(format!("<@{}{id}>", if role { "&" } else { "" }));
+        }
+    }
+    let replied_user = if allowed.is_null() { true } else { allowed["replied_user"].as_bool().unwrap_or(false) };
+    if message["message_reference"].is_object() && replied_user {
+        pings.push("reply".to_owned());
+    }
+    pings
+}
+
+/// Discord's refusals of a message body: over-long content or embeds, `allowed_mentions` that
+/// both parses a kind of mention and lists some of it, and, when creating, an empty message.
 fn message_problems(body: &Value, creating: bool) -> Option<Reply> {
     let content = text(&body["content"]);
     let mut problems = Vec::new();
     check_length(content, 0, 2000, "content", &mut problems);
+    let allowed = &body["allowed_mentions"];
+    for (kind, field) in [("users", "users"), ("roles", "roles")] {
+        let parsed = allowed["parse"].as_array().is_some_and(|parse| parse.iter().any(|p| p == kind));
+        let listed = allowed[field].as_array().is_some_and(|ids| !ids.is_empty());
+        if parsed && listed {
+            problems.push((
+                format!("allowed_mentions.{field}"),
+                format!("parse:[\"{kind}\"] and {field}: [ids] are mutually exclusive."),
+            ));
+        }
+    }
     let embeds = body["embeds"].as_array().map(Vec::as_slice).unwrap_or_default();
     if embeds.len() > 10 {
         problems.push(("embeds".to_owned(), "Must be 10 or fewer in length.".to_owned()));

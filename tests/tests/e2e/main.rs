@@ -3,6 +3,7 @@
 
 mod support;
 
+mod api_proxy;
 mod authorization;
 mod bot;
 mod cli;
