@@ -818,3 +818,49 @@ async fn a_post_the_api_failed_to_record_is_never_posted_again() {
     })
     .await;
 }
+
+on_both_databases! {
+    /// Suspension holds on the bot's door: a suspended member's Discord account can no
+    /// longer act for them (their writes are refused and change nothing; they read only
+    /// what the public reads), and acts again once they are restored.
+    async fn a_suspended_member_is_refused_through_the_bot(app) {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let bot_token = app.member_token("british-library", MemberRole::Bot).await;
+        let member = app.member_token("glasgow-life", MemberRole::Member).await;
+        let coordinator = app.member_token("glasgow-life", MemberRole::Coordinator).await;
+        let thread = post_thread(app, &coordinator, "Staff-only rota swap", &[]).await;
+        let bot = RunningBot::start(app, &bot_token).await;
+        let user = DiscordUser::new(500_000_000_000_000_021, "eilidh");
+        link(app, &bot, &user, &member).await;
+        let follow = bot.discord.slash_command(&user, "follow", json!([option("thread", json!(thread))])).await;
+        assert!(bot.follow_up(&follow).await.contains("You now follow"));
+        let unfollow = bot.discord.slash_command(&user, "unfollow", json!([option("thread", json!(thread))])).await;
+        assert!(bot.follow_up(&unfollow).await.contains("You no longer follow"));
+
+        let member_id = app.data(Some(&member), "{ viewer { id } }", json!({})).await["viewer"]["id"].clone();
+        let suspended = app
+            .data(Some(&coordinator), "mutation($i: SuspendMemberInput!) { suspendMember(input: $i) { member { id } userErrors { code } } }",
+                json!({ "i": { "memberId": member_id } }))
+            .await;
+        assert_eq!(suspended["suspendMember"]["userErrors"], json!([]), "{suspended}");
+
+        let follows = lkn_entity::follow::Entity::find().count(&app.db).await.expect("count");
+        let follow = bot.discord.slash_command(&user, "follow", json!([option("thread", json!(thread))])).await;
+        let text = bot.follow_up(&follow).await;
+        assert!(!text.contains("You now follow"), "a suspended member cannot act through the bot: {text}");
+        let after = lkn_entity::follow::Entity::find().count(&app.db).await.expect("count");
+        assert_eq!(after, follows, "nothing was written for them");
+        let shown = bot.discord.slash_command(&user, "thread", json!([option("id", json!(thread))])).await;
+        let text = bot.follow_up(&shown).await;
+        assert!(!text.contains("Staff-only rota swap"), "network-only threads are hidden from them: {text}");
+
+        let restored = app
+            .data(Some(&coordinator), "mutation($i: SuspendMemberInput!) { restoreMember(input: $i) { member { id } } }",
+                json!({ "i": { "memberId": member_id } }))
+            .await;
+        assert!(restored["restoreMember"]["member"]["id"].is_string());
+        let follow = bot.discord.slash_command(&user, "follow", json!([option("thread", json!(thread))])).await;
+        assert!(bot.follow_up(&follow).await.contains("You now follow"), "restored, they act again");
+        bot.stop().await;
+    }
+}
