@@ -525,9 +525,10 @@ pub async fn set_suspended(
         if actor.id == target.id {
             return Err(ServiceError::invalid("memberId", UserErrorCode::Invalid, "you cannot suspend yourself"));
         }
-        if actor.role == MemberRole::Admin && target.role == MemberRole::Bot {
-            // Administrators may stop the bot in an emergency; only the operator issues its tokens.
-        } else {
+        // Administrators may stop the bot in an emergency, though only the operator
+        // issues its tokens.
+        let admin_stops_bot = actor.role == MemberRole::Admin && target.role == MemberRole::Bot;
+        if !admin_stops_bot {
             may_manage(context.viewer, target.partner_id, target.role)?;
         }
     }
