@@ -217,6 +217,7 @@ async fn flood_leaves_the_pool_to_others(backend: Backend) {
             flooded += task.await.expect("flood task");
         }
         assert!(flooded >= 24, "the flood ran");
+        eprintln!("flood: {flooded} expensive requests; the other client's slowest answer took {slowest:?}");
         assert!(slowest < Duration::from_secs(1), "the other client waited {slowest:?} at worst");
     })
     .await;
