@@ -174,8 +174,9 @@ async fn a_flood_of_expensive_requests_from_one_client_leaves_the_pool_to_others
 }
 
 /// A second client's `partners` answers within a second while 24 connections from
-/// another address keep asking for the three most expensive fields. Rate limits are off,
-/// so what protects the second client is each caller's share of the pool.
+/// another address keep asking for the three most expensive fields, or for 30 aliases of
+/// them. Rate limits are off, so what protects the second client is the cap on expensive
+/// fields, the shared network figures and each caller's share of the pool.
 async fn flood_leaves_the_pool_to_others(backend: Backend) {
     let edge = EdgeSettings { rate_limiter: Arc::new(limiter(0, 0)), ..EdgeSettings::default() };
     let Some(app) = TestApp::spawn_with(backend, edge).await else { return };
@@ -185,14 +186,20 @@ async fn flood_leaves_the_pool_to_others(backend: Backend) {
         let expensive = "{ s: search(query: \"reading library children\", first: 20) { totalCount nodes { __typename } } \
                          n: networkStats { threadCount medianHoursToFirstReply } \
                          t: similarThreads(text: \"summer reading challenge for children\", first: 10) { title } }";
+        // What an attacker sends too: as many expensive aliases as the document may hold.
+        let aliases: String = (0..15)
+            .map(|i| format!("n{i}: networkStats {{ threadCount }} s{i}: search(query: \"children {i}\", first: 1) {{ totalCount }} "))
+            .collect();
+        let bomb = format!("{{ {aliases} }}");
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut flood = Vec::new();
-        for _ in 0..24 {
+        for worker in 0..24 {
             let (client, stop, url) = (flood_client.clone(), stop.clone(), app.url("/graphql"));
+            let query = if worker % 2 == 0 { expensive.to_owned() } else { bomb.clone() };
             flood.push(tokio::spawn(async move {
                 let mut sent = 0_u32;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) && sent < 400 {
-                    let _ = client.post(&url).json(&json!({ "query": expensive })).send().await;
+                    let _ = client.post(&url).json(&json!({ "query": query })).send().await;
                     sent += 1;
                 }
                 sent
