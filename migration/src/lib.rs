@@ -6,6 +6,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+pub mod folding;
 pub mod search;
 
 mod m20261129_000001_create_partners;
@@ -20,6 +21,7 @@ mod m20261129_000009_tune_search_index;
 mod m20261129_000010_create_discord_records;
 mod m20261129_000011_create_list_counts;
 mod m20261129_000012_notify_partner_changes;
+mod m20261202_000014_harden_thread_search;
 
 /// The ordered list of every migration step.
 pub struct Migrator;
@@ -40,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000010_create_discord_records::Migration),
             Box::new(m20261129_000011_create_list_counts::Migration),
             Box::new(m20261129_000012_notify_partner_changes::Migration),
+            Box::new(m20261202_000014_harden_thread_search::Migration),
         ]
     }
 }
