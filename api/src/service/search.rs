@@ -672,6 +672,13 @@ impl Window {
         let fetched = if shown == 0 { 0 } else { (offset + shown + 1).min(MAX_SEARCH_DEPTH) };
         Self { offset, shown, fetched }
     }
+
+    /// Whether a page follows this one, given how many merged matches lie from `offset`
+    /// on. Each kind reads up to the depth, so their merge can reach beyond it: no page
+    /// starts there.
+    fn has_next(&self, from_offset: usize) -> bool {
+        from_offset as u64 > self.shown && self.offset + self.shown < MAX_SEARCH_DEPTH
+    }
 }
 
 /// Searches what `viewer` may see, best matches first. Pages are by position in the
@@ -721,7 +728,7 @@ pub async fn search(
         [one] => one.clone(),
         _ => TotalCount::Sum(counts),
     };
-    let has_next_page = rows.len() as u64 > window.shown;
+    let has_next_page = window.has_next(rows.len());
     let items = rows
         .into_iter()
         .take(window.shown as usize)
@@ -1115,5 +1122,17 @@ mod tests {
         assert_eq!(Window::new(depth - 20, 20), Window { offset: depth - 20, shown: 20, fetched: depth });
         assert_eq!(Window::new(depth - 5, 20), Window { offset: depth - 5, shown: 5, fetched: depth });
         assert_eq!(Window::new(depth, 20), Window { offset: depth, shown: 0, fetched: 0 });
+    }
+
+    #[test]
+    fn no_page_follows_one_that_ends_at_the_depth_whatever_the_merge_holds() {
+        let depth = MAX_SEARCH_DEPTH;
+        assert!(Window::new(0, 20).has_next(21));
+        assert!(!Window::new(0, 20).has_next(20));
+        assert!(Window::new(depth - 21, 20).has_next(21));
+        // Threads and collaborations each read up to the depth: their merge holds more.
+        assert!(!Window::new(depth - 20, 20).has_next(2 * depth as usize - (depth as usize - 20)));
+        assert!(!Window::new(depth - 1, 20).has_next(1_001));
+        assert!(!Window::new(depth, 20).has_next(0));
     }
 }

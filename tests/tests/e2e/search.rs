@@ -203,6 +203,38 @@ on_both_databases! {
     }
 }
 
+on_both_databases! {
+    /// A search pages through its best matches down to the depth and stops there, even
+    /// when threads and collaborations together match far more.
+    async fn a_search_pages_to_its_depth_and_stops_there(app) {
+        use lkn_api::service::page::SortKey;
+        use lkn_api::service::search::MAX_SEARCH_DEPTH;
+        app.seed_demo(4_000).await;
+        let token = app.member_token("british-library", MemberRole::Member).await;
+        let depth = MAX_SEARCH_DEPTH as i64;
+        let page = async |position: i64| {
+            app.data(Some(&token), SEARCH, json!({ "q": "library", "after": forged(Some(SortKey::Int(position))), "first": 20 })).await["search"].clone()
+        };
+        let threads = search(app, Some(&token), "library", json!({ "scope": "THREADS" })).await;
+        let collaborations = search(app, Some(&token), "library", json!({ "scope": "COLLABORATIONS" })).await;
+        assert!(threads["totalCount"].as_i64() > Some(depth), "more threads match than the depth: {}", threads["totalCount"]);
+        assert!(collaborations["totalCount"].as_i64() > Some(0), "collaborations match too");
+
+        let before_last = page(depth - 41).await;
+        assert_eq!(before_last["edges"].as_array().map(Vec::len), Some(20));
+        assert_eq!(before_last["pageInfo"]["hasNextPage"], true);
+        let last = page(depth - 21).await;
+        assert_eq!(last["edges"].as_array().map(Vec::len), Some(20));
+        assert_eq!(last["pageInfo"]["hasNextPage"], false, "the page that ends at the depth is the last");
+        let end = lkn_api::service::page::Cursor::decode(last["pageInfo"]["endCursor"].as_str().expect("endCursor")).expect("a cursor");
+        assert_eq!(end.key, Some(SortKey::Int(depth - 1)), "positions run to the depth");
+        let short = page(depth - 6).await;
+        assert_eq!(short["edges"].as_array().map(Vec::len), Some(5), "a page near the depth is cut at it");
+        assert_eq!(short["pageInfo"]["hasNextPage"], false);
+        assert!(short["totalCount"].as_i64() > Some(depth), "the count still counts every match");
+    }
+}
+
 const SUGGEST: &str = "query($t: String!) { similarThreads(text: $t, first: 5) { id title } }";
 /// A draft with more significant words than SQLite's suggestions match on, so that which
 /// of them count as rarest decides what is suggested.
