@@ -162,7 +162,8 @@ impl PartnerDirectory {
         let start = match &request.after {
             None => 0,
             Some(cursor) => {
-                // Checked as the database's list checks it: the directory ignores the key.
+                // The directory finds the page by id alone, but a cursor the database's
+                // list would refuse is refused here too.
                 cursor.fits(Some(KeyKind::Text))?;
                 match matching.iter().position(|p| p.id == cursor.id) {
                     Some(at) => at + 1,

@@ -301,6 +301,19 @@ on_both_databases! {
         assert!(public_now["edges"].as_array().expect("edges").iter().any(|e| e["node"]["id"] == staff_only), "{public_now}");
         app.data(Some(&token), edit, json!({ "i": { "threadId": staff_only, "version": edited["editThread"]["thread"]["version"], "visibility": "NETWORK" } })).await;
         assert_eq!(what_outsiders_see(app).await, before, "after the thread went back to the network");
+
+        // On SQLite, triggers keep the public index right whatever flips visibility, such
+        // as an operator's SQL; PostgreSQL's documents are rewritten by the API's writes.
+        if app.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            use sea_orm::ConnectionTrait;
+            let id = lkn_api::graphql::ids::decode(lkn_api::graphql::ids::NodeType::Thread, staff_only.as_str().expect("id")).expect("a thread id");
+            let flip = |visibility: &str| format!("UPDATE threads SET visibility = '{visibility}' WHERE id = {id}");
+            app.db.execute_unprepared(&flip("PUBLIC")).await.expect("flip to public");
+            let public_now = app.data(None, SEARCH, json!({ "q": "kestrel", "first": 50 })).await["search"].clone();
+            assert!(public_now["edges"].as_array().expect("edges").iter().any(|e| e["node"]["id"] == staff_only), "{public_now}");
+            app.db.execute_unprepared(&flip("NETWORK")).await.expect("flip back");
+            assert_eq!(what_outsiders_see(app).await, before, "after SQL made it network-only again");
+        }
     }
 }
 
