@@ -15,6 +15,11 @@ pub struct Model {
     pub kind: ThreadKind,
     /// One line, 1-200 characters.
     pub title: String,
+    /// The title folded for matching regardless of case in any script
+    /// (`lkn_migration::folding::fold`), written with every title: what `titleContains`
+    /// searches, because neither database folds beyond ASCII reliably.
+    #[sea_orm(column_type = "Text")]
+    pub title_folded: String,
     /// Markdown body.
     #[sea_orm(column_type = "Text")]
     pub body: String,

@@ -6,6 +6,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+pub mod folding;
 pub mod search;
 
 mod m20261129_000001_create_partners;
@@ -21,6 +22,7 @@ mod m20261129_000010_create_discord_records;
 mod m20261129_000011_create_list_counts;
 mod m20261129_000012_notify_partner_changes;
 mod m20261202_000013_create_suspensions_and_enrolments;
+mod m20261202_000014_harden_thread_search;
 mod m20261202_000015_create_discord_link_attempts;
 
 /// The ordered list of every migration step.
@@ -43,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000011_create_list_counts::Migration),
             Box::new(m20261129_000012_notify_partner_changes::Migration),
             Box::new(m20261202_000013_create_suspensions_and_enrolments::Migration),
+            Box::new(m20261202_000014_harden_thread_search::Migration),
             Box::new(m20261202_000015_create_discord_link_attempts::Migration),
         ]
     }

@@ -78,7 +78,8 @@ pub struct SearchQuery;
 #[Object]
 impl SearchQuery {
     /// Full-text search over threads (title, body, tags, replies) and collaborations
-    /// (title, summary) the caller may see, best first. Any text is safe to send.
+    /// (title, summary) the caller may see, best first. Any text is safe to send. Pages
+    /// reach the best 1,000 matches; `totalCount` counts them all.
     #[graphql(complexity = "crate::graphql::limits::SCAN_COST
         + (first.unwrap_or(20).clamp(1, 100) as usize).saturating_mul(child_complexity.max(1))")]
     async fn search(

@@ -118,7 +118,7 @@ async fn thread_matches(
         return Ok(false);
     }
     if let Some(text) = &filter.title_contains
-        && !thread.title.to_lowercase().contains(&text.trim().to_lowercase())
+        && !threads::title_contains(&thread.title, text)
     {
         return Ok(false);
     }

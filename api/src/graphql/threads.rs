@@ -194,7 +194,8 @@ pub struct ThreadFilter {
     pub partner_slug: Option<String>,
     /// Only threads in this language.
     pub language: Option<Language>,
-    /// Only threads whose title contains this text (ignoring case).
+    /// Only threads whose title contains this text, ignoring case in any script
+    /// (`ÉCOLE` finds `école`); `%` and `_` match themselves.
     pub title_contains: Option<String>,
 }
 

@@ -456,6 +456,7 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
         threads.push(thread::ActiveModel::from(thread::Model {
             id: thread_id,
             kind,
+            title_folded: crate::service::threads::fold_title(&title),
             title,
             body,
             language,

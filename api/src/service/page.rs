@@ -18,6 +18,10 @@ pub const DEFAULT_PAGE_SIZE: u64 = 20;
 /// The largest page a client may ask for.
 pub const MAX_PAGE_SIZE: u64 = 100;
 
+/// The longest text key a cursor may carry: longer than any name a list is sorted by,
+/// short enough that a forged key costs nothing to compare.
+const MAX_TEXT_KEY_CHARS: usize = 1_000;
+
 /// The value a list is sorted by, besides the id that breaks ties.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SortKey {
@@ -27,6 +31,42 @@ pub enum SortKey {
     Time(chrono::DateTime<chrono::Utc>),
     /// A name.
     Text(String),
+}
+
+/// The type of value a list is sorted by. A cursor is client input: its key must be of
+/// the type the list's ordering compares, or PostgreSQL refuses the comparison (`integer <
+/// text`) and SQLite silently compares across types and serves the wrong page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// Ordered by a count.
+    Int,
+    /// Ordered by a moment.
+    Time,
+    /// Ordered by a name.
+    Text,
+}
+
+impl SortKey {
+    /// The type of this key.
+    fn kind(&self) -> KeyKind {
+        match self {
+            Self::Int(_) => KeyKind::Int,
+            Self::Time(_) => KeyKind::Time,
+            Self::Text(_) => KeyKind::Text,
+        }
+    }
+
+    /// Whether every database can compare a column with this value: text without NUL
+    /// (which PostgreSQL refuses) and of a sane length, a moment within years 1 to 9999
+    /// (PostgreSQL's `timestamptz` ends before chrono's range does).
+    fn comparable(&self) -> bool {
+        use chrono::Datelike;
+        match self {
+            Self::Int(_) => true,
+            Self::Time(t) => (1..=9999).contains(&t.year()),
+            Self::Text(s) => !s.contains('\0') && s.chars().count() <= MAX_TEXT_KEY_CHARS,
+        }
+    }
 }
 
 /// Where a page ends: the sort key and id of its last row.
@@ -54,6 +94,21 @@ impl Cursor {
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .ok_or_else(|| ServiceError::BadRequest("`after` is not a cursor from this list".into()))
+    }
+
+    /// Checks that this cursor can come from a list ordered by a key of type `ordering`
+    /// (`None`: by id alone), before any of it reaches SQL.
+    pub fn fits(&self, ordering: Option<KeyKind>) -> Result<()> {
+        let fits = match (&self.key, ordering) {
+            (None, None) => true,
+            (Some(key), Some(kind)) => key.kind() == kind && key.comparable(),
+            _ => false,
+        };
+        if fits {
+            Ok(())
+        } else {
+            Err(ServiceError::BadRequest("`after` is a cursor from a different list or ordering".into()))
+        }
     }
 }
 
@@ -221,17 +276,23 @@ impl TotalCount {
     }
 }
 
-/// The rows after `cursor` in a list ordered by `key` (in `key_order`) and then id
-/// (in `id_order`): `key ⋚ k OR (key = k AND id ⋚ i)`.
-pub fn after(cursor: &Cursor, key: Option<(SimpleExpr, Order)>, id: SimpleExpr, id_order: Order) -> Result<Condition> {
+/// The rows after `cursor` in a list ordered by `key` (of type `KeyKind`, in `Order`) and
+/// then id (in `id_order`): `key ⋚ k OR (key = k AND id ⋚ i)`. A cursor that does not fit
+/// the ordering is a bad request (see [`Cursor::fits`]).
+pub fn after(
+    cursor: &Cursor,
+    key: Option<(SimpleExpr, Order, KeyKind)>,
+    id: SimpleExpr,
+    id_order: Order,
+) -> Result<Condition> {
+    cursor.fits(key.as_ref().map(|(_, _, kind)| *kind))?;
     let beyond = |expr: SimpleExpr, value: Value, order: &Order| match order {
         Order::Asc => expr.gt(value),
         _ => expr.lt(value),
     };
     let id_beyond = beyond(id, cursor.id.into(), &id_order);
     match (key, &cursor.key) {
-        (None, None) => Ok(Condition::all().add(id_beyond)),
-        (Some((expr, order)), Some(value)) => {
+        (Some((expr, order, _)), Some(value)) => {
             let value: Value = match value {
                 SortKey::Int(n) => (*n).into(),
                 SortKey::Time(t) => (*t).into(),
@@ -241,6 +302,51 @@ pub fn after(cursor: &Cursor, key: Option<(SimpleExpr, Order)>, id: SimpleExpr, 
                 .add(beyond(expr.clone(), value.clone(), &order))
                 .add(Condition::all().add(expr.eq(value)).add(id_beyond)))
         }
-        _ => Err(ServiceError::BadRequest("`after` is a cursor from a different ordering".into())),
+        _ => Ok(Condition::all().add(id_beyond)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cursor(key: Option<SortKey>) -> Cursor {
+        Cursor { key, id: 7 }
+    }
+
+    #[test]
+    fn a_cursor_fits_only_an_ordering_of_its_own_key_type() {
+        let now = chrono::Utc::now();
+        assert!(cursor(None).fits(None).is_ok());
+        assert!(cursor(Some(SortKey::Int(3))).fits(Some(KeyKind::Int)).is_ok());
+        assert!(cursor(Some(SortKey::Time(now))).fits(Some(KeyKind::Time)).is_ok());
+        assert!(cursor(Some(SortKey::Text("Glasgow Life".into()))).fits(Some(KeyKind::Text)).is_ok());
+        for (key, ordering) in [
+            (Some(SortKey::Text("3".into())), Some(KeyKind::Int)),
+            (Some(SortKey::Int(3)), Some(KeyKind::Time)),
+            (Some(SortKey::Time(now)), Some(KeyKind::Text)),
+            (Some(SortKey::Int(3)), None),
+            (None, Some(KeyKind::Int)),
+        ] {
+            let error = cursor(key.clone()).fits(ordering);
+            assert!(matches!(error, Err(ServiceError::BadRequest(_))), "{key:?} against {ordering:?}");
+        }
+    }
+
+    #[test]
+    fn a_key_no_database_can_compare_is_refused() {
+        let nul = cursor(Some(SortKey::Text("a\0b".into())));
+        assert!(nul.fits(Some(KeyKind::Text)).is_err());
+        let long = cursor(Some(SortKey::Text("x".repeat(MAX_TEXT_KEY_CHARS + 1))));
+        assert!(long.fits(Some(KeyKind::Text)).is_err());
+        let far: chrono::DateTime<chrono::Utc> = "+200000-01-01T00:00:00Z".parse().expect("a far moment");
+        assert!(cursor(Some(SortKey::Time(far))).fits(Some(KeyKind::Time)).is_err());
+    }
+
+    #[test]
+    fn a_forged_cursor_decodes_but_does_not_fit() {
+        let forged = URL_SAFE_NO_PAD.encode(r#"{"k":{"Text":"zzz"},"i":1}"#);
+        let decoded = Cursor::decode(&forged).expect("well-formed");
+        assert!(decoded.fits(Some(KeyKind::Int)).is_err());
     }
 }

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 
 use crate::error::Result;
-use crate::service::page::{self, Cursor, Page, PageRequest, SortKey};
+use crate::service::page::{self, Cursor, KeyKind, Page, PageRequest, SortKey};
 
 /// Which partners a list shows.
 #[derive(Debug, Clone, Default)]
@@ -40,7 +40,7 @@ pub async fn list(
     if let Some(cursor) = &request.after {
         select = select.filter(page::after(
             cursor,
-            Some((Expr::col(partner::Column::Name), Order::Asc)),
+            Some((Expr::col(partner::Column::Name), Order::Asc, KeyKind::Text)),
             Expr::col(partner::Column::Id),
             Order::Asc,
         )?);
@@ -161,11 +161,16 @@ impl PartnerDirectory {
             .collect();
         let start = match &request.after {
             None => 0,
-            Some(cursor) => match matching.iter().position(|p| p.id == cursor.id) {
-                Some(at) => at + 1,
-                // The cursor's partner is gone: the database knows where the page starts.
-                None => return list(db, query, request).await,
-            },
+            Some(cursor) => {
+                // The directory finds the page by id alone, but a cursor the database's
+                // list would refuse is refused here too.
+                cursor.fits(Some(KeyKind::Text))?;
+                match matching.iter().position(|p| p.id == cursor.id) {
+                    Some(at) => at + 1,
+                    // The cursor's partner is gone: the database knows where the page starts.
+                    None => return list(db, query, request).await,
+                }
+            }
         };
         let rows: Vec<partner::Model> =
             matching.iter().skip(start).take(request.first as usize + 1).map(|p| (*p).clone()).collect();

@@ -127,6 +127,7 @@ pub async fn post_thread(
     let id = create_once(db, author.id, idempotency_key, "postThread", hash, async |txn: &DatabaseTransaction| {
         let created = thread::ActiveModel {
             kind: Set(new.kind),
+            title_folded: Set(threads::fold_title(&title)),
             title: Set(title),
             body: Set(body),
             language: Set(new.language),
@@ -207,6 +208,7 @@ pub async fn edit_thread(
     }
     let mut changed: thread::ActiveModel = current.clone().into();
     if let Some(title) = title {
+        changed.title_folded = Set(threads::fold_title(&title));
         changed.title = Set(title);
     }
     if let Some(body) = body {

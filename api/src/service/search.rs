@@ -16,6 +16,13 @@
 //! cannot answer (and on PostgreSQL, public threads carry a lexeme so that visibility is
 //! answered in the index). Suggestions search the threads that share the most words
 //! first and stop as soon as they have enough.
+//!
+//! What someone outside the network sees depends on public objects alone. On SQLite they
+//! search separate FTS5 indexes of public threads and collaborations, because FTS5's
+//! statistics (bm25's word rarity and document lengths) cover every row of an index;
+//! PostgreSQL's `ts_rank` reads one document at a time. A search reaches its best
+//! [`MAX_SEARCH_DEPTH`] matches, and a cursor pointing elsewhere is refused before any
+//! statement runs.
 
 use chrono::{DateTime, Utc};
 use lkn_entity::vocabulary::{Language, Nation, ThreadKind, ThreadStatus};
@@ -35,6 +42,11 @@ const MATCH_END: char = '\u{E001}';
 const MAX_WORDS: usize = 32;
 /// The longest word searched for.
 const MAX_WORD_CHARS: usize = 64;
+/// How deep a search can be paged: its best 1,000 matches. Relevance has no key to page
+/// by, so a page starts at a position, and serving position n means ranking and reading
+/// the best n matches. The bound keeps the deepest page cheap and lets a forged cursor
+/// be refused before any statement runs.
+pub const MAX_SEARCH_DEPTH: u64 = 1_000;
 
 /// Which objects a search covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -190,6 +202,15 @@ struct Narrowing<'a> {
 }
 
 impl<'a> Narrowing<'a> {
+    /// Whether the searcher sees public objects only. On SQLite such a search runs on the
+    /// public indexes: FTS5's statistics (word rarity and document lengths in bm25, the
+    /// rarity `similar_threads` picks words by) cover every row of an index, visible or
+    /// not, so on a shared index scores and suggestions would move when a network-only
+    /// thread is posted, telling outsiders about words they may not see.
+    fn public_only(&self) -> bool {
+        !self.viewer.sees_network()
+    }
+
     /// Looks up the tag and partner `filter` names: one statement, only if it names any.
     async fn resolve(db: &impl ConnectionTrait, viewer: &'a Viewer, filter: &'a SearchFilter) -> Result<Self> {
         let mut narrowing = Self { viewer, filter, tag_id: None, partner_id: None };
@@ -328,6 +349,11 @@ fn matcher(backend: DbBackend, text: &str) -> Option<Matcher> {
     })
 }
 
+/// SQLite: bm25 weights of a thread's title, body, tags and replies.
+const THREAD_WEIGHTS: &str = "8.0, 2.0, 6.0, 1.0";
+/// SQLite: bm25 weights of a collaboration's title and summary.
+const COLLABORATION_WEIGHTS: &str = "8.0, 2.0";
+
 /// The kinds of object a search covers, with the tables and SQL each one needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -344,11 +370,14 @@ impl Kind {
         }
     }
 
-    /// SQLite: the FTS5 table and its bm25 column weights.
-    fn fts5(self) -> (&'static str, &'static str) {
-        match self {
-            Self::Thread => ("thread_search", "8.0, 2.0, 6.0, 1.0"),
-            Self::Collaboration => ("collaboration_search", "8.0, 2.0"),
+    /// SQLite: the FTS5 table and its bm25 column weights; with `public`, the index of
+    /// public objects alone (see [`Narrowing::public_only`]).
+    fn fts5(self, public: bool) -> (&'static str, &'static str) {
+        match (self, public) {
+            (Self::Thread, false) => ("thread_search", THREAD_WEIGHTS),
+            (Self::Thread, true) => ("public_thread_search", THREAD_WEIGHTS),
+            (Self::Collaboration, false) => ("collaboration_search", COLLABORATION_WEIGHTS),
+            (Self::Collaboration, true) => ("public_collaboration_search", COLLABORATION_WEIGHTS),
         }
     }
 
@@ -432,7 +461,7 @@ fn push_matches(sql: &mut Sql, kind: Kind, matcher: &Matcher, selecting: Selecti
     let (table, alias) = kind.table();
     match matcher {
         Matcher::Fts5(expression) => {
-            let (index, weights) = kind.fts5();
+            let (index, weights) = kind.fts5(narrowing.public_only());
             sql.push(&match selecting {
                 Selecting::Scores => format!("SELECT {index}.rowid AS id, -bm25({index}, {weights}) AS score"),
                 Selecting::Count => "SELECT COUNT(*)".to_owned(),
@@ -491,7 +520,7 @@ fn page_statement(
     let mut sql = Sql::new(backend);
     match matcher {
         Matcher::Fts5(expression) => {
-            let (index, _) = kind.fts5();
+            let (index, _) = kind.fts5(narrowing.public_only());
             // The scores are materialized once when the count needs the joined table too;
             // otherwise the count is the index's own, which needs no score at all.
             let materialize = with_total && kind.restricted(backend, narrowing);
@@ -570,7 +599,8 @@ fn score_and_snippet(row: &QueryResult) -> Result<(f64, String)> {
     Ok((score, html_snippet(&snippet)))
 }
 
-/// Runs the page statement of one kind: its best `window` hits, and its count.
+/// Runs the page statement of one kind: its best `window` hits, and its count. A window
+/// of none (a page past the reachable depth) reads nothing and leaves the count for later.
 async fn search_kind(
     db: &impl ConnectionTrait,
     kind: Kind,
@@ -581,6 +611,9 @@ async fn search_kind(
     hits: &mut Vec<Hit>,
 ) -> Result<TotalCount> {
     let backend = db.get_database_backend();
+    if window == 0 {
+        return Ok(TotalCount::Deferred(count_statement(kind, matcher, narrowing, backend).statement()));
+    }
     let statement = page_statement(kind, matcher, narrowing, window, with_total, backend);
     let rows = db.query_all_raw(statement.statement()).await?;
     let total = if !with_total {
@@ -602,8 +635,55 @@ async fn search_kind(
     Ok(total)
 }
 
+/// Where a page of results starts: just after the position the cursor `after` names.
+/// Anything this search cannot have issued — another list's cursor, a negative position,
+/// one at or beyond [`MAX_SEARCH_DEPTH`] — is a bad request, refused before any statement
+/// runs, so a forged cursor costs the same whatever position it names.
+fn start_after(after: Option<&Cursor>) -> Result<u64> {
+    match after {
+        None => Ok(0),
+        Some(Cursor { key: Some(SortKey::Int(position)), .. })
+            if u64::try_from(*position).is_ok_and(|p| p < MAX_SEARCH_DEPTH) =>
+        {
+            Ok(*position as u64 + 1)
+        }
+        Some(_) => Err(ServiceError::BadRequest(format!(
+            "`after` is not a cursor from this search (a search reaches its best {MAX_SEARCH_DEPTH} matches)"
+        ))),
+    }
+}
+
+/// The part of the ranking a page covers: `shown` results from position `offset`, and how
+/// many of each kind's best matches are enough to cut them from the merge of all kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Window {
+    /// The position of the page's first result.
+    offset: u64,
+    /// How many results the page holds at most: `first`, never past [`MAX_SEARCH_DEPTH`].
+    shown: u64,
+    /// How many of each kind's best matches to read: one beyond the page, to tell whether
+    /// another follows, unless the page ends at the depth; none for a page beyond it.
+    fetched: u64,
+}
+
+impl Window {
+    fn new(offset: u64, first: u64) -> Self {
+        let shown = first.min(MAX_SEARCH_DEPTH.saturating_sub(offset));
+        let fetched = if shown == 0 { 0 } else { (offset + shown + 1).min(MAX_SEARCH_DEPTH) };
+        Self { offset, shown, fetched }
+    }
+
+    /// Whether a page follows this one, given how many merged matches lie from `offset`
+    /// on. Each kind reads up to the depth, so their merge can reach beyond it: no page
+    /// starts there.
+    fn has_next(&self, from_offset: usize) -> bool {
+        from_offset as u64 > self.shown && self.offset + self.shown < MAX_SEARCH_DEPTH
+    }
+}
+
 /// Searches what `viewer` may see, best matches first. Pages are by position in the
-/// ranking: relevance has no stable key to page by.
+/// ranking: relevance has no stable key to page by. Only the best [`MAX_SEARCH_DEPTH`]
+/// matches can be paged to; `totalCount` still counts them all.
 ///
 /// One statement per kind of object: it ranks the matches by id and score only, reads
 /// objects and builds snippets for the best `offset + first + 1` alone, and, when the
@@ -618,13 +698,8 @@ pub async fn search(
     request: &PageRequest,
 ) -> Result<Page<Hit>> {
     let backend = db.get_database_backend();
-    let offset = match &request.after {
-        None => 0,
-        Some(Cursor { key: Some(SortKey::Int(position)), .. }) if *position >= 0 => *position as u64 + 1,
-        Some(_) => {
-            return Err(ServiceError::BadRequest("`after` is not a cursor from this search".into()));
-        }
-    };
+    let window = Window::new(start_after(request.after.as_ref())?, request.first);
+    let offset = window.offset;
     let Some(matcher) = matcher(backend, text) else {
         return Ok(Page {
             items: Vec::new(),
@@ -634,16 +709,17 @@ pub async fn search(
         });
     };
     let narrowing = Narrowing::resolve(db, viewer, filter).await?;
-    // Each kind's best `offset + first + 1` are enough to cut this page from their merge.
-    let window = offset + request.first + 1;
     let mut hits = Vec::new();
     let mut counts = Vec::new();
     if filter.covers_threads() {
-        counts.push(search_kind(db, Kind::Thread, &matcher, &narrowing, window, request.with_total, &mut hits).await?);
+        counts.push(
+            search_kind(db, Kind::Thread, &matcher, &narrowing, window.fetched, request.with_total, &mut hits).await?,
+        );
     }
     if filter.covers_collaborations() {
         counts.push(
-            search_kind(db, Kind::Collaboration, &matcher, &narrowing, window, request.with_total, &mut hits).await?,
+            search_kind(db, Kind::Collaboration, &matcher, &narrowing, window.fetched, request.with_total, &mut hits)
+                .await?,
         );
     }
     hits.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -652,10 +728,10 @@ pub async fn search(
         [one] => one.clone(),
         _ => TotalCount::Sum(counts),
     };
-    let has_next_page = rows.len() as u64 > request.first;
+    let has_next_page = window.has_next(rows.len());
     let items = rows
         .into_iter()
-        .take(request.first as usize)
+        .take(window.shown as usize)
         .enumerate()
         .map(|(i, hit)| {
             let position = (offset + i as u64) as i64;
@@ -715,17 +791,18 @@ fn significant_words(text: &str) -> Vec<String> {
     significant
 }
 
-/// SQLite: the words the index holds, rarest first (by how many threads contain them),
-/// at most `SIMILAR_RARE_WORDS`. One statement; rarity is counted over the whole index,
-/// as bm25 counts it.
-async fn rarest_indexed_words(db: &impl ConnectionTrait, words: &[String]) -> Result<Vec<String>> {
+/// SQLite: the words the FTS5 table `index` holds, rarest first (by how many threads
+/// contain them), at most `SIMILAR_RARE_WORDS`. One statement; rarity is counted over
+/// the whole index, as bm25 counts it, so the caller passes the index of what the
+/// searcher may see.
+async fn rarest_indexed_words(db: &impl ConnectionTrait, index: &str, words: &[String]) -> Result<Vec<String>> {
     let mut sql = Sql::new(db.get_database_backend());
     sql.push("SELECT ");
     for (i, word) in words.iter().enumerate() {
         if i > 0 {
             sql.push(", ");
         }
-        sql.push("(SELECT COUNT(*) FROM thread_search WHERE thread_search MATCH ")
+        sql.push(&format!("(SELECT COUNT(*) FROM {index} WHERE {index} MATCH "))
             .bind(fts5_expression(std::slice::from_ref(word), " "))
             .push(&format!(") AS n{i}"));
     }
@@ -753,6 +830,11 @@ async fn rarest_indexed_words(db: &impl ConnectionTrait, words: &[String]) -> Re
 /// draft never ranks the many threads that share a single common word with it. On SQLite
 /// the words are the rarest ones the index holds (bm25 favours rare words within a tier);
 /// PostgreSQL matches on the first significant words.
+///
+/// Nothing the searcher may not see moves their suggestions: on SQLite someone outside
+/// the network is served from the public index, whose rarities and bm25 statistics
+/// count public threads alone; PostgreSQL's `ts_rank` reads one document at a time, and
+/// its words are chosen from the draft alone.
 #[tracing::instrument(skip(db, viewer, text))]
 pub async fn similar_threads(
     db: &impl ConnectionTrait,
@@ -822,7 +904,8 @@ pub async fn similar_threads(
         }
         _ => {
             significant.truncate(SIMILAR_CANDIDATE_WORDS);
-            let rare = rarest_indexed_words(db, &significant).await?;
+            let (index, weights) = Kind::Thread.fts5(narrowing.public_only());
+            let rare = rarest_indexed_words(db, index, &significant).await?;
             if rare.is_empty() {
                 return Ok(Vec::new());
             }
@@ -845,15 +928,15 @@ pub async fn similar_threads(
                 let expression =
                     if k == n { at_least(k) } else { format!("({}) NOT ({})", at_least(k), at_least(k + 1)) };
                 sql.push(&format!(
-                    "SELECT * FROM (SELECT thread_search.rowid AS id, {k} AS tier, \
-                     bm25(thread_search, 8.0, 2.0, 6.0, 1.0) AS relevance FROM thread_search"
+                    "SELECT * FROM (SELECT {index}.rowid AS id, {k} AS tier, \
+                     bm25({index}, {weights}) AS relevance FROM {index}"
                 ));
                 if restricted {
                     sql.push(" CROSS JOIN threads t");
                 }
-                sql.push(" WHERE thread_search MATCH ").bind(expression);
+                sql.push(&format!(" WHERE {index} MATCH ")).bind(expression);
                 if restricted {
-                    sql.push(" AND t.id = thread_search.rowid");
+                    sql.push(&format!(" AND t.id = {index}.rowid"));
                 }
                 thread_conditions(&mut sql, &narrowing);
                 sql.push(&format!(" ORDER BY relevance, id DESC LIMIT {first})"));
@@ -896,7 +979,9 @@ pub async fn reindex_from(db: &impl ConnectionTrait, first_thread: i64, first_co
             .await?;
         }
         _ => {
-            for table in ["thread_search", "collaboration_search"] {
+            for table in
+                ["thread_search", "collaboration_search", "public_thread_search", "public_collaboration_search"]
+            {
                 db.execute_unprepared(&format!("INSERT INTO {table}({table}) VALUES ('optimize')")).await?;
             }
         }
@@ -910,49 +995,144 @@ enum Indexed {
     Collaboration,
 }
 
-fn index_parts(backend: DbBackend, what: Indexed) -> (&'static str, &'static str, &'static str, &'static str) {
+/// One index an object is written to: its table, key column, the start of its INSERT, the
+/// SELECT of its rows (from `documents`), and whether it holds public objects only.
+struct IndexPart {
+    table: &'static str,
+    key: &'static str,
+    insert: &'static str,
+    rows: &'static str,
+    public_only: bool,
+}
+
+/// The indexes an object is written to on `backend`: on PostgreSQL one document table per
+/// kind (public threads are marked inside it); on SQLite the FTS5 index of everything and
+/// the one of public objects, which searches by people outside the network read.
+fn index_parts(backend: DbBackend, what: Indexed) -> Vec<IndexPart> {
+    let part = |table, key, insert, rows, public_only| IndexPart { table, key, insert, rows, public_only };
     match (backend, what) {
-        (DbBackend::Postgres, Indexed::Thread) => (
+        (DbBackend::Postgres, Indexed::Thread) => vec![part(
             "thread_search",
             "thread_id",
             "INSERT INTO thread_search(thread_id, document) ",
             documents::POSTGRES_THREAD_ROWS,
-        ),
-        (DbBackend::Postgres, Indexed::Collaboration) => (
+            false,
+        )],
+        (DbBackend::Postgres, Indexed::Collaboration) => vec![part(
             "collaboration_search",
             "collaboration_id",
             "INSERT INTO collaboration_search(collaboration_id, document) ",
             documents::POSTGRES_COLLABORATION_ROWS,
-        ),
-        (_, Indexed::Thread) => (
-            "thread_search",
-            "rowid",
-            "INSERT INTO thread_search(rowid, title, body, tags, replies) ",
-            documents::SQLITE_THREAD_ROWS,
-        ),
-        (_, Indexed::Collaboration) => (
-            "collaboration_search",
-            "rowid",
-            "INSERT INTO collaboration_search(rowid, title, summary) ",
-            documents::SQLITE_COLLABORATION_ROWS,
-        ),
+            false,
+        )],
+        (_, Indexed::Thread) => vec![
+            part(
+                "thread_search",
+                "rowid",
+                "INSERT INTO thread_search(rowid, title, body, tags, replies) ",
+                documents::SQLITE_THREAD_ROWS,
+                false,
+            ),
+            part(
+                "public_thread_search",
+                "rowid",
+                "INSERT INTO public_thread_search(rowid, title, body, tags, replies) ",
+                documents::SQLITE_THREAD_ROWS,
+                true,
+            ),
+        ],
+        (_, Indexed::Collaboration) => vec![
+            part(
+                "collaboration_search",
+                "rowid",
+                "INSERT INTO collaboration_search(rowid, title, summary) ",
+                documents::SQLITE_COLLABORATION_ROWS,
+                false,
+            ),
+            part(
+                "public_collaboration_search",
+                "rowid",
+                "INSERT INTO public_collaboration_search(rowid, title, summary) ",
+                documents::SQLITE_COLLABORATION_ROWS,
+                true,
+            ),
+        ],
     }
 }
 
 /// Replaces the index entries of the rows whose id compares to `id` as `comparison`
-/// (`=` for one object, `>=` for everything from a bulk load on).
+/// (`=` for one object, `>=` for everything from a bulk load on), in every index they
+/// belong to: an object made network-only leaves the public index here.
 async fn reindex(db: &impl ConnectionTrait, what: Indexed, comparison: &str, id: i64) -> Result<()> {
     let backend = db.get_database_backend();
-    let (table, key, insert, rows) = index_parts(backend, what);
     let alias = match what {
         Indexed::Thread => "t",
         Indexed::Collaboration => "c",
     };
-    let mut delete = Sql::new(backend);
-    delete.push(&format!("DELETE FROM {table} WHERE {key} {comparison} ")).bind(id);
-    db.execute_raw(delete.statement()).await?;
-    let mut fill = Sql::new(backend);
-    fill.push(insert).push(rows).push(&format!(" WHERE {alias}.id {comparison} ")).bind(id);
-    db.execute_raw(fill.statement()).await?;
+    for IndexPart { table, key, insert, rows, public_only } in index_parts(backend, what) {
+        let mut delete = Sql::new(backend);
+        delete.push(&format!("DELETE FROM {table} WHERE {key} {comparison} ")).bind(id);
+        db.execute_raw(delete.statement()).await?;
+        let mut fill = Sql::new(backend);
+        fill.push(insert).push(rows).push(&format!(" WHERE {alias}.id {comparison} ")).bind(id);
+        if public_only {
+            fill.push(&format!(" AND {alias}.visibility = 'PUBLIC'"));
+        }
+        db.execute_raw(fill.statement()).await?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(position: i64) -> Cursor {
+        Cursor { key: Some(SortKey::Int(position)), id: 1 }
+    }
+
+    #[test]
+    fn a_page_starts_after_the_position_its_cursor_names() {
+        assert_eq!(start_after(None).ok(), Some(0));
+        assert_eq!(start_after(Some(&at(0))).ok(), Some(1));
+        assert_eq!(start_after(Some(&at(MAX_SEARCH_DEPTH as i64 - 1))).ok(), Some(MAX_SEARCH_DEPTH));
+    }
+
+    #[test]
+    fn a_cursor_this_search_cannot_have_issued_is_a_bad_request() {
+        let depth = MAX_SEARCH_DEPTH as i64;
+        for cursor in [
+            at(-1),
+            at(depth),
+            at(1_000_000),
+            at(i64::MAX),
+            at(i64::MIN),
+            Cursor { key: None, id: 1 },
+            Cursor { key: Some(SortKey::Text("5".into())), id: 1 },
+        ] {
+            assert!(matches!(start_after(Some(&cursor)), Err(ServiceError::BadRequest(_))), "{cursor:?}");
+        }
+    }
+
+    #[test]
+    fn a_window_reads_one_beyond_the_page_but_never_past_the_depth() {
+        let depth = MAX_SEARCH_DEPTH;
+        assert_eq!(Window::new(0, 20), Window { offset: 0, shown: 20, fetched: 21 });
+        assert_eq!(Window::new(depth - 21, 20), Window { offset: depth - 21, shown: 20, fetched: depth });
+        assert_eq!(Window::new(depth - 20, 20), Window { offset: depth - 20, shown: 20, fetched: depth });
+        assert_eq!(Window::new(depth - 5, 20), Window { offset: depth - 5, shown: 5, fetched: depth });
+        assert_eq!(Window::new(depth, 20), Window { offset: depth, shown: 0, fetched: 0 });
+    }
+
+    #[test]
+    fn no_page_follows_one_that_ends_at_the_depth_whatever_the_merge_holds() {
+        let depth = MAX_SEARCH_DEPTH;
+        assert!(Window::new(0, 20).has_next(21));
+        assert!(!Window::new(0, 20).has_next(20));
+        assert!(Window::new(depth - 21, 20).has_next(21));
+        // Threads and collaborations each read up to the depth: their merge holds more.
+        assert!(!Window::new(depth - 20, 20).has_next(2 * depth as usize - (depth as usize - 20)));
+        assert!(!Window::new(depth - 1, 20).has_next(1_001));
+        assert!(!Window::new(depth, 20).has_next(0));
+    }
 }

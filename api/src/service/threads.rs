@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use lkn_entity::vocabulary::{Language, ThreadKind, ThreadStatus, Visibility};
 use lkn_entity::{partner, reply, tag, thread, thread_tag};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, Order, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait, RelationDef, Statement,
@@ -16,7 +16,7 @@ use sea_orm::{
 
 use crate::error::Result;
 use crate::service::identity::Viewer;
-use crate::service::page::{self, Cursor, Page, PageRequest, SortKey, TotalCount};
+use crate::service::page::{self, Cursor, KeyKind, Page, PageRequest, SortKey, TotalCount};
 
 /// The orders a thread feed can take.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -106,24 +106,23 @@ pub async fn list(
         );
     }
     if let Some(text) = query.title_contains.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&text.to_lowercase()));
+        let pattern = format!("%{}%", escape_like(&fold_title(text)));
         select = select.filter(
-            Expr::expr(Func::lower(Expr::col(thread::Column::Title)))
-                .like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+            Expr::col(thread::Column::TitleFolded).like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
         );
     }
     let filtered = select.clone().into_query();
     let id = || Expr::col((thread::Entity, thread::Column::Id));
-    let (key, key_order): (Option<sea_orm::sea_query::SimpleExpr>, Order) = match query.order {
-        ThreadOrder::Newest => (None, Order::Desc),
-        ThreadOrder::RecentlyActive => (Some(Expr::col(thread::Column::LastActivityAt)), Order::Desc),
-        ThreadOrder::MostEndorsed => (Some(Expr::col(thread::Column::EndorsementCount)), Order::Desc),
-        ThreadOrder::UnansweredFirst => (Some(Expr::col(thread::Column::ReplyCount)), Order::Asc),
+    let key = match query.order {
+        ThreadOrder::Newest => None,
+        ThreadOrder::RecentlyActive => Some((Expr::col(thread::Column::LastActivityAt), Order::Desc, KeyKind::Time)),
+        ThreadOrder::MostEndorsed => Some((Expr::col(thread::Column::EndorsementCount), Order::Desc, KeyKind::Int)),
+        ThreadOrder::UnansweredFirst => Some((Expr::col(thread::Column::ReplyCount), Order::Asc, KeyKind::Int)),
     };
     if let Some(cursor) = &request.after {
-        select = select.filter(page::after(cursor, key.clone().map(|k| (k, key_order.clone())), id(), Order::Desc)?);
+        select = select.filter(page::after(cursor, key.clone(), id(), Order::Desc)?);
     }
-    if let Some(key) = key {
+    if let Some((key, key_order, _)) = key {
         select = select.order_by(key, key_order);
     }
     let ordered = select.order_by_desc(thread::Column::Id).limit(request.first + 1).into_query();
@@ -151,6 +150,21 @@ fn cursor_of(order: ThreadOrder, t: &thread::Model) -> Cursor {
         ThreadOrder::UnansweredFirst => Some(SortKey::Int(t.reply_count.into())),
     };
     Cursor { key, id: t.id }
+}
+
+/// Folds a title, or text looked for in titles, for matching regardless of case in any
+/// script (`ÉCOLE` finds `école`, `Ŵ` finds `ŵ`). The one folding the API uses: for the
+/// `title_folded` stored with every title written, for the feed's `titleContains` and for
+/// the live `threadPosted` filter, so all three agree. The rule lives in the migration
+/// crate, which needs it to fold the titles stored before the column existed.
+pub fn fold_title(text: &str) -> String {
+    lkn_migration::folding::fold(text)
+}
+
+/// Whether `title` contains `text` regardless of case, as the feed's `titleContains`
+/// filter decides it: for matching a thread in memory (a live update) as the feed would.
+pub fn title_contains(title: &str, text: &str) -> bool {
+    fold_title(title).contains(&fold_title(text.trim()))
 }
 
 /// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE`.

@@ -160,6 +160,15 @@ fn replay(existing: idempotency_key::Model, operation: &str, input_hash: &str) -
     Ok(existing.result_id)
 }
 
+/// Whether `c` is invisible formatting that can make a name or title read as something
+/// else: the bidirectional embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069), which reorder the text around them (`\u{202E}gpj.exe` shows as
+/// `exe.jpg`), and the zero-width characters (U+200B–U+200D, U+2060, U+FEFF), which make
+/// two names that look the same differ. None of them has a place in one line of text.
+pub fn is_deceptive_formatting(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
 /// Collects user errors so that one response reports every fault in the input.
 #[derive(Debug, Default)]
 pub struct Checks(Vec<UserError>);
@@ -170,7 +179,8 @@ impl Checks {
         self.0.push(UserError::new(field, code, message));
     }
 
-    /// Checks a one-line text: trimmed, `min..=max` characters, no control characters.
+    /// Checks a one-line text (a title, a name): trimmed, `min..=max` characters, no
+    /// control characters and no [deceptive formatting](is_deceptive_formatting).
     pub fn line(&mut self, field: &str, label: &str, value: &str, min: usize, max: usize) -> String {
         let value = value.trim();
         let length = value.chars().count();
@@ -185,6 +195,12 @@ impl Checks {
             );
         } else if value.chars().any(char::is_control) {
             self.fail(field, UserErrorCode::Invalid, format!("{label} must be one line of text"));
+        } else if value.chars().any(is_deceptive_formatting) {
+            self.fail(
+                field,
+                UserErrorCode::Invalid,
+                format!("{label} contains invisible characters that reorder or disguise text"),
+            );
         }
         value.to_owned()
     }
@@ -220,6 +236,15 @@ pub const MAX_TAGS: usize = 5;
 pub fn normalise_tags(checks: &mut Checks, tags: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for raw in tags {
+        if raw.chars().any(is_deceptive_formatting) {
+            // Not echoed back: the message would carry the characters it refuses.
+            checks.fail(
+                "tags",
+                UserErrorCode::Invalid,
+                "a tag contains invisible characters that reorder or disguise text",
+            );
+            continue;
+        }
         let tag = raw.split_whitespace().collect::<Vec<_>>().join("-").to_lowercase();
         let shape_ok = (2..=40).contains(&tag.chars().count())
             && tag
@@ -239,4 +264,64 @@ pub fn normalise_tags(checks: &mut Checks, tags: &[String]) -> Vec<String> {
         checks.fail("tags", UserErrorCode::TooLong, format!("a thread has at most {MAX_TAGS} tags"));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bidirectional_controls_and_zero_width_characters_are_deceptive() {
+        for c in
+            ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
+        {
+            assert!(is_deceptive_formatting(c), "{:04X}", c as u32);
+        }
+        for c in ['\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{FEFF}'] {
+            assert!(is_deceptive_formatting(c), "{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn letters_of_the_networks_languages_are_not_deceptive() {
+        let text = "Ŵyl Lyfrau · Leabharlann Náisiúnta · Leabharlann Nàiseanta · école — 100% 📚";
+        assert!(!text.chars().any(is_deceptive_formatting));
+        for c in ['\u{2029}', '\u{200A}', '\u{200E}', '\u{2065}', '\u{206A}', '\u{FEFE}'] {
+            assert!(!is_deceptive_formatting(c), "{:04X} is outside the refused ranges", c as u32);
+        }
+    }
+
+    #[test]
+    fn a_line_with_deceptive_formatting_is_refused_on_its_field() {
+        for value in ["Invoice\u{202E}gpj.exe", "Story\u{200B}time", "\u{FEFF}Storytime", "a\u{2066}b\u{2069}"] {
+            let mut checks = Checks::default();
+            checks.line("title", "Title", value, 1, 200);
+            match checks.finish() {
+                Err(ServiceError::Invalid(errors)) => {
+                    assert_eq!(errors.len(), 1);
+                    assert_eq!(errors[0].field, vec!["input".to_owned(), "title".to_owned()]);
+                    assert_eq!(errors[0].code, UserErrorCode::Invalid);
+                }
+                other => panic!("{value:?} passed: {other:?}"),
+            }
+        }
+        let mut checks = Checks::default();
+        assert_eq!(checks.line("title", "Title", "  Ŵyl Lyfrau  ", 1, 200), "Ŵyl Lyfrau");
+        assert!(checks.finish().is_ok());
+    }
+
+    #[test]
+    fn a_tag_with_deceptive_formatting_is_refused_without_echoing_it() {
+        let mut checks = Checks::default();
+        let tags = normalise_tags(&mut checks, &["story\u{200B}time".to_owned(), "reading".to_owned()]);
+        assert_eq!(tags, vec!["reading".to_owned()]);
+        match checks.finish() {
+            Err(ServiceError::Invalid(errors)) => {
+                assert_eq!(errors[0].field, vec!["input".to_owned(), "tags".to_owned()]);
+                assert_eq!(errors[0].code, UserErrorCode::Invalid);
+                assert!(!errors[0].message.chars().any(is_deceptive_formatting));
+            }
+            other => panic!("the tag passed: {other:?}"),
+        }
+    }
 }

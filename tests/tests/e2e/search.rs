@@ -156,3 +156,188 @@ on_both_databases! {
         assert!(snippet.contains("<mark>"), "{snippet}");
     }
 }
+
+/// A cursor as the API would encode it, naming any key: what a forger can send.
+fn forged(key: Option<lkn_api::service::page::SortKey>) -> String {
+    lkn_api::service::page::Cursor { key, id: 1 }.encode()
+}
+
+async fn statements_so_far(app: &TestApp) -> u64 {
+    let text = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    text.lines()
+        .find_map(|line| line.strip_prefix("lkn_db_statements_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("lkn_db_statements_total is exported")
+}
+
+on_both_databases! {
+    /// A search page starts at a position; a forged position is refused before any
+    /// statement runs, so it costs the same however deep it points.
+    async fn forged_search_cursors_are_refused_at_once_without_ranking_anything(app) {
+        use lkn_api::service::page::SortKey;
+        use lkn_api::service::search::MAX_SEARCH_DEPTH;
+        app.seed_demo(300).await;
+        let depth = MAX_SEARCH_DEPTH as i64;
+        for position in [depth, 1_000_000, i64::MAX, -1] {
+            let before = statements_so_far(app).await;
+            let started = std::time::Instant::now();
+            let body = app.graphql(None, SEARCH, json!({ "q": "storytime library", "after": forged(Some(SortKey::Int(position))), "first": 20 })).await;
+            let took = started.elapsed();
+            eprintln!("a cursor at position {position} was answered in {took:?}");
+            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST", "position {position}: {body}");
+            assert!(body["data"].is_null() || body["data"]["search"].is_null(), "{body}");
+            assert_eq!(statements_so_far(app).await, before, "position {position}: refused before any statement ran");
+            assert!(took < std::time::Duration::from_secs(2), "position {position} took {took:?}");
+        }
+        for key in [None, Some(SortKey::Text("5".into())), Some(SortKey::Time(chrono::Utc::now()))] {
+            let body = app.graphql(None, SEARCH, json!({ "q": "storytime", "after": forged(key.clone()) })).await;
+            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{key:?}: {body}");
+        }
+        // The deepest cursor a search issues is still accepted: its page is past the depth.
+        let last = app.data(None, SEARCH, json!({ "q": "storytime", "after": forged(Some(SortKey::Int(depth - 1))), "first": 20 })).await;
+        assert_eq!(last["search"]["edges"].as_array().map(Vec::len), Some(0), "{last}");
+        assert_eq!(last["search"]["pageInfo"]["hasNextPage"], false);
+        assert!(last["search"]["totalCount"].as_i64().is_some_and(|n| n > 0), "the count still counts every match");
+        let near = app.data(None, SEARCH, json!({ "q": "storytime", "after": forged(Some(SortKey::Int(depth - 2))), "first": 20 })).await;
+        assert_eq!(near["search"]["pageInfo"]["hasNextPage"], false, "no page starts past the depth");
+    }
+}
+
+on_both_databases! {
+    /// A search pages through its best matches down to the depth and stops there, even
+    /// when threads and collaborations together match far more.
+    async fn a_search_pages_to_its_depth_and_stops_there(app) {
+        use lkn_api::service::page::SortKey;
+        use lkn_api::service::search::MAX_SEARCH_DEPTH;
+        app.seed_demo(4_000).await;
+        let token = app.member_token("british-library", MemberRole::Member).await;
+        let depth = MAX_SEARCH_DEPTH as i64;
+        let page = async |position: i64| {
+            app.data(Some(&token), SEARCH, json!({ "q": "library", "after": forged(Some(SortKey::Int(position))), "first": 20 })).await["search"].clone()
+        };
+        let threads = search(app, Some(&token), "library", json!({ "scope": "THREADS" })).await;
+        let collaborations = search(app, Some(&token), "library", json!({ "scope": "COLLABORATIONS" })).await;
+        assert!(threads["totalCount"].as_i64() > Some(depth), "more threads match than the depth: {}", threads["totalCount"]);
+        assert!(collaborations["totalCount"].as_i64() > Some(0), "collaborations match too");
+
+        let before_last = page(depth - 41).await;
+        assert_eq!(before_last["edges"].as_array().map(Vec::len), Some(20));
+        assert_eq!(before_last["pageInfo"]["hasNextPage"], true);
+        let last = page(depth - 21).await;
+        assert_eq!(last["edges"].as_array().map(Vec::len), Some(20));
+        assert_eq!(last["pageInfo"]["hasNextPage"], false, "the page that ends at the depth is the last");
+        let end = lkn_api::service::page::Cursor::decode(last["pageInfo"]["endCursor"].as_str().expect("endCursor")).expect("a cursor");
+        assert_eq!(end.key, Some(SortKey::Int(depth - 1)), "positions run to the depth");
+        let short = page(depth - 6).await;
+        assert_eq!(short["edges"].as_array().map(Vec::len), Some(5), "a page near the depth is cut at it");
+        assert_eq!(short["pageInfo"]["hasNextPage"], false);
+        assert!(short["totalCount"].as_i64() > Some(depth), "the count still counts every match");
+    }
+}
+
+const SUGGEST: &str = "query($t: String!) { similarThreads(text: $t, first: 5) { id title } }";
+/// A draft with more significant words than SQLite's suggestions match on, so that which
+/// of them count as rarest decides what is suggested.
+const DRAFT: &str = "merlin harrier buzzard osprey goshawk";
+
+/// What an anonymous caller learns from searching for kestrels and asking for threads like
+/// a draft about birds of prey: every edge (node, score, snippet, cursor), the count, and
+/// the suggestions in order.
+async fn what_outsiders_see(app: &TestApp) -> (Value, Value) {
+    let found = app.data(None, SEARCH, json!({ "q": "kestrel", "first": 50 })).await["search"].clone();
+    let suggested = app.data(None, SUGGEST, json!({ "t": DRAFT })).await["similarThreads"].clone();
+    (found, suggested)
+}
+
+on_both_databases! {
+    /// Scores and suggestions for anonymous callers come from public statistics alone:
+    /// posting network-only threads and collaborations full of the words searched for,
+    /// or flipping one to public and back, tells them nothing.
+    async fn anonymous_search_and_suggestions_learn_nothing_from_network_only_content(app) {
+        let token = app.member_token("national-library-of-scotland", MemberRole::Member).await;
+        let coordinator = app.member_token("national-library-of-scotland", MemberRole::Coordinator).await;
+        let post = async |title: &str, body: &str, tags: Value, visibility: &str| {
+            let posted = app.data(Some(&token), POST, json!({ "i": { "kind": "RESOURCE", "title": title, "body": body, "tags": tags, "visibility": visibility } })).await;
+            assert!(posted["postThread"]["userErrors"].as_array().is_some_and(Vec::is_empty), "{posted}");
+            posted["postThread"]["thread"]["id"].clone()
+        };
+        let propose = async |title: &str, summary: &str, visibility: &str| {
+            let proposed = app.data(Some(&coordinator), "mutation($i: ProposeCollaborationInput!) { proposeCollaboration(input: $i) { userErrors { code } } }",
+                json!({ "i": { "kind": "PROGRAMME", "title": title, "summary": summary, "visibility": visibility } })).await;
+            assert!(proposed["proposeCollaboration"]["userErrors"].as_array().is_some_and(Vec::is_empty), "{proposed}");
+        };
+        post("Kestrel nest camera in the reading room", "Children watched the chicks hatch.", json!([]), "PUBLIC").await;
+        post("Osprey webcam for the children's library", "A live stream from the loch.", json!([]), "PUBLIC").await;
+        post("Merlin falconry display day", "A falconer brought three birds.", json!([]), "PUBLIC").await;
+        post("Harrier conservation talk", "The ranger spoke about moorland.", json!([]), "PUBLIC").await;
+        post("Buzzard sightings logbook", "Visitors record what they see.", json!([]), "PUBLIC").await;
+        post("Birds of prey reading list", "Books for young readers, with a chapter on the kestrel and its hovering flight over fields and verges.", json!([]), "PUBLIC").await;
+        post("Nature trail leaflets", "Printed for the summer.", json!(["kestrel"]), "PUBLIC").await;
+        post("Goshawk recovery project", "A partner's archive of field notes.", json!([]), "PUBLIC").await;
+        propose("Kestrel festival", "Talks and walks about birds of prey.", "PUBLIC").await;
+        let before = what_outsiders_see(app).await;
+        assert!(before.0["totalCount"].as_i64().is_some_and(|n| n >= 4), "{}", before.0);
+        assert!(before.1.as_array().is_some_and(|s| !s.is_empty()), "{}", before.1);
+
+        let staff_only = post("Kestrel, osprey, merlin, harrier, buzzard and goshawk survey", &format!("kestrel {DRAFT} ").repeat(20), json!(["kestrel"]), "NETWORK").await;
+        for n in 0..3 {
+            post(&format!("Kestrel and merlin ringing session {n}"), "Kestrel kestrel merlin.", json!([]), "NETWORK").await;
+        }
+        propose("Kestrel kestrel partnership", "Kestrel monitoring across partners.", "NETWORK").await;
+        let after = what_outsiders_see(app).await;
+        assert_eq!(after.0, before.0, "anonymous search results and scores are unchanged");
+        assert_eq!(after.1, before.1, "anonymous suggestions are unchanged");
+
+        let member_found = app.data(Some(&token), SEARCH, json!({ "q": "kestrel", "first": 50 })).await["search"].clone();
+        assert!(member_found["edges"].as_array().expect("edges").iter().any(|e| e["node"]["id"] == staff_only), "members find it: {member_found}");
+        let member_suggested = app.data(Some(&token), SUGGEST, json!({ "t": DRAFT })).await["similarThreads"].clone();
+        assert_eq!(member_suggested[0]["id"], staff_only, "members are shown the thread that has every word: {member_suggested}");
+
+        // Made public, it is found by everyone; made network-only again, it is gone and
+        // the public statistics are as they were.
+        let edit = "mutation($i: EditThreadInput!) { editThread(input: $i) { thread { version } userErrors { code } } }";
+        let edited = app.data(Some(&token), edit, json!({ "i": { "threadId": staff_only, "version": 1, "visibility": "PUBLIC" } })).await;
+        let public_now = app.data(None, SEARCH, json!({ "q": "kestrel", "first": 50 })).await["search"].clone();
+        assert!(public_now["edges"].as_array().expect("edges").iter().any(|e| e["node"]["id"] == staff_only), "{public_now}");
+        app.data(Some(&token), edit, json!({ "i": { "threadId": staff_only, "version": edited["editThread"]["thread"]["version"], "visibility": "NETWORK" } })).await;
+        assert_eq!(what_outsiders_see(app).await, before, "after the thread went back to the network");
+
+        // On SQLite, triggers keep the public index right whatever flips visibility, such
+        // as an operator's SQL; PostgreSQL's documents are rewritten by the API's writes.
+        if app.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            use sea_orm::ConnectionTrait;
+            let id = lkn_api::graphql::ids::decode(lkn_api::graphql::ids::NodeType::Thread, staff_only.as_str().expect("id")).expect("a thread id");
+            let flip = |visibility: &str| format!("UPDATE threads SET visibility = '{visibility}' WHERE id = {id}");
+            app.db.execute_unprepared(&flip("PUBLIC")).await.expect("flip to public");
+            let public_now = app.data(None, SEARCH, json!({ "q": "kestrel", "first": 50 })).await["search"].clone();
+            assert!(public_now["edges"].as_array().expect("edges").iter().any(|e| e["node"]["id"] == staff_only), "{public_now}");
+            app.db.execute_unprepared(&flip("NETWORK")).await.expect("flip back");
+            assert_eq!(what_outsiders_see(app).await, before, "after SQL made it network-only again");
+        }
+    }
+}
+
+on_both_databases! {
+    /// The hardening step works on a database that already holds threads: it folds the
+    /// stored titles and, on SQLite, indexes the public ones for outsiders' searches.
+    async fn the_hardening_migration_folds_stored_titles_and_indexes_public_threads(app) {
+        use lkn_migration::{Migrator, MigratorTrait};
+        let token = app.member_token("national-library-of-wales", MemberRole::Member).await;
+        for (title, visibility) in [("Ŵyl Lyfrau Caerdydd: pangolin stall", "PUBLIC"), ("ÉCOLE pangolin visit", "NETWORK")] {
+            app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": title, "visibility": visibility } })).await;
+        }
+        let steps = Migrator::migrations();
+        let at = steps.iter().position(|m| m.name() == "m20261202_000014_harden_thread_search").expect("the step is registered");
+        Migrator::down(&app.db, Some((steps.len() - at) as u32)).await.expect("down to before the step");
+        Migrator::up(&app.db, None).await.expect("up again, over the stored threads");
+
+        let feed = "query($t: String) { threads(filter: { titleContains: $t }) { nodes { title } } }";
+        let found = app.data(Some(&token), feed, json!({ "t": "ŵyl" })).await;
+        assert_eq!(found["threads"]["nodes"][0]["title"], "Ŵyl Lyfrau Caerdydd: pangolin stall", "{found}");
+        let found = app.data(Some(&token), feed, json!({ "t": "école" })).await;
+        assert_eq!(found["threads"]["nodes"][0]["title"], "ÉCOLE pangolin visit", "{found}");
+        let public = search(app, None, "pangolin", Value::Null).await;
+        assert_eq!(titles(&public), vec!["Ŵyl Lyfrau Caerdydd: pangolin stall"], "only the public thread: {public}");
+        assert_eq!(search(app, Some(&token), "pangolin", Value::Null).await["totalCount"], 2);
+    }
+}

@@ -243,3 +243,21 @@ async fn five_hundred_subscribers_all_hear_an_event(backend: crate::support::Bac
     })
     .await;
 }
+
+on_both_databases! {
+    /// A live `titleContains` filter folds case as the feed does.
+    async fn live_title_filters_fold_case_as_the_feed_does(app) {
+        let token = app.member_token("national-library-of-wales", MemberRole::Member).await;
+        let query = "subscription($t: String) { threadPosted(filter: { titleContains: $t }) { title } }";
+        let mut decomposed = Subscriber::start(app.address, Some(&token), query, json!({ "t": "E\u{301}COLE" })).await;
+        let mut welsh = Subscriber::start(app.address, Some(&token), query, json!({ "t": "ŴYL" })).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "Ŵyl lyfrau" } })).await;
+        app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "École d'été" } })).await;
+        let heard = decomposed.next_event(LONG).await.expect("the école thread");
+        assert_eq!(heard["data"]["threadPosted"]["title"], "École d'été");
+        let heard = welsh.next_event(LONG).await.expect("the Welsh thread");
+        assert_eq!(heard["data"]["threadPosted"]["title"], "Ŵyl lyfrau");
+        assert!(welsh.next_event(SHORT).await.is_none(), "nothing else matches");
+    }
+}

@@ -258,3 +258,77 @@ on_both_databases! {
         }
     }
 }
+
+/// A cursor as the API would encode it, with any key: what a forger can send.
+fn forged(key: Option<lkn_api::service::page::SortKey>, id: i64) -> String {
+    lkn_api::service::page::Cursor { key, id }.encode()
+}
+
+on_both_databases! {
+    /// A cursor's key must be of the type its list is ordered by; anything else is the
+    /// caller's mistake on both databases, never a database error or a wrong page.
+    async fn cursors_whose_key_does_not_fit_the_ordering_are_bad_requests(app) {
+        use lkn_api::service::page::SortKey;
+        app.seed_demo(30).await;
+        let admin = app.member_token("british-library", MemberRole::Admin).await;
+        let moment = chrono::Utc::now();
+        let threads = "query($after: String, $order: ThreadOrder!) { threads(first: 5, after: $after, orderBy: $order) { nodes { id } } }";
+        let cases = [
+            (threads, json!({ "order": "MOST_ENDORSED", "after": forged(Some(SortKey::Text("zzz".into())), 5) })),
+            (threads, json!({ "order": "MOST_ENDORSED", "after": forged(Some(SortKey::Time(moment)), 5) })),
+            (threads, json!({ "order": "UNANSWERED_FIRST", "after": forged(Some(SortKey::Text("0".into())), 5) })),
+            (threads, json!({ "order": "RECENTLY_ACTIVE", "after": forged(Some(SortKey::Int(3)), 5) })),
+            (threads, json!({ "order": "RECENTLY_ACTIVE", "after": forged(Some(SortKey::Text("2026-01-01".into())), 5) })),
+            (threads, json!({ "order": "NEWEST", "after": forged(Some(SortKey::Int(3)), 5) })),
+            (threads, json!({ "order": "MOST_ENDORSED", "after": forged(None, 5) })),
+            ("query($after: String) { partners(after: $after) { nodes { slug } } }", json!({ "after": forged(Some(SortKey::Int(3)), 1) })),
+            ("query($after: String) { partners(after: $after) { nodes { slug } } }", json!({ "after": forged(Some(SortKey::Time(moment)), 1) })),
+            ("query($after: String) { partners(after: $after) { nodes { slug } } }", json!({ "after": forged(Some(SortKey::Text("a\u{0}b".into())), 1) })),
+            ("query($after: String) { collaborations(after: $after) { nodes { id } } }", json!({ "after": forged(Some(SortKey::Int(3)), 1) })),
+            ("query($after: String) { auditEvents(after: $after) { nodes { action } } }", json!({ "after": forged(Some(SortKey::Text("x".into())), 1) })),
+        ];
+        for (query, variables) in cases {
+            let body = app.graphql(Some(&admin), query, variables.clone()).await;
+            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{variables}: {body}");
+        }
+        // Cursors the lists issued still page them.
+        let first = app.data(Some(&admin), threads, json!({ "order": "MOST_ENDORSED" })).await;
+        assert_eq!(first["threads"]["nodes"].as_array().map(Vec::len), Some(5));
+        let partners = app.data(None, "{ partners(first: 2) { pageInfo { endCursor } } }", json!({})).await;
+        let next = app.data(None, "query($after: String) { partners(first: 2, after: $after) { nodes { slug } } }", json!({ "after": partners["partners"]["pageInfo"]["endCursor"] })).await;
+        assert_eq!(next["partners"]["nodes"].as_array().map(Vec::len), Some(2));
+    }
+}
+
+on_both_databases! {
+    /// `titleContains` ignores case in every script the network writes in, however the
+    /// accents were typed, and matches `%` and `_` literally.
+    async fn title_filters_ignore_case_beyond_ascii(app) {
+        let token = app.member_token("national-library-of-wales", MemberRole::Member).await;
+        let post = "mutation($i: PostThreadInput!) { postThread(input: $i) { thread { id version } userErrors { code } } }";
+        let mut ids = Vec::new();
+        for title in ["École d'été: storytelling for teachers", "Ŵyl Lyfrau Caerdydd volunteers", "100% of branches open late", "Plain English title"] {
+            let posted = app.data(Some(&token), post, json!({ "i": { "kind": "IDEA", "title": title } })).await;
+            ids.push(posted["postThread"]["thread"].clone());
+        }
+        let titled = async |text: &str| -> Vec<String> {
+            let data = app.data(Some(&token), "query($t: String) { threads(first: 50, filter: { titleContains: $t }) { nodes { title } } }", json!({ "t": text })).await;
+            data["threads"]["nodes"].as_array().expect("nodes").iter().map(|n| n["title"].as_str().expect("title").to_owned()).collect()
+        };
+        let ecole = vec!["École d'été: storytelling for teachers".to_owned()];
+        assert_eq!(titled("ÉCOLE").await, ecole);
+        assert_eq!(titled("école").await, ecole);
+        assert_eq!(titled("E\u{301}COLE D'E\u{301}TE\u{301}").await, ecole, "decomposed accents fold as composed ones");
+        let wyl = vec!["Ŵyl Lyfrau Caerdydd volunteers".to_owned()];
+        assert_eq!(titled("ŵyl").await, wyl);
+        assert_eq!(titled("ŴYL LYFRAU").await, wyl);
+        assert_eq!(titled("100%").await, vec!["100% of branches open late".to_owned()]);
+        assert!(titled("_").await.is_empty(), "`_` matches itself only");
+        assert!(titled("ecole").await.is_empty(), "accents are letters, not case");
+
+        let edit = "mutation($i: EditThreadInput!) { editThread(input: $i) { thread { title } userErrors { code } } }";
+        app.data(Some(&token), edit, json!({ "i": { "threadId": ids[3]["id"], "version": ids[3]["version"], "title": "ÓRÁID faoi leabharlanna" } })).await;
+        assert_eq!(titled("óráid").await, vec!["ÓRÁID faoi leabharlanna".to_owned()], "an edited title is folded too");
+        assert!(titled("plain english").await.is_empty());
+    }
+}

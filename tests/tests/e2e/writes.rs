@@ -259,3 +259,49 @@ on_both_databases! {
         assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN");
     }
 }
+
+on_both_databases! {
+    /// Titles, names and tags refuse characters that reorder text or hide inside it
+    /// (bidirectional overrides and isolates, zero-width characters): a title that shows
+    /// one thing and stores another, or two names that look the same, are refused on
+    /// their field and change nothing.
+    async fn titles_names_and_tags_refuse_invisible_reordering_characters(app) {
+        let token = app.member_token("glasgow-life", MemberRole::Member).await;
+        let coordinator = app.member_token("glasgow-life", MemberRole::Coordinator).await;
+        let before = thread_count(app).await;
+        let sneaky = [
+            "Minutes\u{202E}fdp.exe", "Story\u{200B}time", "Story\u{200C}time", "Story\u{200D}time", "Story\u{2060}time",
+            "\u{FEFF}Storytime", "Left \u{2066}isolated\u{2069} right", "\u{202A}embedded\u{202C}", "\u{2067}\u{2068}",
+        ];
+        for title in sneaky {
+            let data = app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": title } })).await;
+            assert!(data["postThread"]["thread"].is_null(), "{title:?}: {data}");
+            assert_eq!(codes(&data["postThread"]), vec![("title".to_owned(), "INVALID".to_owned())], "{title:?}: {data}");
+            assert_eq!(data["postThread"]["userErrors"][0]["field"], json!(["input", "title"]));
+        }
+        let data = app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "Fine", "tags": ["story\u{200B}time"] } })).await;
+        assert_eq!(codes(&data["postThread"]), vec![("tags".to_owned(), "INVALID".to_owned())], "{data}");
+        assert_eq!(thread_count(app).await, before, "no refused post created anything");
+
+        let posted = app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "Reading café" } })).await;
+        let edit = "mutation($i: EditThreadInput!) { editThread(input: $i) { thread { id } userErrors { field code } } }";
+        let data = app.data(Some(&token), edit, json!({ "i": { "threadId": posted["postThread"]["thread"]["id"], "version": 1, "title": "Reading\u{202E}café" } })).await;
+        assert_eq!(codes(&data["editThread"]), vec![("title".to_owned(), "INVALID".to_owned())], "{data}");
+        let stored = thread::Entity::find().filter(thread::Column::Title.eq("Reading café")).one(&app.db).await.expect("query").expect("kept");
+        assert_eq!(stored.version, 1, "the refused edit changed nothing");
+
+        let data = app.data(Some(&coordinator), PROPOSE, json!({ "i": { "kind": "PROGRAMME", "title": "Summer \u{2067}reading\u{2069}" } })).await;
+        assert_eq!(codes(&data["proposeCollaboration"]), vec![("title".to_owned(), "INVALID".to_owned())], "{data}");
+        assert_eq!(lkn_entity::collaboration::Entity::find().count(&app.db).await.expect("count"), 0);
+
+        let add = "mutation($i: AddMemberInput!) { addMember(input: $i) { member { id } userErrors { field code } } }";
+        let members_before = lkn_entity::member::Entity::find().count(&app.db).await.expect("count");
+        for name in ["Ann\u{200B}Smith", "\u{202E}htimS nnA"] {
+            let data = app.data(Some(&coordinator), add, json!({ "i": { "partnerSlug": "glasgow-life", "email": "ann@glasgow.test", "displayName": name } })).await;
+            assert_eq!(codes(&data["addMember"]), vec![("displayName".to_owned(), "INVALID".to_owned())], "{name:?}: {data}");
+        }
+        assert_eq!(lkn_entity::member::Entity::find().count(&app.db).await.expect("count"), members_before);
+        let data = app.data(Some(&coordinator), add, json!({ "i": { "partnerSlug": "glasgow-life", "email": "ann@glasgow.test", "displayName": "Ann Ní Bhriain" } })).await;
+        assert!(data["addMember"]["member"]["id"].is_string(), "an ordinary name is fine: {data}");
+    }
+}
