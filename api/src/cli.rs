@@ -10,7 +10,8 @@ use lkn_entity::vocabulary::MemberRole;
 use crate::config::{Cli, Command, MemberCommand, RoleArg, SeedCommand, ServeArgs, TokenCommand};
 use crate::db::DatabaseSettings;
 use crate::error::ServiceError;
-use crate::service::identity::{self, Authority, Viewer};
+use crate::service::access::{self, Authority};
+use crate::service::identity::Viewer;
 use crate::service::writes::WriteContext;
 use crate::service::{demo, housekeeping};
 
@@ -87,9 +88,9 @@ pub async fn run(
                 RoleArg::Admin => MemberRole::Admin,
                 RoleArg::Bot => MemberRole::Bot,
             };
-            let new = identity::NewMember { partner_slug: partner, email, display_name: name, role };
-            let (_, access) = identity::add_member(&db, &operator(), Authority::Operator, new).await?;
-            print_access(out, access)
+            let new = access::NewMember { partner_slug: partner, email, display_name: name, role };
+            let (_, granted) = access::add_member(&db, &operator(), Authority::Operator, new).await?;
+            print_access(out, granted)
         }
         Command::Member(MemberCommand::Suspend { email }) => set_suspended(&settings, &email, true).await,
         Command::Member(MemberCommand::Restore { email }) => set_suspended(&settings, &email, false).await,
@@ -97,13 +98,13 @@ pub async fn run(
             let db = crate::prepare_database(&settings).await?;
             match command {
                 TokenCommand::Issue { email } => {
-                    let member = identity::member_by_email(&db, &email).await?;
-                    let access = identity::issue_token(&db, &operator(), Authority::Operator, &member).await?;
-                    print_access(out, access)?;
+                    let member = access::member_by_email(&db, &email).await?;
+                    let granted = access::issue_token(&db, &operator(), Authority::Operator, &member).await?;
+                    print_access(out, granted)?;
                 }
                 TokenCommand::Revoke { email } => {
-                    let member = identity::member_by_email(&db, &email).await?;
-                    let revoked = identity::revoke_tokens(&db, &operator(), Authority::Operator, &member).await?;
+                    let member = access::member_by_email(&db, &email).await?;
+                    let revoked = access::revoke_tokens(&db, &operator(), Authority::Operator, &member).await?;
                     tracing::info!(revoked, email, "tokens revoked");
                 }
             }
@@ -131,17 +132,17 @@ pub async fn run(
 /// `member suspend` and `member restore`.
 async fn set_suspended(settings: &DatabaseSettings, email: &str, suspend: bool) -> Result<(), CliError> {
     let db = crate::prepare_database(settings).await?;
-    let member = identity::member_by_email(&db, email).await?;
-    identity::set_suspended(&db, &operator(), Authority::Operator, &member, suspend).await?;
+    let member = access::member_by_email(&db, email).await?;
+    access::set_suspended(&db, &operator(), Authority::Operator, &member, suspend).await?;
     tracing::info!(email, suspended = suspend, "member updated");
     Ok(())
 }
 
 /// Prints a token alone on its line; the operator always gets the token itself.
-fn print_access(out: &mut (dyn Write + Send), access: identity::Access) -> Result<(), CliError> {
-    match access {
-        identity::Access::Token(token) => writeln!(out, "{token}")?,
-        identity::Access::Enrolment(enrolment) => writeln!(out, "{}", enrolment.code)?,
+fn print_access(out: &mut (dyn Write + Send), granted: access::Access) -> Result<(), CliError> {
+    match granted {
+        access::Access::Token(token) => writeln!(out, "{token}")?,
+        access::Access::Enrolment(enrolment) => writeln!(out, "{}", enrolment.code)?,
     }
     Ok(())
 }

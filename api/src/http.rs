@@ -79,7 +79,7 @@ impl AppState {
         let events = Arc::new(EventBus::default());
         // The access watch's statements are the process's own housekeeping, not requests':
         // it gets a handle made before the counting starts.
-        crate::service::identity::watch_access(&db, &events);
+        crate::service::access::watch_access(&db, &events);
         metrics.observe(&mut db);
         // The directory hears the listener's first start: it follows the bus before that.
         let partners = crate::service::partners::PartnerDirectory::following(&db, &events);

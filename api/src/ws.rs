@@ -13,7 +13,7 @@
 //!   bounded number of sockets;
 //! - when the access the socket depends on is cut (tokens revoked, member or bot
 //!   suspended) the whole socket is closed with 4403 as soon as the process hears of it
-//!   (see `identity::watch_access`): one credential check per socket, whatever the
+//!   (see `access::watch_access`): one credential check per socket, whatever the
 //!   number of its subscriptions or events.
 //!
 //! The server pings idle `graphql-transport-ws` connections to keep them alive, and closes

@@ -14,7 +14,7 @@ use crate::graphql::partners::Partner;
 use crate::graphql::threads::{Reply, Thread};
 use crate::graphql::vocabulary::MemberRole;
 use crate::graphql::{OrGraphql, db, request, split_user_errors};
-use crate::service::{audit, identity};
+use crate::service::{access, audit, identity};
 
 /// A staff account at a partner.
 pub struct Member(pub member::Model);
@@ -158,8 +158,8 @@ pub struct Enrolment {
     pub expires_at: DateTime<Utc>,
 }
 
-impl From<identity::Enrolment> for Enrolment {
-    fn from(enrolment: identity::Enrolment) -> Self {
+impl From<access::Enrolment> for Enrolment {
+    fn from(enrolment: access::Enrolment) -> Self {
         Self { code: enrolment.code, expires_at: enrolment.expires_at }
     }
 }
@@ -229,10 +229,10 @@ pub struct IssueTokenPayload {
 }
 
 /// Splits access into the token or the enrolment code of a payload.
-fn access_fields(access: Option<identity::Access>) -> (Option<String>, Option<Enrolment>) {
-    match access {
-        Some(identity::Access::Token(token)) => (Some(token), None),
-        Some(identity::Access::Enrolment(enrolment)) => (None, Some(enrolment.into())),
+fn access_fields(granted: Option<access::Access>) -> (Option<String>, Option<Enrolment>) {
+    match granted {
+        Some(access::Access::Token(token)) => (Some(token), None),
+        Some(access::Access::Enrolment(enrolment)) => (None, Some(enrolment.into())),
         None => (None, None),
     }
 }
@@ -248,7 +248,7 @@ pub struct RevokeTokensPayload {
 
 async fn token_holder(ctx: &Context<'_>, id: &ID) -> Result<lkn_entity::member::Model, ServiceError> {
     let id = ids::decode_input(NodeType::Member, id, "memberId")?;
-    identity::member_by_id(db(ctx).map_err(|_| ServiceError::Internal("database missing".into()))?, id)
+    access::member_by_id(db(ctx).map_err(|_| ServiceError::Internal("database missing".into()))?, id)
         .await
         .map_err(|_| ServiceError::invalid("memberId", crate::error::UserErrorCode::NotFound, "no member with this id"))
 }
@@ -263,8 +263,7 @@ async fn set_suspended(
     request.viewer.require_in_person().map_err(ServiceError::into_graphql)?;
     let result = match token_holder(ctx, member_id).await {
         Ok(target) => {
-            identity::set_suspended(db(ctx)?, &request.write_context(), identity::Authority::Viewer, &target, suspend)
-                .await
+            access::set_suspended(db(ctx)?, &request.write_context(), access::Authority::Viewer, &target, suspend).await
         }
         Err(error) => Err(error),
     };
@@ -309,13 +308,13 @@ impl IdentityMutation {
     /// role; coordinators for members and coordinators of their own partner.
     async fn add_member(&self, ctx: &Context<'_>, input: AddMemberInput) -> async_graphql::Result<AddMemberPayload> {
         let request = request(ctx)?;
-        let new = identity::NewMember {
+        let new = access::NewMember {
             partner_slug: input.partner_slug,
             email: input.email,
             display_name: input.display_name,
             role: input.role.into(),
         };
-        let result = identity::add_member(db(ctx)?, &request.write_context(), identity::Authority::Viewer, new).await;
+        let result = access::add_member(db(ctx)?, &request.write_context(), access::Authority::Viewer, new).await;
         let (made, user_errors) = split_user_errors(result)?;
         let (member, access) = made.map_or((None, None), |(m, a)| (Some(Member(m)), Some(a)));
         let (_, enrolment) = access_fields(access);
@@ -333,7 +332,7 @@ impl IdentityMutation {
         request.viewer.require_in_person().map_err(ServiceError::into_graphql)?;
         let result = match token_holder(ctx, &input.member_id).await {
             Ok(holder) => {
-                identity::issue_token(db(ctx)?, &request.write_context(), identity::Authority::Viewer, &holder).await
+                access::issue_token(db(ctx)?, &request.write_context(), access::Authority::Viewer, &holder).await
             }
             Err(error) => Err(error),
         };
@@ -350,7 +349,7 @@ impl IdentityMutation {
         input: RedeemEnrolmentCodeInput,
     ) -> async_graphql::Result<RedeemEnrolmentCodePayload> {
         let request = request(ctx)?;
-        let result = identity::redeem_enrolment(db(ctx)?, &request.write_context(), &input.code).await;
+        let result = access::redeem_enrolment(db(ctx)?, &request.write_context(), &input.code).await;
         let (redeemed, user_errors) = split_user_errors(result)?;
         let (member, token) = redeemed.map_or((None, None), |(m, t)| (Some(Member(m)), Some(t)));
         Ok(RedeemEnrolmentCodePayload { member, token, user_errors })
@@ -387,7 +386,7 @@ impl IdentityMutation {
         request.viewer.require_in_person().map_err(ServiceError::into_graphql)?;
         let result = match token_holder(ctx, &input.member_id).await {
             Ok(holder) => {
-                identity::revoke_tokens(db(ctx)?, &request.write_context(), identity::Authority::Viewer, &holder).await
+                access::revoke_tokens(db(ctx)?, &request.write_context(), access::Authority::Viewer, &holder).await
             }
             Err(error) => Err(error),
         };

@@ -2,6 +2,7 @@
 //! the bot. Each function takes a connection or transaction and the viewer, and is the
 //! only place its rule is written.
 
+pub mod access;
 pub mod audit;
 pub mod collaborating;
 pub mod collaborations;

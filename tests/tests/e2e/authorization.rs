@@ -6,6 +6,7 @@
 //! and a revoked token.
 
 use lkn_api::graphql::ids::{NodeType, encode};
+use lkn_api::service::access;
 use lkn_api::service::identity::{self, Viewer};
 use lkn_api::service::writes::WriteContext;
 use lkn_api::service::{collaborating, posting};
@@ -60,7 +61,7 @@ async fn cast(app: &TestApp) -> Cast {
     let revoked_viewer = viewer(app, &revoked).await;
     let holder = revoked_viewer.member().expect("member").clone();
     let context = WriteContext::new(&revoked_viewer);
-    identity::revoke_tokens(&app.db, &context, identity::Authority::Operator, &holder).await.expect("revoke");
+    access::revoke_tokens(&app.db, &context, access::Authority::Operator, &holder).await.expect("revoke");
 
     Cast {
         author,

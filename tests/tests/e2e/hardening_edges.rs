@@ -197,7 +197,7 @@ async fn a_request_in_flight_at_shutdown_is_answered_before_the_server_stops() {
     let database = TestDb::create(Backend::Sqlite).await.expect("sqlite");
     let db = lkn_api::prepare_database(&database.settings).await.expect("prepare");
     let viewer = lkn_api::service::identity::Viewer::Anonymous;
-    let new = lkn_api::service::identity::NewMember {
+    let new = lkn_api::service::access::NewMember {
         partner_slug: "hull-city-council".into(),
         email: "drain@hull.test".into(),
         display_name: "Drain".into(),
@@ -205,7 +205,7 @@ async fn a_request_in_flight_at_shutdown_is_answered_before_the_server_stops() {
     };
     let context = lkn_api::service::writes::WriteContext::new(&viewer);
     let (_, access) =
-        lkn_api::service::identity::add_member(&db, &context, lkn_api::service::identity::Authority::Operator, new)
+        lkn_api::service::access::add_member(&db, &context, lkn_api::service::access::Authority::Operator, new)
             .await
             .expect("member");
     let token = access.into_token().expect("the operator gets a token");

@@ -78,16 +78,16 @@ async fn live_benchmark() {
     let reader_address: std::net::SocketAddr = format!("127.0.0.1:{}", reader.1).parse().expect("addr");
 
     let viewer = lkn_api::service::identity::Viewer::Anonymous;
-    let new = lkn_api::service::identity::NewMember {
+    let new = lkn_api::service::access::NewMember {
         partner_slug: "british-library".into(),
         email: "live@bl.example".into(),
         display_name: "Live".into(),
         role: MemberRole::Member,
     };
-    let (_, access) = lkn_api::service::identity::add_member(
+    let (_, access) = lkn_api::service::access::add_member(
         &db,
         &lkn_api::service::writes::WriteContext::new(&viewer),
-        lkn_api::service::identity::Authority::Operator,
+        lkn_api::service::access::Authority::Operator,
         new,
     )
     .await

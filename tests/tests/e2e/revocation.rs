@@ -6,7 +6,8 @@
 use std::time::{Duration, Instant};
 
 use lkn_api::graphql::ids::{NodeType, encode};
-use lkn_api::service::identity::{self, Authority, Viewer};
+use lkn_api::service::access::{self, Authority};
+use lkn_api::service::identity::{self, Viewer};
 use lkn_api::service::writes::WriteContext;
 use lkn_entity::vocabulary::MemberRole;
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -242,7 +243,7 @@ on_both_databases! {
         // A suspended member's enrolment code yields nothing.
         let pending = app.data(Some(&coordinator), issue, json!({ "i": { "memberId": other } })).await;
         let holder = member_of(app, &token).await;
-        identity::set_suspended(&app.db, &WriteContext::new(&Viewer::Anonymous), Authority::Operator, &holder, true).await.expect("suspend");
+        access::set_suspended(&app.db, &WriteContext::new(&Viewer::Anonymous), Authority::Operator, &holder, true).await.expect("suspend");
         let refused = app.data(None, redeem, json!({ "i": { "code": pending["issueToken"]["enrolment"]["code"] } })).await;
         assert_eq!(refused["redeemEnrolmentCode"]["userErrors"][0]["code"], "INVALID_STATE", "{refused}");
     }

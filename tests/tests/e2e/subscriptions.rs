@@ -158,9 +158,9 @@ on_both_databases! {
         assert_eq!(event["data"]["collaborationChanged"]["change"], "STATUS_ADVANCED");
         assert_eq!(event["data"]["collaborationChanged"]["collaboration"]["status"], "SEEKING_PARTNERS");
 
-        let holder = lkn_api::service::identity::member_by_email(&app.db, &lkn_api::service::identity::authenticate(&app.db, Some(&member), None, chrono::Utc::now()).await.expect("auth").member().expect("member").email).await.expect("member");
+        let holder = lkn_api::service::access::member_by_email(&app.db, &lkn_api::service::identity::authenticate(&app.db, Some(&member), None, chrono::Utc::now()).await.expect("auth").member().expect("member").email).await.expect("member");
         let viewer = lkn_api::service::identity::Viewer::Anonymous;
-        lkn_api::service::identity::revoke_tokens(&app.db, &lkn_api::service::writes::WriteContext::new(&viewer), lkn_api::service::identity::Authority::Operator, &holder).await.expect("revoke");
+        lkn_api::service::access::revoke_tokens(&app.db, &lkn_api::service::writes::WriteContext::new(&viewer), lkn_api::service::access::Authority::Operator, &holder).await.expect("revoke");
         let told = replies.message(LONG).await.expect("a last message");
         assert_eq!(told, json!({ "type": "close", "code": 4403 }), "a revoked member's socket is closed, with no more content");
     }

@@ -240,7 +240,7 @@ impl TestApp {
     /// Creates a member of `partner_slug` with `role` and returns their API token.
     pub async fn member_token(&self, partner_slug: &str, role: lkn_entity::vocabulary::MemberRole) -> String {
         let email = format!("{}-{:08x}@{partner_slug}.test", format!("{role:?}").to_lowercase(), rand::random::<u32>());
-        let new = lkn_api::service::identity::NewMember {
+        let new = lkn_api::service::access::NewMember {
             partner_slug: partner_slug.to_owned(),
             email,
             display_name: format!("Test {role:?} at {partner_slug}"),
@@ -248,10 +248,10 @@ impl TestApp {
         };
         let viewer = lkn_api::service::identity::Viewer::Anonymous;
         let context = lkn_api::service::writes::WriteContext::new(&viewer);
-        let (_, access) = lkn_api::service::identity::add_member(
+        let (_, access) = lkn_api::service::access::add_member(
             &self.db,
             &context,
-            lkn_api::service::identity::Authority::Operator,
+            lkn_api::service::access::Authority::Operator,
             new,
         )
         .await
