@@ -3,6 +3,23 @@
 //! The binary only parses its configuration and calls into this library; tests call the
 //! same functions ([`http::app`], [`http::serve`], [`db::connect`]) against real
 //! databases on loopback ports.
+//!
+//! # Layout
+//!
+//! From the wire inwards:
+//! - [`cli`], [`config`]: the commands and their one typed configuration; [`telemetry`]: logs.
+//! - [`serving`]: the accept loop (header deadlines, graceful drain); [`http`]: routes, the
+//!   GraphQL-over-HTTP rules and [`http::AppState`]; [`ws`]: subscriptions over WebSocket
+//!   (subscriptions only, closed when access is cut); [`explorer`]: the web page at `/`.
+//! - [`edge`]: what every door enforces before the schema — admission by address then
+//!   token, budgets ([`rate_limit`]), pool shares, socket caps; [`request_id`]; [`metrics`].
+//! - [`graphql`]: the schema, one module per feature; resolvers are thin and call `service`.
+//! - [`service`]: the network's rules, one module per noun (threads, collaborations,
+//!   partners, members, search, network figures), plus [`service::identity`] (who is
+//!   calling) and [`service::access`] (granting and cutting access); shared by resolvers,
+//!   the CLI and, through the API, the bot.
+//! - [`events`]: committed writes for subscribers, across processes on PostgreSQL.
+//! - [`error`]: the one error policy and table of codes; [`db`]: opening and migrating.
 
 pub mod cli;
 pub mod config;
