@@ -194,7 +194,7 @@ pub async fn admit(
             holder
         }
         Err(error) => {
-            if matches!(error, ServiceError::Unauthenticated(_)) {
+            if error.refuses_credentials() {
                 // Counted, not refused: this answer says the token is not valid.
                 let _ = limiter.check(&failed, false, now);
             }

@@ -122,12 +122,20 @@ pub enum UserErrorCode {
     RateLimited,
 }
 
+/// The `extensions.reason` of a refusal because the member is suspended.
+pub const SUSPENDED: &str = "SUSPENDED";
+
 /// Every way a service function can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
     /// The caller must sign in (or link their Discord account) first.
     #[error("{0}")]
     Unauthenticated(String),
+    /// The credentials belong to a suspended member (or the bot acts for one): refused
+    /// as UNAUTHENTICATED, with `extensions.reason` `SUSPENDED` so that clients can say
+    /// so rather than ask the person to sign in or link again.
+    #[error("{0}")]
+    Suspended(String),
     /// The caller's role does not allow this.
     #[error("you are not allowed to do this")]
     Forbidden,
@@ -187,13 +195,23 @@ impl ServiceError {
     /// The code this error carries on the wire.
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::Unauthenticated(_) | Self::Suspended(_) => ErrorCode::Unauthenticated,
             Self::Forbidden => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::BadRequest(_) | Self::Invalid(_) => ErrorCode::BadRequest,
             Self::DatabaseUnavailable(_) => ErrorCode::DatabaseUnavailable,
             Self::Database(_) | Self::Internal(_) => ErrorCode::Internal,
         }
+    }
+
+    /// Why, beyond the code, for clients that word their answer by it (`extensions.reason`).
+    pub fn reason(&self) -> Option<&'static str> {
+        matches!(self, Self::Suspended(_)).then_some(SUSPENDED)
+    }
+
+    /// Whether the credentials themselves were refused (rather than the action).
+    pub fn refuses_credentials(&self) -> bool {
+        matches!(self, Self::Unauthenticated(_) | Self::Suspended(_))
     }
 
     /// Converts to a GraphQL error, logging what the client must not see.
@@ -210,7 +228,13 @@ impl ServiceError {
             other => other.to_string(),
         };
         let code = self.code().as_str();
-        async_graphql::Error::new(message).extend_with(|_, extensions| extensions.set("code", code))
+        let reason = self.reason();
+        async_graphql::Error::new(message).extend_with(|_, extensions| {
+            extensions.set("code", code);
+            if let Some(reason) = reason {
+                extensions.set("reason", reason);
+            }
+        })
     }
 }
 

@@ -230,9 +230,16 @@ fn pool_usage(db: &DatabaseConnection) -> Option<(u32, usize)> {
 
 /// A GraphQL-shaped error response with one error and its code.
 fn graphql_error(status: StatusCode, code: ErrorCode, message: &str) -> Response {
-    let body = serde_json::json!({
-        "errors": [{ "message": message, "extensions": { "code": code.as_str() } }]
-    });
+    refusal(status, code, None, message)
+}
+
+/// Like [`graphql_error`], with the `extensions.reason` some refusals carry.
+fn refusal(status: StatusCode, code: ErrorCode, reason: Option<&str>, message: &str) -> Response {
+    let mut extensions = serde_json::json!({ "code": code.as_str() });
+    if let Some(reason) = reason {
+        extensions["reason"] = serde_json::Value::from(reason);
+    }
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": extensions }] });
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
@@ -298,8 +305,9 @@ async fn execute(
                     ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
                     _ => StatusCode::INTERNAL_SERVER_ERROR,
                 };
+                let reason = error.reason();
                 let message = error.into_graphql().message;
-                Outcome { response: graphql_error(status, code, &message), codes: vec![code.as_str()] }
+                Outcome { response: refusal(status, code, reason, &message), codes: vec![code.as_str()] }
             }
         }
     });

@@ -234,7 +234,7 @@ async fn still_admitted(
         .await
     {
         Ok(_) => Some(true),
-        Err(ServiceError::Unauthenticated(_) | ServiceError::Forbidden) => Some(false),
+        Err(error) if error.refuses_credentials() || matches!(error, ServiceError::Forbidden) => Some(false),
         // The database could not say: keep the socket, and look again at the next event.
         Err(_) => None,
     }

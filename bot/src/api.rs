@@ -34,6 +34,9 @@ pub enum ApiError {
     /// The Discord user is not linked (or the token is not accepted).
     #[error("not signed in: {0}")]
     Unauthenticated(String),
+    /// The member (this token's, or the Discord user's linked one) is suspended.
+    #[error("suspended: {0}")]
+    Suspended(String),
     /// The member may not do this.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -108,6 +111,7 @@ impl Transport for HttpTransport {
         if let Some(error) = body["errors"].as_array().and_then(|errors| errors.first()) {
             let message = error["message"].as_str().unwrap_or("unknown error").to_owned();
             return Err(match error["extensions"]["code"].as_str() {
+                Some("UNAUTHENTICATED") if error["extensions"]["reason"] == "SUSPENDED" => ApiError::Suspended(message),
                 Some("UNAUTHENTICATED") => ApiError::Unauthenticated(message),
                 Some("FORBIDDEN") => ApiError::Forbidden(message),
                 Some("NOT_FOUND") => ApiError::NotFound(message),

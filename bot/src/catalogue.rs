@@ -43,6 +43,8 @@ pub enum Msg<'a> {
     NotLinked,
     /// The console's token was not accepted.
     TokenRefused,
+    /// The member is suspended: nothing they do through the bot works until restored.
+    Suspended,
     /// Linking worked.
     Linked {
         /// The member's display name.
@@ -192,6 +194,14 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
             cysylltu (`createDiscordLinkCode`), yna defnyddiwch `/link code:<cod>` yma. Tan hynny gallwch chwilio \
             edafedd cyhoeddus."
             .into(),
+        (Msg::Suspended, En) => "Your LKN account is suspended, so the bot cannot act for you. Ask your partner's \
+            coordinator."
+            .into(),
+        (Msg::Suspended, Cy) => {
+            "Mae eich cyfrif LKN wedi'i atal, felly ni all y bot weithredu ar eich rhan. Gofynnwch \
+            i gydlynydd eich partner."
+                .into()
+        }
         (Msg::TokenRefused, En) => "LKN did not accept this token: it is unknown or revoked.".into(),
         (Msg::TokenRefused, Cy) => "Ni dderbyniodd LKN y tocyn hwn: mae'n anhysbys neu wedi'i ddiddymu.".into(),
         (Msg::Linked { name }, En) => format!("Linked: you now act in LKN as **{name}**."),

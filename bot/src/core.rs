@@ -206,6 +206,7 @@ pub async fn handle(api: &Lkn, actor: &Actor, command: Command) -> Reply {
 pub fn refusal(lang: Lang, error: &ApiError) -> Reply {
     let text = match error {
         ApiError::Unauthenticated(_) => say(lang, &Msg::NotLinked),
+        ApiError::Suspended(_) => say(lang, &Msg::Suspended),
         ApiError::Forbidden(_) => say(lang, &Msg::Forbidden),
         ApiError::NotFound(_) => say(lang, &Msg::NotFound),
         ApiError::BadRequest(detail) => say(lang, &Msg::BadCommand { detail }),

@@ -584,9 +584,11 @@ async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &BotData) ->
             .await;
             match outcome {
                 Ok(_) => {}
-                Err(ApiError::Unauthenticated(_)) => {
+                Err(refused @ (ApiError::Unauthenticated(_) | ApiError::Suspended(_))) => {
                     let lang = data.language(message.author.id.get()).await;
-                    let notice = outgoing::message(say(lang, &Msg::ReplyNotMirrored)).reference_message(message);
+                    let why =
+                        if matches!(refused, ApiError::Suspended(_)) { Msg::Suspended } else { Msg::ReplyNotMirrored };
+                    let notice = outgoing::message(say(lang, &why)).reference_message(message);
                     message.channel_id.send_message(ctx, notice).await?;
                 }
                 Err(error) => tracing::warn!(%error, "a Discord message did not become a reply"),

@@ -176,7 +176,7 @@ pub async fn token_holder(db: &impl ConnectionTrait, token: &str, now: DateTime<
         .await?;
     let Some((token_row, Some(holder))) = found else { return Err(invalid()) };
     if holder.suspended_at.is_some() {
-        return Err(ServiceError::Unauthenticated("this account is suspended; ask your coordinator".into()));
+        return Err(ServiceError::Suspended("this account is suspended; ask your coordinator".into()));
     }
     if token_row.last_used_at.is_none_or(|at| (now - at).num_seconds() >= LAST_USED_GRANULARITY_SECONDS) {
         api_token::Entity::update_many()
@@ -200,8 +200,8 @@ pub async fn acting_viewer(
         (MemberRole::Bot, Some(discord_id)) => {
             let linked = member::Entity::find().filter(member::Column::DiscordUserId.eq(discord_id)).one(db).await?;
             match linked {
-                Some(member) if member.suspended_at.is_some() => Err(ServiceError::Unauthenticated(
-                    "the network account linked to this Discord account is suspended".into(),
+                Some(member) if member.suspended_at.is_some() => Err(ServiceError::Suspended(
+                    "the network account linked to this Discord account is suspended; ask your coordinator".into(),
                 )),
                 Some(member) if member.role != MemberRole::Bot => Ok(Viewer::Member { member, via_bot: Some(holder) }),
                 _ => Err(ServiceError::Unauthenticated(

@@ -847,12 +847,13 @@ on_both_databases! {
         let follows = lkn_entity::follow::Entity::find().count(&app.db).await.expect("count");
         let follow = bot.discord.slash_command(&user, "follow", json!([option("thread", json!(thread))])).await;
         let text = bot.follow_up(&follow).await;
-        assert!(!text.contains("You now follow"), "a suspended member cannot act through the bot: {text}");
+        assert!(text.contains("suspended"), "a suspended member cannot act through the bot, and is told why: {text}");
         let after = lkn_entity::follow::Entity::find().count(&app.db).await.expect("count");
         assert_eq!(after, follows, "nothing was written for them");
         let shown = bot.discord.slash_command(&user, "thread", json!([option("id", json!(thread))])).await;
         let text = bot.follow_up(&shown).await;
         assert!(!text.contains("Staff-only rota swap"), "network-only threads are hidden from them: {text}");
+        assert!(text.contains("suspended"), "{text}");
 
         let restored = app
             .data(Some(&coordinator), "mutation($i: SuspendMemberInput!) { restoreMember(input: $i) { member { id } } }",

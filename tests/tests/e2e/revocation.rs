@@ -153,7 +153,9 @@ on_both_databases! {
         let suspended = app.data(Some(&coordinator), suspend, json!({ "i": { "memberId": id } })).await;
         assert!(suspended["suspendMember"]["member"]["suspendedAt"].is_string(), "{suspended}");
         let started = Instant::now();
-        assert_eq!(code(&app.graphql(Some(&member), viewer_name, json!({})).await), "UNAUTHENTICATED");
+        let refused = app.graphql(Some(&member), viewer_name, json!({})).await;
+        assert_eq!(code(&refused), "UNAUTHENTICATED");
+        assert_eq!(refused["errors"][0]["extensions"]["reason"], "SUSPENDED", "and says why: {refused}");
         assert_eq!(code(&app.graphql_with(Some(&bot), &as_user, viewer_name, json!({})).await), "UNAUTHENTICATED");
         let (own_close, _) = closed(&mut own).await;
         let (bot_close, _) = closed(&mut through_bot).await;
