@@ -11,65 +11,8 @@ use async_graphql::ErrorExtensions;
 use sea_orm::DbErr;
 use serde::Serialize;
 
-/// The machine-readable codes of errors outside `userErrors` (API-CONTRACT.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
-    /// No valid credentials, or a Discord user who has not linked an account.
-    Unauthenticated,
-    /// Signed in, but the role does not allow this.
-    Forbidden,
-    /// The object does not exist, or the caller may not see it.
-    NotFound,
-    /// The request itself is malformed (a bad cursor, an out-of-range argument).
-    BadRequest,
-    /// Too many requests; retry later.
-    RateLimited,
-    /// The query is too deep, too wide or too expensive.
-    QueryTooComplex,
-    /// The database did not answer in time; the request may be retried.
-    DatabaseUnavailable,
-    /// The request ran past the server's time limit (or its body arrived too slowly) and
-    /// was abandoned; a retry may succeed, a cheaper query more surely.
-    Timeout,
-    /// Something went wrong that the caller cannot fix.
-    Internal,
-}
-
-impl ErrorCode {
-    /// The code as it appears in `extensions.code`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unauthenticated => "UNAUTHENTICATED",
-            Self::Forbidden => "FORBIDDEN",
-            Self::NotFound => "NOT_FOUND",
-            Self::BadRequest => "BAD_REQUEST",
-            Self::RateLimited => "RATE_LIMITED",
-            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
-            Self::DatabaseUnavailable => "DATABASE_UNAVAILABLE",
-            Self::Timeout => "TIMEOUT",
-            Self::Internal => "INTERNAL",
-        }
-    }
-
-    /// The code whose wire name is `wire`, so that codes read back (from a GraphQL
-    /// response's errors) are checked against this one table rather than a copy of it.
-    pub fn from_wire(wire: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|code| code.as_str() == wire)
-    }
-
-    /// Every code.
-    pub const ALL: [Self; 9] = [
-        Self::Unauthenticated,
-        Self::Forbidden,
-        Self::NotFound,
-        Self::BadRequest,
-        Self::RateLimited,
-        Self::QueryTooComplex,
-        Self::DatabaseUnavailable,
-        Self::Timeout,
-        Self::Internal,
-    ];
-}
+/// The codes clients may rely on, from the one table the API and the bot share.
+pub use lkn_codes::{ErrorCode, SUSPENDED};
 
 /// Why a user's input was refused: shown next to the field it concerns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, async_graphql::SimpleObject)]
@@ -121,9 +64,6 @@ pub enum UserErrorCode {
     /// Too many attempts in a short time: wait, then try again.
     RateLimited,
 }
-
-/// The `extensions.reason` of a refusal because the member is suspended.
-pub const SUSPENDED: &str = "SUSPENDED";
 
 /// Every way a service function can fail.
 #[derive(Debug, thiserror::Error)]
@@ -251,14 +191,43 @@ pub fn is_unique_violation(error: &DbErr) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::ErrorCode;
+    use super::*;
+
+    fn extension(error: &async_graphql::Error, key: &str) -> Option<String> {
+        match error.extensions.as_ref()?.get(key)? {
+            async_graphql::Value::String(value) => Some(value.clone()),
+            _ => None,
+        }
+    }
 
     #[test]
-    fn every_code_reads_back_from_its_wire_name() {
-        for code in ErrorCode::ALL {
-            assert_eq!(ErrorCode::from_wire(code.as_str()), Some(code));
-        }
-        assert_eq!(ErrorCode::from_wire("TIMEOUT"), Some(ErrorCode::Timeout));
-        assert_eq!(ErrorCode::from_wire("GRAPHQL_PARSE_FAILED"), None);
+    fn a_suspension_is_unauthenticated_and_says_why() {
+        let error = ServiceError::Suspended("this account is suspended".into()).into_graphql();
+        assert_eq!(extension(&error, "code").as_deref(), Some("UNAUTHENTICATED"));
+        assert_eq!(extension(&error, "reason").as_deref(), Some(SUSPENDED));
+        let plain = ServiceError::Unauthenticated("sign in".into()).into_graphql();
+        assert_eq!(extension(&plain, "reason"), None);
+    }
+
+    #[test]
+    fn database_failures_reach_the_client_without_their_text() {
+        let error = ServiceError::from(DbErr::Custom("relation \"members\" violates secret_idx".into()));
+        assert_eq!(error.code(), ErrorCode::Internal);
+        let shown = error.into_graphql();
+        assert_eq!(shown.message, "internal error");
+        let unavailable = ServiceError::from(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout));
+        assert_eq!(unavailable.code(), ErrorCode::DatabaseUnavailable);
+        assert!(unavailable.code().is_retryable());
+    }
+
+    #[test]
+    fn input_mistakes_are_bad_requests_that_list_every_fault() {
+        let error = ServiceError::Invalid(vec![
+            UserError::new("title", UserErrorCode::Blank, "Enter a title"),
+            UserError::new("tags", UserErrorCode::TooLong, "At most 10 tags"),
+        ]);
+        assert_eq!(error.code(), ErrorCode::BadRequest);
+        assert_eq!(error.into_graphql().message, "Enter a title; At most 10 tags");
+        assert_eq!(UserError::new("title", UserErrorCode::Blank, "x").field, ["input", "title"]);
     }
 }

@@ -299,12 +299,7 @@ async fn execute(
             }
             Err(Refusal::Denied(error)) => {
                 let code = error.code();
-                let status = match code {
-                    ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
-                    ErrorCode::Forbidden => StatusCode::FORBIDDEN,
-                    ErrorCode::DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-                    _ => StatusCode::INTERNAL_SERVER_ERROR,
-                };
+                let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 let reason = error.reason();
                 let message = error.into_graphql().message;
                 Outcome { response: refusal(status, code, reason, &message), codes: vec![code.as_str()] }

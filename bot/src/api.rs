@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use lkn_codes::ErrorCode;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -52,6 +53,24 @@ pub enum ApiError {
     /// The API could not be reached, timed out, was overloaded or failed.
     #[error("unavailable: {0}")]
     Unavailable(String),
+}
+
+impl ApiError {
+    /// The error for a GraphQL error with `code` (from the API's own table; `None` when
+    /// the code is missing or unknown, which the bot treats as the API being unwell).
+    fn from_code(code: Option<ErrorCode>, suspended: bool, message: String) -> Self {
+        match code {
+            Some(ErrorCode::Unauthenticated) if suspended => Self::Suspended(message),
+            Some(ErrorCode::Unauthenticated) => Self::Unauthenticated(message),
+            Some(ErrorCode::Forbidden) => Self::Forbidden(message),
+            Some(ErrorCode::NotFound) => Self::NotFound(message),
+            Some(ErrorCode::BadRequest | ErrorCode::QueryTooComplex) => Self::BadRequest(message),
+            Some(
+                ErrorCode::RateLimited | ErrorCode::DatabaseUnavailable | ErrorCode::Timeout | ErrorCode::Internal,
+            )
+            | None => Self::Unavailable(message),
+        }
+    }
 }
 
 /// A fault the API found in an input.
@@ -110,16 +129,9 @@ impl Transport for HttpTransport {
         let body: Value = response.json().await.map_err(|e| ApiError::Unavailable(format!("HTTP {status}: {e}")))?;
         if let Some(error) = body["errors"].as_array().and_then(|errors| errors.first()) {
             let message = error["message"].as_str().unwrap_or("unknown error").to_owned();
-            return Err(match error["extensions"]["code"].as_str() {
-                Some("UNAUTHENTICATED") if error["extensions"]["reason"] == "SUSPENDED" => ApiError::Suspended(message),
-                Some("UNAUTHENTICATED") => ApiError::Unauthenticated(message),
-                Some("FORBIDDEN") => ApiError::Forbidden(message),
-                Some("NOT_FOUND") => ApiError::NotFound(message),
-                Some("BAD_REQUEST" | "BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED" | "GRAPHQL_PARSE_FAILED") => {
-                    ApiError::BadRequest(message)
-                }
-                _ => ApiError::Unavailable(message),
-            });
+            let code = error["extensions"]["code"].as_str().and_then(ErrorCode::from_wire);
+            let suspended = error["extensions"]["reason"] == lkn_codes::SUSPENDED;
+            return Err(ApiError::from_code(code, suspended, message));
         }
         if !status.is_success() {
             return Err(ApiError::Unavailable(format!("HTTP {status}")));
@@ -777,5 +789,28 @@ impl Lkn {
             "query($id: String!) { discordThreadMirror(channelId: $id) { key channelId messageId completed } }";
         let data = self.transport.execute(&Caller::Bot, document, json!({ "id": channel_id })).await?;
         read(data["discordThreadMirror"].clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_in_the_apis_table_has_a_meaning_for_the_bot() {
+        for code in ErrorCode::ALL {
+            let error = ApiError::from_code(Some(*code), false, String::new());
+            let unavailable = matches!(error, ApiError::Unavailable(_));
+            assert!(!code.is_retryable() || unavailable, "{code:?}: a passing trouble reads as unavailable");
+        }
+        assert_eq!(ApiError::from_code(None, false, "x".into()), ApiError::Unavailable("x".into()));
+    }
+
+    #[test]
+    fn a_suspended_member_is_told_apart_from_one_who_is_not_linked() {
+        let suspended = ApiError::from_code(Some(ErrorCode::Unauthenticated), true, "s".into());
+        assert_eq!(suspended, ApiError::Suspended("s".into()));
+        let unlinked = ApiError::from_code(Some(ErrorCode::Unauthenticated), false, "u".into());
+        assert_eq!(unlinked, ApiError::Unauthenticated("u".into()));
     }
 }
