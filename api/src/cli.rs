@@ -11,9 +11,10 @@ use crate::config::{Cli, Command, MemberCommand, RoleArg, SeedCommand, ServeArgs
 use crate::db::DatabaseSettings;
 use crate::error::ServiceError;
 use crate::service::access::{self, Authority};
-use crate::service::identity::Viewer;
-use crate::service::writes::WriteContext;
-use crate::service::{demo, housekeeping};
+use crate::service::housekeeping;
+use crate::service::seed::demo;
+use crate::service::viewer::Viewer;
+use crate::service::write::WriteContext;
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]

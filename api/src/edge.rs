@@ -13,7 +13,8 @@ use lkn_entity::vocabulary::MemberRole;
 use crate::error::ServiceError;
 use crate::graphql::limits::DocumentLimits;
 use crate::rate_limit::{Caller, RateLimiter};
-use crate::service::identity::{self, Viewer};
+use crate::service::identity;
+use crate::service::viewer::Viewer;
 use sha2::{Digest, Sha256};
 
 /// The edge's settings, from `serve`'s flags (see `config::ServeArgs`).
@@ -184,7 +185,7 @@ pub async fn admit(
         return Ok((viewer, budgets));
     };
     let failed = Caller::FailedSignIn(address);
-    let fingerprint = identity::fingerprint(token);
+    let fingerprint = crate::service::secret::fingerprint(token);
     if !limiter.was_valid(&fingerprint) {
         limiter.peek(&failed, now).map_err(Refusal::RateLimited)?;
     }

@@ -9,13 +9,12 @@
 
 use async_graphql::ErrorExtensions;
 use sea_orm::DbErr;
-use serde::Serialize;
 
 /// The codes clients may rely on, from the one table the API and the bot share.
 pub use lkn_codes::{ErrorCode, SUSPENDED};
 
 /// Why a user's input was refused: shown next to the field it concerns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, async_graphql::SimpleObject)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserError {
     /// The path of the input field at fault (`["input", "title"]`), empty for the whole input.
     pub field: Vec<String>,
@@ -37,7 +36,7 @@ impl UserError {
 }
 
 /// Stable codes for `userErrors`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, async_graphql::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserErrorCode {
     /// A required value is missing or empty.
     Blank,

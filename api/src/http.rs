@@ -36,7 +36,7 @@ use crate::events::EventBus;
 use crate::graphql::{LknSchema, RequestContext, build_schema, limits};
 use crate::metrics::{Metrics, RequestOutcome, counting_statements};
 use crate::request_id::RandomRequestId;
-use crate::service::identity::Viewer;
+use crate::service::viewer::Viewer;
 use crate::serving::ConnectionSettings;
 
 /// The header that carries each request's id, in both directions.

@@ -47,7 +47,7 @@ pub async fn prepare_database(settings: &db::DatabaseSettings) -> Result<sea_orm
     let connection = db::connect(settings).await?;
     let lock = db::MigrationLock::acquire(&connection, settings).await?;
     db::migrate(&connection).await?;
-    service::partners::seed_founders(&connection, chrono::Utc::now())
+    service::seed::founders::seed_founders(&connection, chrono::Utc::now())
         .await
         .map_err(|e| sea_orm::DbErr::Custom(format!("seeding partners failed: {e}")))?;
     lock.release().await?;

@@ -71,7 +71,7 @@ pub const MAX_TRACKED: usize = 100_000;
 
 type Key = (Caller, Budget);
 
-/// A map that keeps at most [`MAX_TRACKED`] entries in two generations: lookups move a
+/// A map that keeps at most `capacity` entries in two generations: lookups move a
 /// key into the young one, and when it is full the old one is dropped whole. A key idle
 /// for a whole generation is forgotten — for a bucket, it starts again full, which only
 /// frees the budget of callers who stopped calling.
@@ -79,11 +79,12 @@ type Key = (Caller, Budget);
 struct Generations<K, V> {
     young: HashMap<K, V>,
     old: HashMap<K, V>,
+    capacity: usize,
 }
 
-impl<K, V> Default for Generations<K, V> {
-    fn default() -> Self {
-        Self { young: HashMap::new(), old: HashMap::new() }
+impl<K, V> Generations<K, V> {
+    fn with_capacity(capacity: usize) -> Self {
+        Self { young: HashMap::new(), old: HashMap::new(), capacity }
     }
 }
 
@@ -98,7 +99,7 @@ impl<K: std::hash::Hash + Eq + Clone, V: Copy> Generations<K, V> {
     }
 
     fn put(&mut self, key: K, value: V) {
-        if !self.young.contains_key(&key) && self.young.len() >= MAX_TRACKED / 2 {
+        if !self.young.contains_key(&key) && self.young.len() >= self.capacity / 2 {
             self.old = std::mem::take(&mut self.young);
         }
         self.young.insert(key, value);
@@ -137,7 +138,16 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// A limiter with these budgets.
     pub fn new(limits: Limits) -> Self {
-        Self { limits, buckets: Mutex::new(Buckets::default()), known_tokens: Mutex::default() }
+        Self::tracking(limits, MAX_TRACKED)
+    }
+
+    /// A limiter that keeps at most `capacity` buckets and as many known tokens.
+    fn tracking(limits: Limits, capacity: usize) -> Self {
+        Self {
+            limits,
+            buckets: Mutex::new(Generations::with_capacity(capacity)),
+            known_tokens: Mutex::new(Generations::with_capacity(capacity)),
+        }
     }
 
     fn per_minute(&self, caller: &Caller, budget: Budget) -> u32 {
@@ -290,30 +300,36 @@ mod tests {
         assert_eq!(limiter.tracked(), 0);
     }
 
+    /// A small bound, so that filling it many times over takes milliseconds; the same code
+    /// runs with [`MAX_TRACKED`] in the server.
+    const CAPACITY: usize = 2_000;
+
     #[test]
     fn memory_stays_bounded_under_many_distinct_callers() {
-        let limiter = limiter(5, 5);
+        let limiter =
+            RateLimiter::tracking(Limits { per_minute: 5, writes_per_minute: 5, bot_per_minute: 5 }, CAPACITY);
         let now = Instant::now();
-        for n in 0..(MAX_TRACKED as u32 * 3 / 2) {
+        for n in 0..(CAPACITY as u32 * 3 / 2) {
             let _ = limiter.check(&address(n), false, now);
-            if n % 997 == 0 {
-                assert!(limiter.tracked() <= MAX_TRACKED);
+            if n % 97 == 0 {
+                assert!(limiter.tracked() <= CAPACITY);
             }
         }
-        assert!(limiter.tracked() <= MAX_TRACKED);
-        assert!(limiter.tracked() >= MAX_TRACKED / 2, "recent callers are still tracked");
+        assert!(limiter.tracked() <= CAPACITY);
+        assert!(limiter.tracked() >= CAPACITY / 2, "recent callers are still tracked");
     }
 
     #[test]
     fn a_busy_caller_keeps_its_spent_budget_while_others_come_and_go() {
-        let limiter = limiter(2, 2);
+        let limiter =
+            RateLimiter::tracking(Limits { per_minute: 2, writes_per_minute: 2, bot_per_minute: 2 }, CAPACITY);
         let now = Instant::now();
         let busy = Caller::Member(7);
         assert!(limiter.check(&busy, false, now).is_ok());
         assert!(limiter.check(&busy, false, now).is_ok());
-        for n in 0..(MAX_TRACKED as u32 * 2) {
+        for n in 0..(CAPACITY as u32 * 20) {
             let _ = limiter.check(&address(n), false, now);
-            if n % 1000 == 0 {
+            if n % 100 == 0 {
                 assert!(limiter.check(&busy, false, now).is_err(), "the busy caller stays limited");
             }
         }

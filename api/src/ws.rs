@@ -42,7 +42,8 @@ use crate::graphql::RequestContext;
 use crate::graphql::operation;
 use crate::http::{AppState, Peer};
 use crate::rate_limit::Caller;
-use crate::service::identity::{self, Viewer};
+use crate::service::identity;
+use crate::service::viewer::Viewer;
 
 /// How often an idle `graphql-transport-ws` connection is pinged.
 const KEEPALIVE: Duration = Duration::from_secs(25);

@@ -5,17 +5,17 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use lkn_entity::{collaboration, collaboration_outcome, collaboration_participant};
 
-use crate::error::{ServiceError, UserError};
+use crate::error::ServiceError;
 use crate::graphql::connection::{Conn, connection, page_request};
 use crate::graphql::ids::{self, NodeType};
 use crate::graphql::loaders::VisibleCollaboration;
 use crate::graphql::loaders::{MemberById, OutcomesOf, ParticipantsOf, PartnerById, VisibleThread};
 use crate::graphql::partners::Partner;
 use crate::graphql::threads::Thread;
+use crate::graphql::user_errors::UserError;
 use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{CollaborationKind, CollaborationStatus, JoinStatus, ParticipantRole, Visibility};
 use crate::graphql::{OrGraphql, db, prefetch, request, split_user_errors};
-use crate::service::collaborating;
 use crate::service::collaborations::{self, AudienceReach as Reach};
 
 /// A proposal that partners do something together.
@@ -215,6 +215,16 @@ pub struct CollaborationFilter {
     pub partner_slug: Option<String>,
 }
 
+impl From<CollaborationFilter> for collaborations::CollaborationFilter {
+    fn from(filter: CollaborationFilter) -> Self {
+        Self {
+            kind: filter.kind.map(Into::into),
+            status: filter.status.map(Into::into),
+            partner_slug: filter.partner_slug,
+        }
+    }
+}
+
 /// The collaboration queries.
 #[derive(Default)]
 pub struct CollaborationQuery;
@@ -231,13 +241,8 @@ impl CollaborationQuery {
         filter: Option<CollaborationFilter>,
     ) -> async_graphql::Result<Conn<Collaboration>> {
         let page_request = page_request(ctx, first, after.as_deref())?;
-        let filter = filter.unwrap_or_default();
-        let query = collaborations::CollaborationQuery {
-            kind: filter.kind.map(Into::into),
-            status: filter.status.map(Into::into),
-            partner_slug: filter.partner_slug,
-        };
-        let page = collaborations::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request).await.gql()?;
+        let filter = filter.unwrap_or_default().into();
+        let page = collaborations::list(db(ctx)?, &request(ctx)?.viewer, &filter, &page_request).await.gql()?;
         let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
         prefetch::collaborations(ctx, ctx.look_ahead(), &rows).await?;
         Ok(connection(page, Collaboration))
@@ -384,7 +389,7 @@ impl CollaborationMutation {
             },
             None => None,
         };
-        let new = collaborating::NewCollaboration {
+        let new = collaborations::NewCollaboration {
             kind: input.kind.into(),
             title: input.title,
             summary: input.summary,
@@ -396,7 +401,9 @@ impl CollaborationMutation {
             budget_pence: input.budget_pence,
             origin_thread_id: origin,
         };
-        payload(collaborating::propose(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref()).await)
+        payload(
+            collaborations::propose(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref()).await,
+        )
     }
 
     /// Asks for the caller's partner to join. Coordinators of other partners.
@@ -407,7 +414,7 @@ impl CollaborationMutation {
     ) -> async_graphql::Result<CollaborationPayload> {
         let request = request(ctx)?;
         let result = match collaboration_id(&input.collaboration_id) {
-            Ok(id) => collaborating::request_to_join(db(ctx)?, &request.write_context(), id, input.role.into()).await,
+            Ok(id) => collaborations::request_to_join(db(ctx)?, &request.write_context(), id, input.role.into()).await,
             Err(error) => Err(error),
         };
         payload(result)
@@ -422,7 +429,7 @@ impl CollaborationMutation {
         let request = request(ctx)?;
         let result = match collaboration_id(&input.collaboration_id) {
             Ok(id) => {
-                collaborating::decide_join_request(
+                collaborations::decide_join_request(
                     db(ctx)?,
                     &request.write_context(),
                     id,
@@ -446,7 +453,8 @@ impl CollaborationMutation {
         let request = request(ctx)?;
         let result = match collaboration_id(&input.collaboration_id) {
             Ok(id) => {
-                collaborating::advance(db(ctx)?, &request.write_context(), id, input.status.into(), input.version).await
+                collaborations::advance(db(ctx)?, &request.write_context(), id, input.status.into(), input.version)
+                    .await
             }
             Err(error) => Err(error),
         };
@@ -462,7 +470,7 @@ impl CollaborationMutation {
         let request = request(ctx)?;
         let result = match collaboration_id(&input.collaboration_id) {
             Ok(id) => {
-                let new = collaborating::NewOutcome {
+                let new = collaborations::NewOutcome {
                     collaboration_id: id,
                     occurred_on: input.occurred_on,
                     attendance: input.attendance,
@@ -470,8 +478,13 @@ impl CollaborationMutation {
                     reach: input.reach,
                     note: input.note,
                 };
-                collaborating::record_outcome(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref())
-                    .await
+                collaborations::record_outcome(
+                    db(ctx)?,
+                    &request.write_context(),
+                    new,
+                    input.idempotency_key.as_deref(),
+                )
+                .await
             }
             Err(error) => Err(error),
         };

@@ -4,7 +4,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use lkn_entity::discord_mirror;
 
-use crate::error::UserError;
+use crate::graphql::user_errors::UserError;
 use crate::graphql::vocabulary::Language;
 use crate::graphql::{OrGraphql, db, request, split_user_errors};
 use crate::service::discord;

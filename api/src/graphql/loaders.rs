@@ -1,17 +1,18 @@
 //! Per-request DataLoaders: every nested field that needs related rows asks here, and
 //! all asks made while one level of the query resolves are served by one statement.
 //! This is what keeps a feed of 50 threads with authors, partners, tags and replies at
-//! the same handful of statements as a feed of 5.
+//! the same handful of statements as a feed of 5. Each loader only adapts a service
+//! function, which holds the visibility rule; none reads a table itself.
 
 use std::collections::HashMap;
 
 use async_graphql::dataloader::Loader;
 use lkn_entity::{collaboration, collaboration_outcome, collaboration_participant, member, partner, reply, thread};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 
 use crate::error::ServiceError;
-use crate::service::identity::Viewer;
-use crate::service::{collaborations, threads};
+use crate::service::viewer::Viewer;
+use crate::service::{collaborations, partners, threads};
 
 /// The loader behind every key type below: the pool and the viewer whose visibility
 /// rules apply.
@@ -43,9 +44,9 @@ pub struct MemberById(pub i64);
 /// A thread by id, if the viewer may see it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct VisibleThread(pub i64);
-/// A reply by id (its thread's visibility is the caller's to check).
+/// A reply by id, if the viewer may see its thread.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ReplyById(pub i64);
+pub struct VisibleReply(pub i64);
 /// A collaboration by id, if the viewer may see it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct VisibleCollaboration(pub i64);
@@ -72,11 +73,7 @@ impl Loader<PartnerById> for Db {
     type Error = LoadError;
 
     async fn load(&self, keys: &[PartnerById]) -> Result<HashMap<PartnerById, partner::Model>, LoadError> {
-        let rows = partner::Entity::find()
-            .filter(partner::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(fail)?;
+        let rows = partners::by_ids(&self.db, keys.iter().map(|k| k.0)).await.map_err(fail)?;
         Ok(rows.into_iter().map(|p| (PartnerById(p.id), p)).collect())
     }
 }
@@ -104,17 +101,14 @@ impl Loader<VisibleThread> for Db {
     }
 }
 
-impl Loader<ReplyById> for Db {
+impl Loader<VisibleReply> for Db {
     type Value = reply::Model;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[ReplyById]) -> Result<HashMap<ReplyById, reply::Model>, LoadError> {
-        let rows = reply::Entity::find()
-            .filter(reply::Column::Id.is_in(keys.iter().map(|k| k.0)))
-            .all(&self.db)
-            .await
-            .map_err(fail)?;
-        Ok(rows.into_iter().map(|r| (ReplyById(r.id), r)).collect())
+    async fn load(&self, keys: &[VisibleReply]) -> Result<HashMap<VisibleReply, reply::Model>, LoadError> {
+        let rows =
+            threads::visible_replies_by_ids(&self.db, &self.viewer, keys.iter().map(|k| k.0)).await.map_err(fail)?;
+        Ok(rows.into_iter().map(|r| (VisibleReply(r.id), r)).collect())
     }
 }
 

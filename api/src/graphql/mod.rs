@@ -8,7 +8,7 @@ use async_graphql::{Context, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 use crate::error::ServiceError;
-use crate::service::identity::Viewer;
+use crate::service::viewer::Viewer;
 
 pub mod collaborations;
 pub mod connection;
@@ -23,6 +23,7 @@ pub mod prefetch;
 pub mod search;
 pub mod subscriptions;
 pub mod threads;
+pub mod user_errors;
 pub mod viewer;
 pub mod vocabulary;
 
@@ -123,8 +124,8 @@ impl RequestContext {
 
 impl RequestContext {
     /// The viewer, request id, time and event bus of a write.
-    pub fn write_context(&self) -> crate::service::writes::WriteContext<'_> {
-        crate::service::writes::WriteContext::new(&self.viewer)
+    pub fn write_context(&self) -> crate::service::write::WriteContext<'_> {
+        crate::service::write::WriteContext::new(&self.viewer)
             .in_request(self.request_id.as_deref())
             .announcing(&self.events)
     }
@@ -134,10 +135,10 @@ impl RequestContext {
 /// become GraphQL errors with their codes.
 pub fn split_user_errors<T>(
     result: Result<T, ServiceError>,
-) -> async_graphql::Result<(Option<T>, Vec<crate::error::UserError>)> {
+) -> async_graphql::Result<(Option<T>, Vec<user_errors::UserError>)> {
     match result {
         Ok(value) => Ok((Some(value), Vec::new())),
-        Err(ServiceError::Invalid(errors)) => Ok((None, errors)),
+        Err(ServiceError::Invalid(errors)) => Ok((None, errors.into_iter().map(Into::into).collect())),
         Err(other) => Err(other.into_graphql()),
     }
 }

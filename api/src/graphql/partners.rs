@@ -83,9 +83,8 @@ impl Partner {
     ) -> async_graphql::Result<Conn<Thread>> {
         let page_request = page_request(ctx, first, after.as_deref())?;
         let query = threads::ThreadQuery {
-            partner_slug: Some(self.0.slug.clone()),
+            filter: threads::ThreadFilter { partner_slug: Some(self.0.slug.clone()), ..Default::default() },
             order: order_by.into(),
-            ..Default::default()
         };
         let page = threads::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request).await.gql()?;
         let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
@@ -102,7 +101,7 @@ impl Partner {
     ) -> async_graphql::Result<Conn<Collaboration>> {
         let page_request = page_request(ctx, first, after.as_deref())?;
         let query =
-            collaborations::CollaborationQuery { partner_slug: Some(self.0.slug.clone()), ..Default::default() };
+            collaborations::CollaborationFilter { partner_slug: Some(self.0.slug.clone()), ..Default::default() };
         let page = collaborations::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request).await.gql()?;
         let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
         prefetch::collaborations(ctx, ctx.look_ahead(), &rows).await?;

@@ -10,7 +10,6 @@
 
 use async_graphql::{Context, Enum, ID, SimpleObject, Subscription};
 use futures_util::Stream;
-use lkn_entity::thread;
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::ServiceError;
@@ -105,39 +104,6 @@ impl Drop for ActiveSubscription {
     }
 }
 
-async fn thread_matches(
-    database: &sea_orm::DatabaseConnection,
-    thread: &thread::Model,
-    filter: &ThreadFilter,
-) -> Result<bool, ServiceError> {
-    use lkn_entity::vocabulary as stored;
-    if filter.kind.is_some_and(|k| stored::ThreadKind::from(k) != thread.kind)
-        || filter.status.is_some_and(|s| stored::ThreadStatus::from(s) != thread.status)
-        || filter.language.is_some_and(|l| stored::Language::from(l) != thread.language)
-    {
-        return Ok(false);
-    }
-    if let Some(text) = &filter.title_contains
-        && !threads::title_contains(&thread.title, text)
-    {
-        return Ok(false);
-    }
-    if let Some(slug) = &filter.partner_slug {
-        let partner = crate::service::partners::by_slug(database, slug).await?;
-        if partner.is_none_or(|p| p.id != thread.partner_id) {
-            return Ok(false);
-        }
-    }
-    if let Some(tag) = &filter.tag {
-        let tags = threads::tags_of(database, &[thread.id]).await?;
-        let wanted = tag.trim().to_lowercase();
-        if !tags.get(&thread.id).is_some_and(|names| names.contains(&wanted)) {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
 /// The thread a reply subscription is limited to, if any: it must be one the subscriber
 /// may see.
 async fn watched_thread(ctx: &Context<'_>, thread_id: Option<&ID>) -> async_graphql::Result<Option<i64>> {
@@ -162,16 +128,10 @@ fn replies_when<'a>(
         let (viewer, database) = (viewer.clone(), database.clone());
         async move {
             let Some((thread_id, reply_id)) = pick(event) else { return Ok(None) };
-            if watched.is_some_and(|w| w != thread_id)
-                || threads::visible_by_id(&database, &viewer, thread_id).await?.is_none()
-            {
+            if watched.is_some_and(|w| w != thread_id) {
                 return Ok(None);
             }
-            let reply = lkn_entity::reply::Entity::find_by_id(reply_id)
-                .one(&database)
-                .await
-                .map_err(|e| ServiceError::from(e).into_graphql())?;
-            Ok(reply.map(Reply))
+            Ok(threads::visible_reply(&database, &viewer, reply_id).await?.map(Reply))
         }
     }))
 }
@@ -188,15 +148,14 @@ impl SubscriptionRoot {
         ctx: &Context<'a>,
         filter: Option<ThreadFilter>,
     ) -> impl Stream<Item = async_graphql::Result<Thread>> + 'a {
-        let filter = std::sync::Arc::new(filter.unwrap_or_default());
+        let filter = std::sync::Arc::new(threads::ThreadFilter::from(filter.unwrap_or_default()));
         let viewer = request(ctx).map(|c| c.viewer.clone()).unwrap_or_default();
         let database = db(ctx).ok().cloned();
         events(ctx, move |event| {
             let (filter, viewer, database) = (filter.clone(), viewer.clone(), database.clone());
             async move {
                 let (Event::ThreadPosted { thread_id }, Some(database)) = (event, database) else { return Ok(None) };
-                let Some(found) = threads::visible_by_id(&database, &viewer, thread_id).await? else { return Ok(None) };
-                Ok(thread_matches(&database, &found, &filter).await?.then_some(Thread(found)))
+                Ok(threads::matching_by_id(&database, &viewer, &filter, thread_id).await?.map(Thread))
             }
         })
     }
@@ -235,7 +194,7 @@ impl SubscriptionRoot {
         ctx: &Context<'a>,
         filter: Option<CollaborationFilter>,
     ) -> impl Stream<Item = async_graphql::Result<CollaborationChanged>> + 'a {
-        let filter = std::sync::Arc::new(filter.unwrap_or_default());
+        let filter = std::sync::Arc::new(collaborations::CollaborationFilter::from(filter.unwrap_or_default()));
         let viewer = request(ctx).map(|c| c.viewer.clone()).unwrap_or_default();
         let database = db(ctx).ok().cloned();
         events(ctx, move |event| {
@@ -245,24 +204,12 @@ impl SubscriptionRoot {
                 else {
                     return Ok(None);
                 };
-                let query = collaborations::CollaborationQuery {
-                    kind: filter.kind.map(Into::into),
-                    status: filter.status.map(Into::into),
-                    partner_slug: filter.partner_slug.clone(),
-                };
-                let Some(found) = collaborations::visible_by_ids(&database, &viewer, &[collaboration_id])
-                    .await?
-                    .remove(&collaboration_id)
+                let Some(found) = collaborations::matching_by_id(&database, &viewer, &filter, collaboration_id).await?
                 else {
                     return Ok(None);
                 };
-                if !collaborations::matches(&database, &found, &query).await? {
-                    return Ok(None);
-                }
                 Ok(Some(CollaborationChanged { change: change.into(), collaboration: Collaboration(found) }))
             }
         })
     }
 }
-
-use sea_orm::EntityTrait;

@@ -5,18 +5,19 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use lkn_entity::{reply, thread};
 
-use crate::error::{ServiceError, UserError};
+use crate::error::ServiceError;
 use crate::graphql::collaborations::Collaboration;
 use crate::graphql::connection::{Conn, connection, page_request};
 use crate::graphql::ids::{self, NodeType};
-use crate::graphql::loaders::{FirstReplies, MemberById, PartnerById, ReplyById, TagsOfThread};
+use crate::graphql::loaders::{FirstReplies, MemberById, PartnerById, TagsOfThread, VisibleReply};
 use crate::graphql::partners::Partner;
+use crate::graphql::user_errors::UserError;
 use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{Language, ThreadKind, ThreadStatus, Visibility};
 use crate::graphql::{OrGraphql, db, prefetch, request, split_user_errors};
 use crate::service::discord::DiscordOrigin;
 use crate::service::page::{Cursor, Page, TotalCount};
-use crate::service::{collaborations, posting, threads};
+use crate::service::{collaborations, threads};
 
 /// A knowledge-exchange thread: a question, an idea or a shared resource.
 pub struct Thread(pub thread::Model);
@@ -92,7 +93,7 @@ impl Thread {
         let Some(id) = self.0.accepted_reply_id else {
             return Ok(None);
         };
-        Ok(request(ctx)?.loader.load_one(ReplyById(id)).await?.map(Reply))
+        Ok(request(ctx)?.loader.load_one(VisibleReply(id)).await?.map(Reply))
     }
     /// Members who endorse it.
     async fn endorsement_count(&self) -> i32 {
@@ -199,6 +200,19 @@ pub struct ThreadFilter {
     pub title_contains: Option<String>,
 }
 
+impl From<ThreadFilter> for threads::ThreadFilter {
+    fn from(filter: ThreadFilter) -> Self {
+        Self {
+            kind: filter.kind.map(Into::into),
+            status: filter.status.map(Into::into),
+            tag: filter.tag,
+            partner_slug: filter.partner_slug,
+            language: filter.language.map(Into::into),
+            title_contains: filter.title_contains,
+        }
+    }
+}
+
 /// The thread queries.
 #[derive(Default)]
 pub struct ThreadQuery;
@@ -216,16 +230,7 @@ impl ThreadQuery {
         #[graphql(default)] order_by: ThreadOrder,
     ) -> async_graphql::Result<Conn<Thread>> {
         let page_request = page_request(ctx, first, after.as_deref())?;
-        let filter = filter.unwrap_or_default();
-        let query = threads::ThreadQuery {
-            kind: filter.kind.map(Into::into),
-            status: filter.status.map(Into::into),
-            tag: filter.tag,
-            partner_slug: filter.partner_slug,
-            language: filter.language.map(Into::into),
-            title_contains: filter.title_contains,
-            order: order_by.into(),
-        };
+        let query = threads::ThreadQuery { filter: filter.unwrap_or_default().into(), order: order_by.into() };
         let page = threads::list(db(ctx)?, &request(ctx)?.viewer, &query, &page_request).await.gql()?;
         let rows: Vec<_> = page.items.iter().map(|(_, row)| row.clone()).collect();
         prefetch::threads(ctx, ctx.look_ahead(), &rows).await?;
@@ -392,7 +397,7 @@ impl ThreadMutation {
     /// Posts a question, idea or resource. Members only.
     async fn post_thread(&self, ctx: &Context<'_>, input: PostThreadInput) -> async_graphql::Result<PostThreadPayload> {
         let request = request(ctx)?;
-        let new = posting::NewThread {
+        let new = threads::NewThread {
             kind: input.kind.into(),
             title: input.title,
             body: input.body,
@@ -401,7 +406,7 @@ impl ThreadMutation {
             visibility: input.visibility.into(),
         };
         let result =
-            posting::post_thread(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref()).await;
+            threads::post_thread(db(ctx)?, &request.write_context(), new, input.idempotency_key.as_deref()).await;
         let (thread, user_errors) = split_user_errors(result)?;
         Ok(PostThreadPayload { thread: thread.map(Thread), user_errors })
     }
@@ -411,7 +416,7 @@ impl ThreadMutation {
         let request = request(ctx)?;
         let result = match thread_id(&input.thread_id) {
             Ok(id) => {
-                let edit = posting::ThreadEdit {
+                let edit = threads::ThreadEdit {
                     thread_id: id,
                     version: input.version,
                     title: input.title,
@@ -420,7 +425,7 @@ impl ThreadMutation {
                     language: input.language.map(Into::into),
                     visibility: input.visibility.map(Into::into),
                 };
-                posting::edit_thread(db(ctx)?, &request.write_context(), edit).await
+                threads::edit_thread(db(ctx)?, &request.write_context(), edit).await
             }
             Err(error) => Err(error),
         };
@@ -437,14 +442,14 @@ impl ThreadMutation {
         let request = request(ctx)?;
         let result = match thread_id(&input.thread_id) {
             Ok(id) => {
-                let new = posting::NewReply { thread_id: id, body: input.body };
+                let new = threads::NewReply { thread_id: id, body: input.body };
                 let origin = input.discord_message.map(|m| DiscordOrigin {
                     key: reply_mirror_key,
                     channel_id: m.channel_id,
                     message_id: m.message_id,
                 });
                 let key = input.idempotency_key.as_deref();
-                posting::reply_to_thread(db(ctx)?, &request.write_context(), new, key, origin.as_ref()).await
+                threads::reply_to_thread(db(ctx)?, &request.write_context(), new, key, origin.as_ref()).await
             }
             Err(error) => Err(error),
         };
@@ -465,7 +470,7 @@ impl ThreadMutation {
     ) -> async_graphql::Result<AcceptReplyPayload> {
         let request = request(ctx)?;
         let result = match ids::decode_input(NodeType::Reply, &input.reply_id, "replyId") {
-            Ok(id) => posting::accept_reply(db(ctx)?, &request.write_context(), id).await,
+            Ok(id) => threads::accept_reply(db(ctx)?, &request.write_context(), id).await,
             Err(error) => Err(error),
         };
         let (accepted, user_errors) = split_user_errors(result)?;
@@ -477,7 +482,7 @@ impl ThreadMutation {
     async fn close_thread(&self, ctx: &Context<'_>, input: ThreadActionInput) -> async_graphql::Result<ThreadPayload> {
         let request = request(ctx)?;
         let result = match thread_id(&input.thread_id) {
-            Ok(id) => posting::close_thread(db(ctx)?, &request.write_context(), id).await,
+            Ok(id) => threads::close_thread(db(ctx)?, &request.write_context(), id).await,
             Err(error) => Err(error),
         };
         let (thread, user_errors) = split_user_errors(result)?;
@@ -492,7 +497,7 @@ impl ThreadMutation {
     ) -> async_graphql::Result<ThreadPayload> {
         let request = request(ctx)?;
         let result = match thread_id(&input.thread_id) {
-            Ok(id) => posting::endorse_thread(db(ctx)?, &request.write_context(), id).await,
+            Ok(id) => threads::endorse_thread(db(ctx)?, &request.write_context(), id).await,
             Err(error) => Err(error),
         };
         let (thread, user_errors) = split_user_errors(result)?;
@@ -523,7 +528,7 @@ impl ThreadMutation {
     ) -> async_graphql::Result<ThreadPayload> {
         let request = request(ctx)?;
         let result = match thread_id(&input.thread_id) {
-            Ok(id) => posting::set_following(db(ctx)?, &request.write_context(), id, following).await,
+            Ok(id) => threads::set_following(db(ctx)?, &request.write_context(), id, following).await,
             Err(error) => Err(error),
         };
         let (thread, user_errors) = split_user_errors(result)?;

@@ -5,13 +5,14 @@ use async_graphql::{Context, ID, InputObject, Interface, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use lkn_entity::member;
 
-use crate::error::{ServiceError, UserError};
+use crate::error::ServiceError;
 use crate::graphql::collaborations::Collaboration;
 use crate::graphql::connection::{Conn, connection, page_request};
 use crate::graphql::ids::{self, NodeType};
-use crate::graphql::loaders::{MemberById, PartnerById, ReplyById, VisibleCollaboration, VisibleThread};
+use crate::graphql::loaders::{MemberById, PartnerById, VisibleCollaboration, VisibleReply, VisibleThread};
 use crate::graphql::partners::Partner;
 use crate::graphql::threads::{Reply, Thread};
+use crate::graphql::user_errors::UserError;
 use crate::graphql::vocabulary::MemberRole;
 use crate::graphql::{OrGraphql, db, request, split_user_errors};
 use crate::service::{access, audit, identity};
@@ -91,12 +92,7 @@ impl ViewerQuery {
             NodeType::Partner => loader.load_one(PartnerById(id)).await?.map(|p| Node::Partner(Partner(p))),
             NodeType::Member => loader.load_one(MemberById(id)).await?.map(|m| Node::Member(Member(m))),
             NodeType::Thread => loader.load_one(VisibleThread(id)).await?.map(|t| Node::Thread(Thread(t))),
-            NodeType::Reply => match loader.load_one(ReplyById(id)).await? {
-                Some(reply) if loader.load_one(VisibleThread(reply.thread_id)).await?.is_some() => {
-                    Some(Node::Reply(Reply(reply)))
-                }
-                _ => None,
-            },
+            NodeType::Reply => loader.load_one(VisibleReply(id)).await?.map(|r| Node::Reply(Reply(r))),
             NodeType::Collaboration => {
                 loader.load_one(VisibleCollaboration(id)).await?.map(|c| Node::Collaboration(Collaboration(c)))
             }

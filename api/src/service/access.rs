@@ -17,9 +17,11 @@ use serde_json::json;
 
 use crate::error::{Result, ServiceError, UserErrorCode, is_unique_violation};
 use crate::events::{Event, EventBus};
-use crate::service::audit::record as audit;
-use crate::service::identity::{TOKEN_PREFIX, Viewer, fingerprint, random_secret};
-use crate::service::writes::{Checks, WriteContext, begin_write};
+use crate::service::identity::TOKEN_PREFIX;
+use crate::service::input::Checks;
+use crate::service::secret::{fingerprint, random_secret};
+use crate::service::viewer::Viewer;
+use crate::service::write::{Write, WriteContext};
 
 /// How long an enrolment code stays redeemable: long enough for an e-mail to be read
 /// after a weekend.
@@ -116,22 +118,23 @@ pub async fn add_member(
     }
     let name = checks.line("displayName", "Name", &new.display_name, 1, 200);
     checks.finish()?;
-    let txn = begin_write(db).await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
     let partner = partner::Entity::find()
         .filter(partner::Column::Slug.eq(new.partner_slug.as_str()))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| {
-            ServiceError::invalid(
-                "partnerSlug",
-                UserErrorCode::NotFound,
-                format!("no partner has the slug `{}`", new.partner_slug),
-            )
-        })?;
+        ServiceError::invalid(
+            "partnerSlug",
+            UserErrorCode::NotFound,
+            format!("no partner has the slug `{}`", new.partner_slug),
+        )
+    })?;
     if authority == Authority::Viewer {
         may_manage(context.viewer, partner.id, new.role)?;
     }
-    let taken = member::Entity::find().filter(member::Column::Email.eq(email.as_str())).one(&txn).await?;
+    let taken = member::Entity::find().filter(member::Column::Email.eq(email.as_str())).one(txn).await?;
     if taken.is_some() {
         return Err(ServiceError::invalid("email", UserErrorCode::Taken, "a member with this e-mail already exists"));
     }
@@ -145,7 +148,7 @@ pub async fn add_member(
         suspended_at: Set(None),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await
     .map_err(|error| {
         if is_unique_violation(&error) {
@@ -154,10 +157,9 @@ pub async fn add_member(
             error.into()
         }
     })?;
-    let access = grant(&txn, context, authority, &inserted).await?;
-    audit(&txn, context, "member.add", "Member", inserted.id, json!({ "role": new.role, "partnerId": partner.id }))
-        .await?;
-    txn.commit().await?;
+    let access = grant(txn, context, authority, &inserted).await?;
+    write.audit("member.add", "Member", inserted.id, json!({ "role": new.role, "partnerId": partner.id })).await?;
+    write.commit().await?;
     Ok((inserted, access))
 }
 
@@ -242,11 +244,12 @@ pub async fn issue_token(
     if holder.suspended_at.is_some() {
         return Err(ServiceError::invalid("memberId", UserErrorCode::InvalidState, "this member is suspended"));
     }
-    let txn = begin_write(db).await?;
-    let access = grant(&txn, context, authority, holder).await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
+    let access = grant(txn, context, authority, holder).await?;
     let kind = if matches!(access, Access::Token(_)) { "token" } else { "enrolment" };
-    audit(&txn, context, "token.issue", "Member", holder.id, json!({ "as": kind })).await?;
-    txn.commit().await?;
+    write.audit("token.issue", "Member", holder.id, json!({ "as": kind })).await?;
+    write.commit().await?;
     Ok(access)
 }
 
@@ -264,29 +267,30 @@ pub async fn redeem_enrolment(
     if !code.starts_with(ENROLMENT_PREFIX) || code.len() > 100 {
         return Err(refused());
     }
-    let txn = begin_write(db).await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
     let claimed = enrolment_code::Entity::update_many()
         .col_expr(enrolment_code::Column::UsedAt, Expr::value(context.now))
         .filter(enrolment_code::Column::CodeHash.eq(fingerprint(code)))
         .filter(enrolment_code::Column::UsedAt.is_null())
         .filter(enrolment_code::Column::ExpiresAt.gt(context.now))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if claimed.rows_affected != 1 {
         return Err(refused());
     }
     let row = enrolment_code::Entity::find()
         .filter(enrolment_code::Column::CodeHash.eq(fingerprint(code)))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| ServiceError::Internal("claimed enrolment code vanished".into()))?;
-    let holder = member_by_id(&txn, row.member_id).await?;
+    let holder = member_by_id(txn, row.member_id).await?;
     if holder.suspended_at.is_some() {
         return Err(ServiceError::invalid("code", UserErrorCode::InvalidState, "this account is suspended"));
     }
-    let token = store_token(&txn, holder.id, context.now).await?;
-    audit(&txn, context, "token.enrol", "Member", holder.id, json!({})).await?;
-    txn.commit().await?;
+    let token = store_token(txn, holder.id, context.now).await?;
+    write.audit("token.enrol", "Member", holder.id, json!({})).await?;
+    write.commit().await?;
     Ok((holder, token))
 }
 
@@ -300,17 +304,17 @@ pub async fn revoke_tokens(
     holder: &member::Model,
 ) -> Result<u64> {
     may_manage_tokens(context, authority, holder)?;
-    let txn = begin_write(db).await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
     let result = api_token::Entity::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(context.now))
         .filter(api_token::Column::MemberId.eq(holder.id))
         .filter(api_token::Column::RevokedAt.is_null())
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    audit(&txn, context, "token.revoke", "Member", holder.id, json!({ "revoked": result.rows_affected })).await?;
-    context.stage(&txn, Event::AccessRevoked { member_id: holder.id }).await?;
-    txn.commit().await?;
-    context.committed();
+    write.audit("token.revoke", "Member", holder.id, json!({ "revoked": result.rows_affected })).await?;
+    write.stage(Event::AccessRevoked { member_id: holder.id }).await?;
+    write.commit().await?;
     Ok(result.rows_affected)
 }
 
@@ -338,21 +342,21 @@ pub async fn set_suspended(
             may_manage(context.viewer, target.partner_id, target.role)?;
         }
     }
-    let txn = begin_write(db).await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
     let stamp = suspended.then_some(context.now);
     member::Entity::update_many()
         .col_expr(member::Column::SuspendedAt, Expr::value(stamp))
         .filter(member::Column::Id.eq(target.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     let action = if suspended { "member.suspend" } else { "member.restore" };
-    audit(&txn, context, action, "Member", target.id, json!({})).await?;
+    write.audit(action, "Member", target.id, json!({})).await?;
     if suspended {
-        context.stage(&txn, Event::AccessRevoked { member_id: target.id }).await?;
+        write.stage(Event::AccessRevoked { member_id: target.id }).await?;
     }
-    let updated = member_by_id(&txn, target.id).await?;
-    txn.commit().await?;
-    context.committed();
+    let updated = member_by_id(txn, target.id).await?;
+    write.commit().await?;
     Ok(updated)
 }
 

@@ -1,43 +1,14 @@
-//! The audit trail: every write records who made it, on whose behalf, what it did and
-//! in which request, in the same transaction as the change. Administrators read it.
+//! Reading the audit trail. Every write records who made it, on whose behalf, what it
+//! did and in which request, in the same transaction as the change (see
+//! [`crate::service::write::Write::audit`]); administrators read it here.
 
 use lkn_entity::audit_event;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, Set,
-};
+use sea_orm::{ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 use crate::error::{Result, ServiceError};
-use crate::service::identity::Viewer;
 use crate::service::page::{self, Cursor, Page, PageRequest, TotalCount};
-use crate::service::writes::WriteContext;
-
-/// Records who did what in the same transaction as the change.
-pub async fn record(
-    txn: &DatabaseTransaction,
-    context: &WriteContext<'_>,
-    action: &str,
-    subject_type: &str,
-    subject_id: i64,
-    detail: serde_json::Value,
-) -> Result<()> {
-    let (actor_id, on_behalf_of_id) = context.viewer.audit_pair();
-    audit_event::ActiveModel {
-        actor_id: Set(actor_id),
-        on_behalf_of_id: Set(on_behalf_of_id),
-        action: Set(action.to_owned()),
-        subject_type: Set(subject_type.to_owned()),
-        subject_id: Set(subject_id),
-        request_id: Set(context.request_id.map(str::to_owned)),
-        detail: Set(detail.to_string()),
-        created_at: Set(context.now),
-        ..Default::default()
-    }
-    .insert(txn)
-    .await?;
-    Ok(())
-}
+use crate::service::viewer::Viewer;
 
 /// The audit trail, newest first. Administrators only.
 pub async fn list(

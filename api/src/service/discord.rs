@@ -15,9 +15,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 use serde_json::json;
 
 use crate::error::{Result, ServiceError, UserErrorCode};
-use crate::service::audit::record as audit;
-use crate::service::identity::Viewer;
-use crate::service::writes::{WriteContext, begin_write};
+use crate::service::viewer::Viewer;
+use crate::service::write::{Write, WriteContext};
 
 /// How long an uncompleted claim keeps other bot processes from posting the same thing.
 pub const CLAIM_EXPIRES: Duration = Duration::minutes(2);
@@ -78,7 +77,8 @@ pub async fn claim_mirror(
 ) -> Result<(bool, discord_mirror::Model)> {
     require_bot(context.viewer)?;
     check_key(key)?;
-    let txn = begin_write(db).await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
     let inserted = discord_mirror::Entity::insert(discord_mirror::ActiveModel {
         mirror_key: Set(key.to_owned()),
         channel_id: Set(None),
@@ -87,7 +87,7 @@ pub async fn claim_mirror(
         completed_at: Set(None),
     })
     .on_conflict(OnConflict::column(discord_mirror::Column::MirrorKey).do_nothing().to_owned())
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
     let claimed = inserted == 1 || {
         let reclaimed = discord_mirror::Entity::update_many()
@@ -95,12 +95,12 @@ pub async fn claim_mirror(
             .filter(discord_mirror::Column::MirrorKey.eq(key))
             .filter(discord_mirror::Column::CompletedAt.is_null())
             .filter(discord_mirror::Column::ClaimedAt.lt(context.now - CLAIM_EXPIRES))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         reclaimed.rows_affected == 1
     };
-    let mirror = find(&txn, key).await?.ok_or_else(|| ServiceError::Internal("claimed mirror vanished".into()))?;
-    txn.commit().await?;
+    let mirror = find(txn, key).await?.ok_or_else(|| ServiceError::Internal("claimed mirror vanished".into()))?;
+    write.commit().await?;
     Ok((claimed, mirror))
 }
 
@@ -135,10 +135,11 @@ pub async fn complete_mirror(
     if !faults.is_empty() {
         return Err(ServiceError::Invalid(faults));
     }
-    let txn = begin_write(db).await?;
-    record_completed(&txn, context, key, channel_id, message_id).await?;
-    let mirror = find(&txn, key).await?.ok_or_else(|| ServiceError::Internal("completed mirror vanished".into()))?;
-    txn.commit().await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
+    record_completed(txn, context, key, channel_id, message_id).await?;
+    let mirror = find(txn, key).await?.ok_or_else(|| ServiceError::Internal("completed mirror vanished".into()))?;
+    write.commit().await?;
     Ok(mirror)
 }
 
@@ -218,19 +219,20 @@ pub async fn mirror_of_message(
 pub async fn unlink(db: &DatabaseConnection, context: &WriteContext<'_>, discord_user_id: &str) -> Result<bool> {
     require_bot(context.viewer)?;
     check_snowflake("discordUserId", discord_user_id)?;
-    let txn = begin_write(db).await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
     let Some(linked) =
-        member::Entity::find().filter(member::Column::DiscordUserId.eq(discord_user_id)).one(&txn).await?
+        member::Entity::find().filter(member::Column::DiscordUserId.eq(discord_user_id)).one(txn).await?
     else {
         return Ok(false);
     };
     member::Entity::update_many()
         .col_expr(member::Column::DiscordUserId, Expr::value(Option::<String>::None))
         .filter(member::Column::Id.eq(linked.id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    audit(&txn, context, "discord.unlink", "Member", linked.id, json!({})).await?;
-    txn.commit().await?;
+    write.audit("discord.unlink", "Member", linked.id, json!({})).await?;
+    write.commit().await?;
     Ok(true)
 }
 

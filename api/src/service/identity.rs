@@ -6,23 +6,20 @@
 //! SHA-256 is stored, so a leaked database reveals no usable token; the token itself is
 //! shown once, when issued.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
 use lkn_entity::vocabulary::MemberRole;
 use lkn_entity::{api_token, discord_link_code, member};
-use rand::RngCore;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
     QuerySelect, Set,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::error::{Result, ServiceError, UserErrorCode};
-use crate::service::audit::record as audit;
-use crate::service::writes::{WriteContext, begin_write};
+use crate::service::secret::fingerprint;
+use crate::service::viewer::Viewer;
+use crate::service::write::{Write, WriteContext};
 
 /// What every token starts with, so secret scanners and people can recognise one.
 pub const TOKEN_PREFIX: &str = "lkn_";
@@ -30,109 +27,6 @@ pub const TOKEN_PREFIX: &str = "lkn_";
 pub const LINK_CODE_LIFETIME_MINUTES: i64 = 10;
 /// A token's last-used time is refreshed at most this often, to keep reads read-only.
 const LAST_USED_GRANULARITY_SECONDS: i64 = 60;
-
-/// The caller of a request, as every authorization check sees it.
-#[derive(Debug, Clone, Default)]
-pub enum Viewer {
-    /// No token: sees public content only.
-    #[default]
-    Anonymous,
-    /// A member, acting directly or through the bot on behalf of their linked Discord user.
-    Member {
-        /// The member whose permissions apply.
-        member: member::Model,
-        /// The bot identity that carried the request, if it did.
-        via_bot: Option<member::Model>,
-    },
-    /// The bot's own identity, acting for nobody: reads what members read (to mirror
-    /// threads into the network's Discord server), links accounts and keeps its Discord
-    /// records; it writes nothing else.
-    Bot(member::Model),
-}
-
-impl Viewer {
-    /// The member whose permissions apply, if any.
-    pub fn member(&self) -> Option<&member::Model> {
-        match self {
-            Self::Member { member, .. } => Some(member),
-            _ => None,
-        }
-    }
-
-    /// Whether network-only threads and collaborations are visible: to members, and to
-    /// the bot, which mirrors them into the network's own Discord server. The bot asks
-    /// anonymously for Discord users who are not linked.
-    pub fn sees_network(&self) -> bool {
-        matches!(self, Self::Member { .. } | Self::Bot(_))
-    }
-
-    /// The acting member, or the refusal every write gives to anyone else.
-    pub fn require_member(&self) -> Result<&member::Model> {
-        match self {
-            Self::Member { member, .. } => Ok(member),
-            Self::Anonymous => Err(ServiceError::Unauthenticated("sign in with an API token to do this".into())),
-            Self::Bot(_) => Err(ServiceError::Forbidden),
-        }
-    }
-
-    /// The member who made the request (the bot when it acts for someone) and the member
-    /// acted for, as the audit trail records them.
-    pub fn audit_pair(&self) -> (Option<i64>, Option<i64>) {
-        match self {
-            Self::Anonymous => (None, None),
-            Self::Bot(bot) => (Some(bot.id), None),
-            Self::Member { member, via_bot: None } => (Some(member.id), None),
-            Self::Member { member, via_bot: Some(bot) } => (Some(bot.id), Some(member.id)),
-        }
-    }
-
-    /// The member acting in person, or a refusal: identity and access (members, tokens,
-    /// enrolments, suspensions) are never managed through the bot, so a Discord account
-    /// cannot be turned into a way to mint or keep credentials.
-    pub fn require_in_person(&self) -> Result<&member::Model> {
-        match self {
-            Self::Member { via_bot: Some(_), .. } => Err(ServiceError::Forbidden),
-            other => other.require_member(),
-        }
-    }
-
-    /// The members whose access this viewer depends on: the member acting, the bot
-    /// carrying the request, or both. Suspending or revoking any of them ends it.
-    pub fn depends_on(&self, member_id: i64) -> bool {
-        match self {
-            Self::Anonymous => false,
-            Self::Bot(bot) => bot.id == member_id,
-            Self::Member { member, via_bot } => {
-                member.id == member_id || via_bot.as_ref().is_some_and(|b| b.id == member_id)
-            }
-        }
-    }
-
-    /// Whether this is an administrator of the network.
-    pub fn is_admin(&self) -> bool {
-        self.member().is_some_and(|m| m.role == MemberRole::Admin)
-    }
-
-    /// Whether this is a coordinator (or admin) entitled to act for `partner_id`.
-    pub fn coordinates(&self, partner_id: i64) -> bool {
-        self.member().is_some_and(|m| {
-            m.role == MemberRole::Admin || (m.role == MemberRole::Coordinator && m.partner_id == partner_id)
-        })
-    }
-}
-
-/// SHA-256 as lower-case hex: how tokens and link codes are stored.
-pub fn fingerprint(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// `bytes` random bytes as base64url.
-pub(crate) fn random_secret(bytes: usize) -> String {
-    let mut buffer = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buffer);
-    URL_SAFE_NO_PAD.encode(buffer)
-}
 
 /// Resolves the `Authorization` bearer token and the bot's `X-Lkn-Discord-User` header
 /// to the request's viewer: [`token_holder`], then [`acting_viewer`].
@@ -281,36 +175,37 @@ pub async fn link_discord_account(
     let unknown =
         || ServiceError::invalid("code", UserErrorCode::Expired, "this link code is unknown, used or expired");
     let hash = link_code::hash_typed(code).ok_or_else(unknown)?;
-    let txn = begin_write(db).await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
     let claimed = discord_link_code::Entity::update_many()
         .col_expr(discord_link_code::Column::UsedAt, Expr::value(now))
         .filter(discord_link_code::Column::CodeHash.eq(hash.as_str()))
         .filter(discord_link_code::Column::UsedAt.is_null())
         .filter(discord_link_code::Column::ExpiresAt.gt(now))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     if claimed.rows_affected != 1 {
         return Err(unknown());
     }
     let row = discord_link_code::Entity::find()
         .filter(discord_link_code::Column::CodeHash.eq(hash))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| ServiceError::Internal("claimed link code vanished".into()))?;
     // A Discord account links one member: move it if it was linked elsewhere before.
     member::Entity::update_many()
         .col_expr(member::Column::DiscordUserId, Expr::value(Option::<String>::None))
         .filter(member::Column::DiscordUserId.eq(discord_user_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
     member::Entity::update_many()
         .col_expr(member::Column::DiscordUserId, Expr::value(discord_user_id.to_owned()))
         .filter(member::Column::Id.eq(row.member_id))
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    let linked = member::Entity::find_by_id(row.member_id).one(&txn).await?.ok_or(ServiceError::NotFound("member"))?;
-    audit(&txn, context, "discord.link", "Member", linked.id, json!({ "discordUserId": discord_user_id })).await?;
-    link_code::forget_attempt(&txn, &attempt).await?;
-    txn.commit().await?;
+    let linked = member::Entity::find_by_id(row.member_id).one(txn).await?.ok_or(ServiceError::NotFound("member"))?;
+    write.audit("discord.link", "Member", linked.id, json!({ "discordUserId": discord_user_id })).await?;
+    link_code::forget_attempt(txn, &attempt).await?;
+    write.commit().await?;
     Ok(linked)
 }

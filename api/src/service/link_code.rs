@@ -19,7 +19,7 @@ use rand::RngCore;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 use crate::error::Result;
-use crate::service::identity::fingerprint;
+use crate::service::secret::fingerprint;
 
 /// Crockford's base32 alphabet: digits and letters without I, L, O and U.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -10,8 +10,8 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 
 use crate::error::Result;
-use crate::service::identity::Viewer;
 use crate::service::page::{self, Cursor, Page, PageRequest, TotalCount};
+use crate::service::viewer::Viewer;
 
 /// A partner's staff (not the bot), in id order. Callers check the viewer may see them.
 pub async fn of_partner(

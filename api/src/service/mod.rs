@@ -1,21 +1,37 @@
 //! The network's rules, shared by the GraphQL resolvers, the CLI and (through the API)
-//! the bot. Each function takes a connection or transaction and the viewer, and is the
-//! only place its rule is written.
+//! the bot. Each function takes a connection or a [`write::Write`] and the viewer, and is
+//! the only place its rule is written.
+//!
+//! # Layout
+//!
+//! Leaves first; nothing below depends on anything above it in this list:
+//! - [`viewer`]: who is asking and what they may see; [`secret`]: tokens and their
+//!   fingerprints; [`page`]: cursors and pages; [`input`]: user text parsed once
+//!   (`Title`, `Markdown`, `Tag`).
+//! - [`write`]: a write as a unit of work (lock, audit record, events announced on commit)
+//!   and idempotent creates.
+//! - [`audit`] (reading the trail), [`search`], [`partners`], [`members`].
+//! - [`threads`] and [`collaborations`]: each a `query` (reads, visibility, filters) and a
+//!   `write` (posting, editing, the workflow); [`network`]: the figures across them.
+//! - [`identity`] (recognising a caller, linking Discord), [`link_code`], [`discord`]
+//!   (the bot's records), [`access`] (granting and cutting access), [`housekeeping`].
+//! - [`seed`]: the founding partners and the demo generator — data, not rules.
 
 pub mod access;
 pub mod audit;
-pub mod collaborating;
 pub mod collaborations;
-pub mod demo;
 pub mod discord;
 pub mod housekeeping;
 pub mod identity;
+pub mod input;
 pub mod link_code;
 pub mod members;
 pub mod network;
 pub mod page;
 pub mod partners;
-pub mod posting;
 pub mod search;
+pub mod secret;
+pub mod seed;
 pub mod threads;
-pub mod writes;
+pub mod viewer;
+pub mod write;

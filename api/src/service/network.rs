@@ -13,8 +13,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Pagina
 
 use crate::error::Result;
 use crate::service::collaborations::{self, AudienceReach};
-use crate::service::identity::Viewer;
 use crate::service::threads::{self, TagUsage};
+use crate::service::viewer::Viewer;
 
 /// The network's figures as `viewer` may see them (threads and collaborations counted
 /// only where visible).

@@ -7,9 +7,10 @@
 
 use lkn_api::graphql::ids::{NodeType, encode};
 use lkn_api::service::access;
-use lkn_api::service::identity::{self, Viewer};
-use lkn_api::service::writes::WriteContext;
-use lkn_api::service::{collaborating, posting};
+use lkn_api::service::identity;
+use lkn_api::service::viewer::Viewer;
+use lkn_api::service::write::WriteContext;
+use lkn_api::service::{collaborations, threads};
 use lkn_entity::vocabulary::{
     CollaborationKind, CollaborationStatus, Language, MemberRole, ParticipantRole, ThreadKind, Visibility,
 };
@@ -101,7 +102,7 @@ fn outcome(body: &Value, field: &str) -> String {
 async fn post_thread(app: &TestApp, token: &str, kind: ThreadKind) -> i64 {
     let author = viewer(app, token).await;
     let context = WriteContext::new(&author);
-    let new = posting::NewThread {
+    let new = threads::NewThread {
         kind,
         title: "How do other libraries run rhymetime?".into(),
         body: "We are starting sessions in three branches.".into(),
@@ -109,21 +110,21 @@ async fn post_thread(app: &TestApp, token: &str, kind: ThreadKind) -> i64 {
         language: Language::English,
         visibility: Visibility::Network,
     };
-    posting::post_thread(&app.db, &context, new, None).await.expect("post").id
+    threads::post_thread(&app.db, &context, new, None).await.expect("post").id
 }
 
 async fn reply(app: &TestApp, token: &str, thread_id: i64) -> i64 {
     let replier = viewer(app, token).await;
     let context = WriteContext::new(&replier);
-    let new = posting::NewReply { thread_id, body: "We run ours on Friday mornings.".into() };
-    posting::reply_to_thread(&app.db, &context, new, None, None).await.expect("reply").id
+    let new = threads::NewReply { thread_id, body: "We run ours on Friday mornings.".into() };
+    threads::reply_to_thread(&app.db, &context, new, None, None).await.expect("reply").id
 }
 
 /// A proposed collaboration led by the owner, with a pending request from the third partner.
 async fn collaboration(app: &TestApp, cast: &Cast) -> i64 {
     let lead = viewer(app, &cast.owner_coordinator).await;
     let context = WriteContext::new(&lead);
-    let new = collaborating::NewCollaboration {
+    let new = collaborations::NewCollaboration {
         kind: CollaborationKind::Programme,
         title: "Rhymetime across the network".into(),
         summary: "Shared rhymes and training.".into(),
@@ -135,10 +136,10 @@ async fn collaboration(app: &TestApp, cast: &Cast) -> i64 {
         budget_pence: None,
         origin_thread_id: None,
     };
-    let id = collaborating::propose(&app.db, &context, new, None).await.expect("propose").id;
+    let id = collaborations::propose(&app.db, &context, new, None).await.expect("propose").id;
     let third = viewer(app, &cast.third_coordinator).await;
     let third_context = WriteContext::new(&third);
-    collaborating::request_to_join(&app.db, &third_context, id, ParticipantRole::Partner).await.expect("join");
+    collaborations::request_to_join(&app.db, &third_context, id, ParticipantRole::Partner).await.expect("join");
     id
 }
 
@@ -239,10 +240,10 @@ on_both_databases! {
             let context = WriteContext::new(&lead);
             let other = identity::authenticate(&app.db, Some(cast.callers[4].1.as_deref().expect("token")), None, chrono::Utc::now()).await.expect("auth");
             let other_context = WriteContext::new(&other);
-            collaborating::request_to_join(&app.db, &other_context, id, ParticipantRole::Partner).await.expect("join");
-            collaborating::decide_join_request(&app.db, &context, id, OTHER, true).await.expect("accept");
-            collaborating::advance(&app.db, &context, id, CollaborationStatus::SeekingPartners, None).await.expect("advance");
-            collaborating::advance(&app.db, &context, id, CollaborationStatus::Active, None).await.expect("advance");
+            collaborations::request_to_join(&app.db, &other_context, id, ParticipantRole::Partner).await.expect("join");
+            collaborations::decide_join_request(&app.db, &context, id, OTHER, true).await.expect("accept");
+            collaborations::advance(&app.db, &context, id, CollaborationStatus::SeekingPartners, None).await.expect("advance");
+            collaborations::advance(&app.db, &context, id, CollaborationStatus::Active, None).await.expect("advance");
             ("mutation($i: RecordOutcomeInput!) { recordOutcome(input: $i) { outcome { attendance } userErrors { code } } }".into(),
              json!({ "i": { "collaborationId": encode(NodeType::Collaboration, id), "occurredOn": "2026-10-01", "attendance": 40 } }))
         }).await;

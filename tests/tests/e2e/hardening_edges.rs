@@ -196,14 +196,14 @@ async fn a_body_that_trickles_in_is_cut_off_while_others_are_served() {
 async fn a_request_in_flight_at_shutdown_is_answered_before_the_server_stops() {
     let database = TestDb::create(Backend::Sqlite).await.expect("sqlite");
     let db = lkn_api::prepare_database(&database.settings).await.expect("prepare");
-    let viewer = lkn_api::service::identity::Viewer::Anonymous;
+    let viewer = lkn_api::service::viewer::Viewer::Anonymous;
     let new = lkn_api::service::access::NewMember {
         partner_slug: "hull-city-council".into(),
         email: "drain@hull.test".into(),
         display_name: "Drain".into(),
         role: MemberRole::Member,
     };
-    let context = lkn_api::service::writes::WriteContext::new(&viewer);
+    let context = lkn_api::service::write::WriteContext::new(&viewer);
     let (_, access) =
         lkn_api::service::access::add_member(&db, &context, lkn_api::service::access::Authority::Operator, new)
             .await

@@ -77,7 +77,7 @@ async fn live_benchmark() {
     let reader = start(&binary, &url).await;
     let reader_address: std::net::SocketAddr = format!("127.0.0.1:{}", reader.1).parse().expect("addr");
 
-    let viewer = lkn_api::service::identity::Viewer::Anonymous;
+    let viewer = lkn_api::service::viewer::Viewer::Anonymous;
     let new = lkn_api::service::access::NewMember {
         partner_slug: "british-library".into(),
         email: "live@bl.example".into(),
@@ -86,7 +86,7 @@ async fn live_benchmark() {
     };
     let (_, access) = lkn_api::service::access::add_member(
         &db,
-        &lkn_api::service::writes::WriteContext::new(&viewer),
+        &lkn_api::service::write::WriteContext::new(&viewer),
         lkn_api::service::access::Authority::Operator,
         new,
     )

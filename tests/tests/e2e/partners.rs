@@ -66,7 +66,7 @@ on_both_databases! {
 
 on_both_databases! {
     async fn seeding_again_adds_no_partner(app) {
-        let added = lkn_api::service::partners::seed_founders(&app.db, chrono::Utc::now()).await.expect("seed");
+        let added = lkn_api::service::seed::founders::seed_founders(&app.db, chrono::Utc::now()).await.expect("seed");
         assert_eq!(added, 0);
         lkn_api::prepare_database(&lkn_api::db::DatabaseSettings::new(app.database_url())).await.expect("prepare again");
         let data = app.data(None, "{ partners { totalCount } networkStats { partnerCount combinedAudienceReach { reportedTotal reportedSource } } }", json!({})).await;

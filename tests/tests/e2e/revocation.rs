@@ -7,8 +7,9 @@ use std::time::{Duration, Instant};
 
 use lkn_api::graphql::ids::{NodeType, encode};
 use lkn_api::service::access::{self, Authority};
-use lkn_api::service::identity::{self, Viewer};
-use lkn_api::service::writes::WriteContext;
+use lkn_api::service::identity;
+use lkn_api::service::viewer::Viewer;
+use lkn_api::service::write::WriteContext;
 use lkn_entity::vocabulary::MemberRole;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};

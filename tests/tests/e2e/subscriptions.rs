@@ -122,15 +122,14 @@ on_both_databases! {
 
 on_both_databases! {
     async fn a_write_that_rolls_back_announces_nothing(app) {
-        use sea_orm::TransactionTrait;
         let token = app.member_token("leeds-city-council", MemberRole::Member).await;
         let mut listener = Subscriber::start(app.address, None, THREADS, json!({})).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let viewer = lkn_api::service::identity::Viewer::Anonymous;
-        let context = lkn_api::service::writes::WriteContext::new(&viewer);
-        let txn = app.db.begin().await.expect("begin");
-        context.stage(&txn, lkn_api::events::Event::ThreadPosted { thread_id: 1 }).await.expect("stage");
-        txn.rollback().await.expect("rollback");
+        let viewer = lkn_api::service::viewer::Viewer::Anonymous;
+        let context = lkn_api::service::write::WriteContext::new(&viewer);
+        let write = lkn_api::service::write::Write::begin(&app.db, &context).await.expect("begin");
+        write.stage(lkn_api::events::Event::ThreadPosted { thread_id: 1 }).await.expect("stage");
+        drop(write);
         assert!(listener.next_event(SHORT).await.is_none(), "a rolled-back write is never announced");
         app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "After the rollback", "visibility": "PUBLIC" } })).await;
         let event = listener.next_event(LONG).await.expect("the committed post");
@@ -159,8 +158,8 @@ on_both_databases! {
         assert_eq!(event["data"]["collaborationChanged"]["collaboration"]["status"], "SEEKING_PARTNERS");
 
         let holder = lkn_api::service::access::member_by_email(&app.db, &lkn_api::service::identity::authenticate(&app.db, Some(&member), None, chrono::Utc::now()).await.expect("auth").member().expect("member").email).await.expect("member");
-        let viewer = lkn_api::service::identity::Viewer::Anonymous;
-        lkn_api::service::access::revoke_tokens(&app.db, &lkn_api::service::writes::WriteContext::new(&viewer), lkn_api::service::access::Authority::Operator, &holder).await.expect("revoke");
+        let viewer = lkn_api::service::viewer::Viewer::Anonymous;
+        lkn_api::service::access::revoke_tokens(&app.db, &lkn_api::service::write::WriteContext::new(&viewer), lkn_api::service::access::Authority::Operator, &holder).await.expect("revoke");
         let told = replies.message(LONG).await.expect("a last message");
         assert_eq!(told, json!({ "type": "close", "code": 4403 }), "a revoked member's socket is closed, with no more content");
     }

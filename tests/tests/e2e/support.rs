@@ -234,7 +234,7 @@ macro_rules! on_both_databases {
 impl TestApp {
     /// Adds the demo data set with `threads` threads.
     pub async fn seed_demo(&self, threads: usize) {
-        lkn_api::service::demo::seed_demo(&self.db, threads).await.expect("Failed to seed the demo data");
+        lkn_api::service::seed::demo::seed_demo(&self.db, threads).await.expect("Failed to seed the demo data");
     }
 
     /// Creates a member of `partner_slug` with `role` and returns their API token.
@@ -246,8 +246,8 @@ impl TestApp {
             display_name: format!("Test {role:?} at {partner_slug}"),
             role,
         };
-        let viewer = lkn_api::service::identity::Viewer::Anonymous;
-        let context = lkn_api::service::writes::WriteContext::new(&viewer);
+        let viewer = lkn_api::service::viewer::Viewer::Anonymous;
+        let context = lkn_api::service::write::WriteContext::new(&viewer);
         let (_, access) = lkn_api::service::access::add_member(
             &self.db,
             &context,

@@ -2,7 +2,7 @@
 //! control characters, whitespace, long runs), whatever a validator accepts has the
 //! promised shape, and nothing panics.
 
-use lkn_api::service::writes::{Checks, MAX_TAGS, normalise_tags};
+use lkn_api::service::input::{Checks, MAX_TAGS, markdown, one_line};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -28,17 +28,13 @@ fn accepted_lines_and_texts_have_the_promised_shape() {
     let mut rng = StdRng::seed_from_u64(0x1c4e);
     for _ in 0..5_000 {
         let raw = random_text(&mut rng, 260);
-        let mut checks = Checks::default();
-        let line = checks.line("title", "Title", &raw, 1, 200);
-        if checks.finish().is_ok() {
+        if let Ok(line) = one_line("Title", &raw, 1, 200) {
             let n = line.chars().count();
             assert!((1..=200).contains(&n), "{raw:?} -> {line:?}");
             assert_eq!(line.trim(), line);
             assert!(!line.chars().any(char::is_control), "{line:?}");
         }
-        let mut checks = Checks::default();
-        let text = checks.text("body", "Body", &raw, false, 120);
-        if checks.finish().is_ok() {
+        if let Ok(text) = markdown("Body", &raw, false, 120) {
             assert!(text.chars().count() <= 120);
             assert!(!text.contains('\0'));
         }
@@ -60,7 +56,7 @@ fn accepted_tags_are_well_formed_distinct_and_few() {
             })
             .collect();
         let mut checks = Checks::default();
-        let normalised = normalise_tags(&mut checks, &tags);
+        let normalised = checks.tags(&tags);
         assert!(normalised.iter().all(|t| tag_shape_ok(t)), "{tags:?} -> {normalised:?}");
         let mut unique = normalised.clone();
         unique.sort();

@@ -36,8 +36,8 @@ use lkn_migration::search as documents;
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, QueryResult, Statement, Value};
 
 use crate::error::{Result, ServiceError};
-use crate::service::identity::Viewer;
 use crate::service::page::{Cursor, Page, PageRequest, SortKey, TotalCount};
+use crate::service::viewer::Viewer;
 
 pub use index::{reindex_collaboration, reindex_from, reindex_thread};
 pub use similar::similar_threads;

@@ -17,11 +17,12 @@ use serde_json::json;
 
 use crate::error::{Result, ServiceError, UserErrorCode};
 use crate::events::Event;
-use crate::service::audit::record as audit;
 use crate::service::discord::{self, DiscordOrigin};
-use crate::service::identity::Viewer;
-use crate::service::writes::{self, Checks, WriteContext, begin_write, create_once, input_fingerprint};
-use crate::service::{search, threads};
+use crate::service::input::{Checks, Markdown, Tag, Title};
+use crate::service::search;
+use crate::service::threads::query as threads;
+use crate::service::viewer::Viewer;
+use crate::service::write::{Write, WriteContext, create_once, input_fingerprint};
 
 /// Longest title.
 pub const MAX_TITLE: usize = 200;
@@ -74,21 +75,22 @@ async fn thread_for_write(txn: &DatabaseTransaction, viewer: &Viewer, id: i64, f
 }
 
 /// Finds or creates tags by name and returns their ids.
-async fn tag_ids(txn: &DatabaseTransaction, names: &[String]) -> Result<Vec<i64>> {
+async fn tag_ids(txn: &DatabaseTransaction, names: &[Tag]) -> Result<Vec<i64>> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
     tag::Entity::insert_many(
-        names.iter().map(|name| tag::ActiveModel { name: Set(name.clone()), ..Default::default() }),
+        names.iter().map(|name| tag::ActiveModel { name: Set(name.to_string()), ..Default::default() }),
     )
     .on_conflict(OnConflict::column(tag::Column::Name).do_nothing().to_owned())
     .exec_without_returning(txn)
     .await?;
-    let rows = tag::Entity::find().filter(tag::Column::Name.is_in(names.iter().cloned())).all(txn).await?;
+    let rows =
+        tag::Entity::find().filter(tag::Column::Name.is_in(names.iter().map(|n| n.to_string()))).all(txn).await?;
     Ok(rows.into_iter().map(|t| t.id).collect())
 }
 
-async fn set_tags(txn: &DatabaseTransaction, thread_id: i64, names: &[String]) -> Result<()> {
+async fn set_tags(txn: &DatabaseTransaction, thread_id: i64, names: &[Tag]) -> Result<()> {
     thread_tag::Entity::delete_many().filter(thread_tag::Column::ThreadId.eq(thread_id)).exec(txn).await?;
     let ids = tag_ids(txn, names).await?;
     if !ids.is_empty() {
@@ -119,17 +121,18 @@ pub async fn post_thread(
 ) -> Result<thread::Model> {
     let author = writer(context.viewer)?.clone();
     let mut checks = Checks::default();
-    let title = checks.line("title", "Title", &new.title, 1, MAX_TITLE);
-    let body = checks.text("body", "Body", &new.body, false, MAX_BODY);
-    let tags = writes::normalise_tags(&mut checks, &new.tags);
+    let title = checks.take("title", Title::parse(&new.title));
+    let body = checks.take("body", Markdown::parse("Body", &new.body, false));
+    let tags = checks.tags(&new.tags);
     checks.finish()?;
     let hash = input_fingerprint(&new);
-    let id = create_once(db, author.id, idempotency_key, "postThread", hash, async |txn: &DatabaseTransaction| {
+    let id = create_once(db, context, idempotency_key, "postThread", hash, async |write: &Write<'_>| {
+        let txn = &**write;
         let created = thread::ActiveModel {
             kind: Set(new.kind),
             title_folded: Set(threads::fold_title(&title)),
-            title: Set(title),
-            body: Set(body),
+            title: Set(title.into()),
+            body: Set(body.into()),
             language: Set(new.language),
             status: Set(ThreadStatus::Open),
             visibility: Set(new.visibility),
@@ -150,15 +153,14 @@ pub async fn post_thread(
         .await?;
         set_tags(txn, created.id, &tags).await?;
         search::reindex_thread(txn, created.id).await?;
-        context.stage(txn, Event::ThreadPosted { thread_id: created.id }).await?;
+        write.stage(Event::ThreadPosted { thread_id: created.id }).await?;
         follow::ActiveModel { thread_id: Set(created.id), member_id: Set(author.id), created_at: Set(context.now) }
             .insert(txn)
             .await?;
-        audit(txn, context, "thread.post", "Thread", created.id, json!({ "kind": new.kind, "tags": tags })).await?;
+        write.audit("thread.post", "Thread", created.id, json!({ "kind": new.kind, "tags": tags })).await?;
         Ok(created.id)
     })
     .await?;
-    context.committed();
     reload(db, id).await
 }
 
@@ -190,12 +192,13 @@ pub async fn edit_thread(
 ) -> Result<thread::Model> {
     writer(context.viewer)?;
     let mut checks = Checks::default();
-    let title = edit.title.as_deref().map(|t| checks.line("title", "Title", t, 1, MAX_TITLE));
-    let body = edit.body.as_deref().map(|b| checks.text("body", "Body", b, false, MAX_BODY));
-    let tags = edit.tags.as_deref().map(|t| writes::normalise_tags(&mut checks, t));
+    let title = edit.title.as_deref().map(|t| checks.take("title", Title::parse(t)));
+    let body = edit.body.as_deref().map(|b| checks.take("body", Markdown::parse("Body", b, false)));
+    let tags = edit.tags.as_deref().map(|t| checks.tags(t));
     checks.finish()?;
-    let txn = begin_write(db).await?;
-    let current = thread_for_write(&txn, context.viewer, edit.thread_id, "threadId").await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
+    let current = thread_for_write(txn, context.viewer, edit.thread_id, "threadId").await?;
     if !may_moderate(context.viewer, &current) {
         return Err(ServiceError::Forbidden);
     }
@@ -209,10 +212,10 @@ pub async fn edit_thread(
     let mut changed: thread::ActiveModel = current.clone().into();
     if let Some(title) = title {
         changed.title_folded = Set(threads::fold_title(&title));
-        changed.title = Set(title);
+        changed.title = Set(title.into());
     }
     if let Some(body) = body {
-        changed.body = Set(body);
+        changed.body = Set(body.into());
     }
     if let Some(language) = edit.language {
         changed.language = Set(language);
@@ -222,13 +225,13 @@ pub async fn edit_thread(
     }
     changed.version = Set(current.version + 1);
     changed.updated_at = Set(context.now);
-    changed.update(&txn).await?;
+    changed.update(txn).await?;
     if let Some(tags) = &tags {
-        set_tags(&txn, current.id, tags).await?;
+        set_tags(txn, current.id, tags).await?;
     }
-    search::reindex_thread(&txn, current.id).await?;
-    audit(&txn, context, "thread.edit", "Thread", current.id, json!({ "version": current.version + 1 })).await?;
-    txn.commit().await?;
+    search::reindex_thread(txn, current.id).await?;
+    write.audit("thread.edit", "Thread", current.id, json!({ "version": current.version + 1 })).await?;
+    write.commit().await?;
     reload(db, current.id).await
 }
 
@@ -252,7 +255,7 @@ pub async fn reply_to_thread(
 ) -> Result<reply::Model> {
     let author = writer(context.viewer)?.clone();
     let mut checks = Checks::default();
-    let body = checks.text("body", "Reply", &new.body, true, MAX_BODY);
+    let body = checks.take("body", Markdown::parse("Reply", &new.body, true));
     checks.finish()?;
     if let Some(origin) = origin {
         if !matches!(context.viewer, Viewer::Member { via_bot: Some(_), .. }) {
@@ -265,7 +268,8 @@ pub async fn reply_to_thread(
         discord::check_origin(origin)?;
     }
     let hash = input_fingerprint(&new);
-    let id = create_once(db, author.id, idempotency_key, "replyToThread", hash, async |txn: &DatabaseTransaction| {
+    let id = create_once(db, context, idempotency_key, "replyToThread", hash, async |write: &Write<'_>| {
+        let txn = &**write;
         let target = thread_for_write(txn, context.viewer, new.thread_id, "threadId").await?;
         if target.status == ThreadStatus::Closed {
             return Err(ServiceError::invalid(
@@ -277,7 +281,7 @@ pub async fn reply_to_thread(
         let created = reply::ActiveModel {
             thread_id: Set(target.id),
             author_id: Set(author.id),
-            body: Set(body),
+            body: Set(body.into()),
             is_accepted: Set(false),
             created_at: Set(context.now),
             ..Default::default()
@@ -296,12 +300,11 @@ pub async fn reply_to_thread(
             discord::record_completed(txn, context, &(origin.key)(created.id), &origin.channel_id, &origin.message_id)
                 .await?;
         }
-        context.stage(txn, Event::ReplyPosted { thread_id: target.id, reply_id: created.id }).await?;
-        audit(txn, context, "thread.reply", "Reply", created.id, json!({ "threadId": target.id })).await?;
+        write.stage(Event::ReplyPosted { thread_id: target.id, reply_id: created.id }).await?;
+        write.audit("thread.reply", "Reply", created.id, json!({ "threadId": target.id })).await?;
         Ok(created.id)
     })
     .await?;
-    context.committed();
     reply::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -316,10 +319,11 @@ pub async fn accept_reply(
     reply_id: i64,
 ) -> Result<(reply::Model, thread::Model)> {
     writer(context.viewer)?;
-    let txn = begin_write(db).await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
     let not_found = || ServiceError::invalid("replyId", UserErrorCode::NotFound, "no reply with this id");
-    let chosen = reply::Entity::find_by_id(reply_id).one(&txn).await?.ok_or_else(not_found)?;
-    let target = thread_for_write(&txn, context.viewer, chosen.thread_id, "replyId").await.map_err(|_| not_found())?;
+    let chosen = reply::Entity::find_by_id(reply_id).one(txn).await?.ok_or_else(not_found)?;
+    let target = thread_for_write(txn, context.viewer, chosen.thread_id, "replyId").await.map_err(|_| not_found())?;
     if !may_moderate(context.viewer, &target) {
         return Err(ServiceError::Forbidden);
     }
@@ -337,25 +341,24 @@ pub async fn accept_reply(
         reply::Entity::update_many()
             .col_expr(reply::Column::IsAccepted, Expr::value(false))
             .filter(reply::Column::ThreadId.eq(target.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         reply::Entity::update_many()
             .col_expr(reply::Column::IsAccepted, Expr::value(true))
             .filter(reply::Column::Id.eq(chosen.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         thread::Entity::update_many()
             .col_expr(thread::Column::AcceptedReplyId, Expr::value(chosen.id))
             .col_expr(thread::Column::Status, Expr::value(ThreadStatus::Answered))
             .col_expr(thread::Column::UpdatedAt, Expr::value(context.now))
             .filter(thread::Column::Id.eq(target.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        audit(&txn, context, "reply.accept", "Reply", chosen.id, json!({ "threadId": target.id })).await?;
-        context.stage(&txn, Event::AnswerAccepted { thread_id: target.id, reply_id: chosen.id }).await?;
+        write.audit("reply.accept", "Reply", chosen.id, json!({ "threadId": target.id })).await?;
+        write.stage(Event::AnswerAccepted { thread_id: target.id, reply_id: chosen.id }).await?;
     }
-    txn.commit().await?;
-    context.committed();
+    write.commit().await?;
     let accepted = reply::Entity::find_by_id(chosen.id).one(db).await?.ok_or_else(not_found)?;
     Ok((accepted, reload(db, target.id).await?))
 }
@@ -368,8 +371,9 @@ pub async fn close_thread(
     thread_id: i64,
 ) -> Result<thread::Model> {
     writer(context.viewer)?;
-    let txn = begin_write(db).await?;
-    let target = thread_for_write(&txn, context.viewer, thread_id, "threadId").await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
+    let target = thread_for_write(txn, context.viewer, thread_id, "threadId").await?;
     if !may_moderate(context.viewer, &target) {
         return Err(ServiceError::Forbidden);
     }
@@ -379,11 +383,11 @@ pub async fn close_thread(
             .col_expr(thread::Column::UpdatedAt, Expr::value(context.now))
             .col_expr(thread::Column::Version, Expr::col(thread::Column::Version).add(1))
             .filter(thread::Column::Id.eq(target.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        audit(&txn, context, "thread.close", "Thread", target.id, json!({})).await?;
+        write.audit("thread.close", "Thread", target.id, json!({})).await?;
     }
-    txn.commit().await?;
+    write.commit().await?;
     reload(db, thread_id).await
 }
 
@@ -395,8 +399,9 @@ pub async fn endorse_thread(
     thread_id: i64,
 ) -> Result<thread::Model> {
     let member = writer(context.viewer)?.clone();
-    let txn = begin_write(db).await?;
-    let target = thread_for_write(&txn, context.viewer, thread_id, "threadId").await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
+    let target = thread_for_write(txn, context.viewer, thread_id, "threadId").await?;
     if target.author_id == member.id {
         return Err(ServiceError::invalid(
             "threadId",
@@ -413,7 +418,7 @@ pub async fn endorse_thread(
     .on_conflict(
         OnConflict::columns([endorsement::Column::ThreadId, endorsement::Column::MemberId]).do_nothing().to_owned(),
     )
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn)
     .await?;
     if inserted > 0 {
         let partners = endorsement::Entity::find()
@@ -421,17 +426,17 @@ pub async fn endorse_thread(
             .column(endorsement::Column::PartnerId)
             .distinct()
             .filter(endorsement::Column::ThreadId.eq(target.id))
-            .count(&txn)
+            .count(txn)
             .await?;
         thread::Entity::update_many()
             .col_expr(thread::Column::EndorsementCount, Expr::col(thread::Column::EndorsementCount).add(1))
             .col_expr(thread::Column::EndorsingPartnerCount, Expr::value(partners as i32))
             .filter(thread::Column::Id.eq(target.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        audit(&txn, context, "thread.endorse", "Thread", target.id, json!({})).await?;
+        write.audit("thread.endorse", "Thread", target.id, json!({})).await?;
     }
-    txn.commit().await?;
+    write.commit().await?;
     reload(db, thread_id).await
 }
 
@@ -444,8 +449,9 @@ pub async fn set_following(
     following: bool,
 ) -> Result<thread::Model> {
     let member = writer(context.viewer)?.clone();
-    let txn = begin_write(db).await?;
-    let target = thread_for_write(&txn, context.viewer, thread_id, "threadId").await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
+    let target = thread_for_write(txn, context.viewer, thread_id, "threadId").await?;
     let changed = if following {
         follow::Entity::insert(follow::ActiveModel {
             thread_id: Set(target.id),
@@ -453,20 +459,20 @@ pub async fn set_following(
             created_at: Set(context.now),
         })
         .on_conflict(OnConflict::columns([follow::Column::ThreadId, follow::Column::MemberId]).do_nothing().to_owned())
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?
     } else {
         follow::Entity::delete_many()
             .filter(follow::Column::ThreadId.eq(target.id))
             .filter(follow::Column::MemberId.eq(member.id))
-            .exec(&txn)
+            .exec(txn)
             .await?
             .rows_affected
     };
     if changed > 0 {
         let action = if following { "thread.follow" } else { "thread.unfollow" };
-        audit(&txn, context, action, "Thread", target.id, json!({})).await?;
+        write.audit(action, "Thread", target.id, json!({})).await?;
     }
-    txn.commit().await?;
+    write.commit().await?;
     Ok(target)
 }

@@ -21,11 +21,10 @@ use serde_json::json;
 
 use crate::error::{Result, ServiceError, UserErrorCode};
 use crate::events::{CollaborationChange, Event};
-use crate::service::audit::record as audit;
-use crate::service::collaborations::visible_to;
-use crate::service::identity::Viewer;
-use crate::service::posting::{MAX_BODY, MAX_TITLE};
-use crate::service::writes::{Checks, WriteContext, begin_write, create_once, input_fingerprint};
+use crate::service::collaborations::query::visible_to;
+use crate::service::input::{Checks, Markdown, Title};
+use crate::service::viewer::Viewer;
+use crate::service::write::{Write, WriteContext, create_once, input_fingerprint};
 use crate::service::{search, threads};
 
 /// A collaboration to propose.
@@ -74,29 +73,23 @@ async fn collaboration_for_write(txn: &DatabaseTransaction, viewer: &Viewer, id:
 
 /// Starts a write that only the lead partner's coordinators (or an administrator) may make,
 /// with the collaboration locked for it.
-async fn lead_write(
+async fn lead_write<'a>(
     db: &DatabaseConnection,
-    context: &WriteContext<'_>,
+    context: &'a WriteContext<'a>,
     collaboration_id: i64,
-) -> Result<(DatabaseTransaction, collaboration::Model)> {
+) -> Result<(Write<'a>, collaboration::Model)> {
     coordinator(context.viewer)?;
-    let txn = begin_write(db).await?;
-    let target = collaboration_for_write(&txn, context.viewer, collaboration_id).await?;
+    let write = Write::begin(db, context).await?;
+    let target = collaboration_for_write(&write, context.viewer, collaboration_id).await?;
     if !context.viewer.coordinates(target.lead_partner_id) {
         return Err(ServiceError::Forbidden);
     }
-    Ok((txn, target))
+    Ok((write, target))
 }
 
-/// Commits a change, announces it to subscribers, and reads the collaboration back.
-async fn finish(
-    db: &DatabaseConnection,
-    txn: DatabaseTransaction,
-    context: &WriteContext<'_>,
-    collaboration_id: i64,
-) -> Result<collaboration::Model> {
-    txn.commit().await?;
-    context.committed();
+/// Commits a change, announcing it to subscribers, and reads the collaboration back.
+async fn finish(db: &DatabaseConnection, write: Write<'_>, collaboration_id: i64) -> Result<collaboration::Model> {
+    write.commit().await?;
     reload(db, collaboration_id).await
 }
 
@@ -122,8 +115,7 @@ async fn participant(
 /// Records a change to a collaboration in the write's transaction: a new version, the
 /// event subscribers will hear once it commits, and the audit entry.
 async fn record_change(
-    txn: &DatabaseTransaction,
-    context: &WriteContext<'_>,
+    write: &Write<'_>,
     id: i64,
     change: CollaborationChange,
     action: &str,
@@ -131,12 +123,12 @@ async fn record_change(
 ) -> Result<()> {
     collaboration::Entity::update_many()
         .col_expr(collaboration::Column::Version, Expr::col(collaboration::Column::Version).add(1))
-        .col_expr(collaboration::Column::UpdatedAt, Expr::value(context.now))
+        .col_expr(collaboration::Column::UpdatedAt, Expr::value(write.now()))
         .filter(collaboration::Column::Id.eq(id))
-        .exec(txn)
+        .exec(&**write)
         .await?;
-    context.stage(txn, Event::CollaborationChanged { collaboration_id: id, change }).await?;
-    audit(txn, context, action, "Collaboration", id, detail).await
+    write.stage(Event::CollaborationChanged { collaboration_id: id, change }).await?;
+    write.audit(action, "Collaboration", id, detail).await
 }
 
 /// Proposes a collaboration led by the proposer's partner.
@@ -149,8 +141,8 @@ pub async fn propose(
 ) -> Result<collaboration::Model> {
     let proposer = coordinator(context.viewer)?.clone();
     let mut checks = Checks::default();
-    let title = checks.line("title", "Title", &new.title, 1, MAX_TITLE);
-    let summary = checks.text("summary", "Summary", &new.summary, false, MAX_BODY);
+    let title = checks.take("title", Title::parse(&new.title));
+    let summary = checks.take("summary", Markdown::parse("Summary", &new.summary, false));
     let funder = new.funder.as_deref().map(|f| checks.line("funder", "Funder", f, 1, 200));
     if let (Some(starts), Some(ends)) = (new.starts_on, new.ends_on)
         && ends < starts
@@ -174,59 +166,48 @@ pub async fn propose(
         }
     }
     let hash = input_fingerprint(&new);
-    let id = create_once(
-        db,
-        proposer.id,
-        idempotency_key,
-        "proposeCollaboration",
-        hash,
-        async |txn: &DatabaseTransaction| {
-            let created = collaboration::ActiveModel {
-                kind: Set(new.kind),
-                title: Set(title),
-                summary: Set(summary),
-                status: Set(CollaborationStatus::Proposed),
-                visibility: Set(new.visibility),
-                lead_partner_id: Set(proposer.partner_id),
-                proposed_by_id: Set(proposer.id),
-                origin_thread_id: Set(new.origin_thread_id),
-                starts_on: Set(new.starts_on),
-                ends_on: Set(new.ends_on),
-                bid_deadline: Set(new.bid_deadline),
-                funder: Set(funder),
-                budget_pence: Set(new.budget_pence),
-                version: Set(1),
-                created_at: Set(context.now),
-                updated_at: Set(context.now),
-                ..Default::default()
-            }
-            .insert(txn)
+    let id = create_once(db, context, idempotency_key, "proposeCollaboration", hash, async |write: &Write<'_>| {
+        let txn = &**write;
+        let created = collaboration::ActiveModel {
+            kind: Set(new.kind),
+            title: Set(title.into()),
+            summary: Set(summary.into()),
+            status: Set(CollaborationStatus::Proposed),
+            visibility: Set(new.visibility),
+            lead_partner_id: Set(proposer.partner_id),
+            proposed_by_id: Set(proposer.id),
+            origin_thread_id: Set(new.origin_thread_id),
+            starts_on: Set(new.starts_on),
+            ends_on: Set(new.ends_on),
+            bid_deadline: Set(new.bid_deadline),
+            funder: Set(funder),
+            budget_pence: Set(new.budget_pence),
+            version: Set(1),
+            created_at: Set(context.now),
+            updated_at: Set(context.now),
+            ..Default::default()
+        }
+        .insert(txn)
+        .await?;
+        collaboration_participant::ActiveModel {
+            collaboration_id: Set(created.id),
+            partner_id: Set(proposer.partner_id),
+            role: Set(ParticipantRole::Lead),
+            join_status: Set(JoinStatus::Accepted),
+            requested_by_id: Set(Some(proposer.id)),
+            requested_at: Set(context.now),
+            decided_at: Set(Some(context.now)),
+        }
+        .insert(txn)
+        .await?;
+        search::reindex_collaboration(txn, created.id).await?;
+        write
+            .stage(Event::CollaborationChanged { collaboration_id: created.id, change: CollaborationChange::Proposed })
             .await?;
-            collaboration_participant::ActiveModel {
-                collaboration_id: Set(created.id),
-                partner_id: Set(proposer.partner_id),
-                role: Set(ParticipantRole::Lead),
-                join_status: Set(JoinStatus::Accepted),
-                requested_by_id: Set(Some(proposer.id)),
-                requested_at: Set(context.now),
-                decided_at: Set(Some(context.now)),
-            }
-            .insert(txn)
-            .await?;
-            search::reindex_collaboration(txn, created.id).await?;
-            context
-                .stage(
-                    txn,
-                    Event::CollaborationChanged { collaboration_id: created.id, change: CollaborationChange::Proposed },
-                )
-                .await?;
-            audit(txn, context, "collaboration.propose", "Collaboration", created.id, json!({ "kind": new.kind }))
-                .await?;
-            Ok(created.id)
-        },
-    )
+        write.audit("collaboration.propose", "Collaboration", created.id, json!({ "kind": new.kind })).await?;
+        Ok(created.id)
+    })
     .await?;
-    context.committed();
     reload(db, id).await
 }
 
@@ -246,8 +227,9 @@ pub async fn request_to_join(
             "a collaboration has one lead: ask to join as a partner or supporter",
         ));
     }
-    let txn = begin_write(db).await?;
-    let target = collaboration_for_write(&txn, context.viewer, collaboration_id).await?;
+    let write = Write::begin(db, context).await?;
+    let txn = &*write;
+    let target = collaboration_for_write(txn, context.viewer, collaboration_id).await?;
     if target.lead_partner_id == asker.partner_id {
         return Err(ServiceError::invalid(
             "collaborationId",
@@ -262,7 +244,7 @@ pub async fn request_to_join(
             "this collaboration is not taking new partners",
         ));
     }
-    match participant(&txn, target.id, asker.partner_id).await? {
+    match participant(txn, target.id, asker.partner_id).await? {
         Some(existing) if existing.join_status == JoinStatus::Declined => {
             return Err(ServiceError::invalid(
                 "collaborationId",
@@ -281,11 +263,10 @@ pub async fn request_to_join(
                 requested_at: Set(context.now),
                 decided_at: Set(None),
             }
-            .insert(&txn)
+            .insert(txn)
             .await?;
             record_change(
-                &txn,
-                context,
+                &write,
                 target.id,
                 CollaborationChange::JoinRequested,
                 "collaboration.request_join",
@@ -294,7 +275,7 @@ pub async fn request_to_join(
             .await?;
         }
     }
-    finish(db, txn, context, collaboration_id).await
+    finish(db, write, collaboration_id).await
 }
 
 /// The lead partner accepts or declines a request. Repeating the same decision changes nothing.
@@ -306,13 +287,14 @@ pub async fn decide_join_request(
     partner_slug: &str,
     accept: bool,
 ) -> Result<collaboration::Model> {
-    let (txn, target) = lead_write(db, context, collaboration_id).await?;
+    let (write, target) = lead_write(db, context, collaboration_id).await?;
+    let txn = &*write;
     let asking = partner::Entity::find()
         .filter(partner::Column::Slug.eq(partner_slug))
-        .one(&txn)
+        .one(txn)
         .await?
         .ok_or_else(|| ServiceError::invalid("partnerSlug", UserErrorCode::NotFound, "no partner has this slug"))?;
-    let request = participant(&txn, target.id, asking.id).await?.ok_or_else(|| {
+    let request = participant(txn, target.id, asking.id).await?.ok_or_else(|| {
         ServiceError::invalid("partnerSlug", UserErrorCode::NotFound, "this partner has not asked to join")
     })?;
     let decision = if accept { JoinStatus::Accepted } else { JoinStatus::Declined };
@@ -336,11 +318,10 @@ pub async fn decide_join_request(
             .col_expr(collaboration_participant::Column::DecidedAt, Expr::value(context.now))
             .filter(collaboration_participant::Column::CollaborationId.eq(target.id))
             .filter(collaboration_participant::Column::PartnerId.eq(asking.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         record_change(
-            &txn,
-            context,
+            &write,
             target.id,
             CollaborationChange::JoinDecided,
             "collaboration.decide_join",
@@ -348,7 +329,7 @@ pub async fn decide_join_request(
         )
         .await?;
     }
-    finish(db, txn, context, collaboration_id).await
+    finish(db, write, collaboration_id).await
 }
 
 /// Whether the workflow allows moving from `from` to `to`.
@@ -373,7 +354,8 @@ pub async fn advance(
     to: CollaborationStatus,
     version: Option<i32>,
 ) -> Result<collaboration::Model> {
-    let (txn, target) = lead_write(db, context, collaboration_id).await?;
+    let (write, target) = lead_write(db, context, collaboration_id).await?;
+    let txn = &*write;
     if target.status != to {
         if let Some(seen) = version
             && seen != target.version
@@ -394,11 +376,10 @@ pub async fn advance(
         collaboration::Entity::update_many()
             .col_expr(collaboration::Column::Status, Expr::value(to))
             .filter(collaboration::Column::Id.eq(target.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
         record_change(
-            &txn,
-            context,
+            &write,
             target.id,
             CollaborationChange::StatusAdvanced,
             "collaboration.advance",
@@ -406,7 +387,7 @@ pub async fn advance(
         )
         .await?;
     }
-    finish(db, txn, context, collaboration_id).await
+    finish(db, write, collaboration_id).await
 }
 
 /// Evidence to record.
@@ -436,7 +417,7 @@ pub async fn record_outcome(
 ) -> Result<collaboration_outcome::Model> {
     let recorder = coordinator(context.viewer)?.clone();
     let mut checks = Checks::default();
-    let note = checks.text("note", "Note", &new.note, false, MAX_BODY);
+    let note = checks.take("note", Markdown::parse("Note", &new.note, false));
     if new.attendance.is_some_and(|n| n < 0) {
         checks.fail("attendance", UserErrorCode::Invalid, "attendance can't be negative");
     }
@@ -445,7 +426,8 @@ pub async fn record_outcome(
     }
     checks.finish()?;
     let hash = input_fingerprint(&new);
-    let id = create_once(db, recorder.id, idempotency_key, "recordOutcome", hash, async |txn: &DatabaseTransaction| {
+    let id = create_once(db, context, idempotency_key, "recordOutcome", hash, async |write: &Write<'_>| {
+        let txn = &**write;
         let target = collaboration_for_write(txn, context.viewer, new.collaboration_id).await?;
         let reporting_partner = if recorder.role == MemberRole::Admin && recorder.partner_id != target.lead_partner_id {
             match participant(txn, target.id, recorder.partner_id).await? {
@@ -473,15 +455,14 @@ pub async fn record_outcome(
             attendance: Set(new.attendance),
             attendance_estimated: Set(new.attendance_estimated),
             reach: Set(new.reach),
-            note: Set(note),
+            note: Set(note.into()),
             created_at: Set(context.now),
             ..Default::default()
         }
         .insert(txn)
         .await?;
         record_change(
-            txn,
-            context,
+            write,
             target.id,
             CollaborationChange::OutcomeRecorded,
             "collaboration.record_outcome",
@@ -491,7 +472,6 @@ pub async fn record_outcome(
         Ok(created.id)
     })
     .await?;
-    context.committed();
     collaboration_outcome::Entity::find_by_id(id)
         .one(db)
         .await?

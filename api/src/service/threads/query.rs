@@ -15,8 +15,8 @@ use sea_orm::{
 };
 
 use crate::error::Result;
-use crate::service::identity::Viewer;
 use crate::service::page::{self, Cursor, KeyKind, Page, PageRequest, SortKey, TotalCount};
+use crate::service::viewer::Viewer;
 
 /// The orders a thread feed can take.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,9 +32,11 @@ pub enum ThreadOrder {
     UnansweredFirst,
 }
 
-/// Which threads a feed shows.
+/// Which threads a feed or a live `threadPosted` subscription shows. One definition for
+/// both: the feed runs [`Self::condition`] over the table, and a subscriber asks
+/// [`matching_by_id`], which runs the same condition on the one thread just posted.
 #[derive(Debug, Clone, Default)]
-pub struct ThreadQuery {
+pub struct ThreadFilter {
     /// Only this kind.
     pub kind: Option<ThreadKind>,
     /// Only this status.
@@ -47,6 +49,78 @@ pub struct ThreadQuery {
     pub language: Option<Language>,
     /// Only threads whose title contains this text, ignoring case.
     pub title_contains: Option<String>,
+}
+
+impl ThreadFilter {
+    /// The text looked for in titles, if there is any.
+    fn title_text(&self) -> Option<&str> {
+        self.title_contains.as_deref().map(str::trim).filter(|t| !t.is_empty())
+    }
+
+    /// Whether the filter lets every thread through (a feed can then use a stored count).
+    pub fn is_empty(&self) -> bool {
+        self.kind.is_none()
+            && self.status.is_none()
+            && self.language.is_none()
+            && self.partner_slug.is_none()
+            && self.tag.is_none()
+            && self.title_text().is_none()
+    }
+
+    /// The filter as a condition on `threads`.
+    pub fn condition(&self) -> Condition {
+        let mut condition = Condition::all();
+        if let Some(kind) = self.kind {
+            condition = condition.add(thread::Column::Kind.eq(kind));
+        }
+        if let Some(status) = self.status {
+            condition = condition.add(thread::Column::Status.eq(status));
+        }
+        if let Some(language) = self.language {
+            condition = condition.add(thread::Column::Language.eq(language));
+        }
+        if let Some(slug) = &self.partner_slug {
+            condition = condition.add(
+                thread::Column::PartnerId.in_subquery(
+                    Query::select()
+                        .column(partner::Column::Id)
+                        .from(partner::Entity)
+                        .and_where(partner::Column::Slug.eq(slug.as_str()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(name) = &self.tag {
+            condition = condition.add(
+                thread::Column::Id.in_subquery(
+                    Query::select()
+                        .column((thread_tag::Entity, thread_tag::Column::ThreadId))
+                        .from(thread_tag::Entity)
+                        .inner_join(
+                            tag::Entity,
+                            Expr::col((tag::Entity, tag::Column::Id))
+                                .equals((thread_tag::Entity, thread_tag::Column::TagId)),
+                        )
+                        .and_where(Expr::col((tag::Entity, tag::Column::Name)).eq(name.trim().to_lowercase()))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(text) = self.title_text() {
+            let pattern = format!("%{}%", escape_like(&fold_title(text)));
+            condition = condition.add(
+                Expr::col(thread::Column::TitleFolded).like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
+            );
+        }
+        condition
+    }
+}
+
+/// Which threads a feed shows, in which order.
+#[derive(Debug, Clone, Default)]
+pub struct ThreadQuery {
+    /// Which threads.
+    pub filter: ThreadFilter,
     /// The order of the feed.
     pub order: ThreadOrder,
 }
@@ -68,49 +142,7 @@ pub async fn list(
     query: &ThreadQuery,
     request: &PageRequest,
 ) -> Result<Page<thread::Model>> {
-    let mut select = thread::Entity::find().filter(visible_to(viewer));
-    if let Some(kind) = query.kind {
-        select = select.filter(thread::Column::Kind.eq(kind));
-    }
-    if let Some(status) = query.status {
-        select = select.filter(thread::Column::Status.eq(status));
-    }
-    if let Some(language) = query.language {
-        select = select.filter(thread::Column::Language.eq(language));
-    }
-    if let Some(slug) = &query.partner_slug {
-        select = select.filter(
-            thread::Column::PartnerId.in_subquery(
-                Query::select()
-                    .column(partner::Column::Id)
-                    .from(partner::Entity)
-                    .and_where(partner::Column::Slug.eq(slug.as_str()))
-                    .to_owned(),
-            ),
-        );
-    }
-    if let Some(name) = &query.tag {
-        select = select.filter(
-            thread::Column::Id.in_subquery(
-                Query::select()
-                    .column((thread_tag::Entity, thread_tag::Column::ThreadId))
-                    .from(thread_tag::Entity)
-                    .inner_join(
-                        tag::Entity,
-                        Expr::col((tag::Entity, tag::Column::Id))
-                            .equals((thread_tag::Entity, thread_tag::Column::TagId)),
-                    )
-                    .and_where(Expr::col((tag::Entity, tag::Column::Name)).eq(name.to_lowercase()))
-                    .to_owned(),
-            ),
-        );
-    }
-    if let Some(text) = query.title_contains.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&fold_title(text)));
-        select = select.filter(
-            Expr::col(thread::Column::TitleFolded).like(sea_orm::sea_query::LikeExpr::new(pattern).escape('\\')),
-        );
-    }
+    let mut select = thread::Entity::find().filter(visible_to(viewer)).filter(query.filter.condition());
     let filtered = select.clone().into_query();
     let id = || Expr::col((thread::Entity, thread::Column::Id));
     let key = match query.order {
@@ -126,12 +158,7 @@ pub async fn list(
         select = select.order_by(key, key_order);
     }
     let ordered = select.order_by_desc(thread::Column::Id).limit(request.first + 1).into_query();
-    let unfiltered = query.kind.is_none()
-        && query.status.is_none()
-        && query.language.is_none()
-        && query.partner_slug.is_none()
-        && query.tag.is_none()
-        && query.title_contains.as_deref().is_none_or(|t| t.trim().is_empty());
+    let unfiltered = query.filter.is_empty();
     let (rows, total) = if unfiltered {
         let count = page::stored_count(if viewer.sees_network() { "threads" } else { "threads:public" });
         page::fetch_counted(db, request, count, ordered).await?
@@ -161,12 +188,6 @@ pub fn fold_title(text: &str) -> String {
     lkn_migration::folding::fold(text)
 }
 
-/// Whether `title` contains `text` regardless of case, as the feed's `titleContains`
-/// filter decides it: for matching a thread in memory (a live update) as the feed would.
-pub fn title_contains(title: &str, text: &str) -> bool {
-    fold_title(title).contains(&fold_title(text.trim()))
-}
-
 /// Escapes `%`, `_` and `\` so user text matches literally inside `LIKE`.
 pub fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -193,9 +214,41 @@ pub async fn visible_by_ids(
     Ok(rows.into_iter().map(|t| (t.id, t)).collect())
 }
 
+/// The thread `id` if `viewer` may see it and `filter` matches it: how a live
+/// subscription decides, by the very condition the feed uses.
+pub async fn matching_by_id(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: &ThreadFilter,
+    id: i64,
+) -> Result<Option<thread::Model>> {
+    Ok(thread::Entity::find_by_id(id).filter(visible_to(viewer)).filter(filter.condition()).one(db).await?)
+}
+
 /// One thread if `viewer` may see it.
 pub async fn visible_by_id(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<thread::Model>> {
     Ok(visible_by_ids(db, viewer, &[id]).await?.remove(&id))
+}
+
+/// Replies by id that `viewer` may see — those in threads `viewer` may see; the rest
+/// are simply absent. The one place the visibility of a reply is decided.
+pub async fn visible_replies_by_ids(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<Vec<reply::Model>> {
+    Ok(reply::Entity::find()
+        .filter(reply::Column::Id.is_in(ids))
+        .filter(reply::Column::ThreadId.in_subquery(
+            Query::select().column(thread::Column::Id).from(thread::Entity).cond_where(visible_to(viewer)).to_owned(),
+        ))
+        .all(db)
+        .await?)
+}
+
+/// One reply if `viewer` may see it.
+pub async fn visible_reply(db: &impl ConnectionTrait, viewer: &Viewer, id: i64) -> Result<Option<reply::Model>> {
+    Ok(visible_replies_by_ids(db, viewer, [id]).await?.pop())
 }
 
 /// A thread's replies, oldest first, a page at a time. The caller has already checked

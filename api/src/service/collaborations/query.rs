@@ -10,18 +10,51 @@ use sea_orm::{
 };
 
 use crate::error::Result;
-use crate::service::identity::Viewer;
 use crate::service::page::{self, Cursor, Page, PageRequest};
+use crate::service::viewer::Viewer;
 
-/// Which collaborations a list shows.
+/// Which collaborations a list or a live `collaborationChanged` subscription shows: one
+/// definition for both (see [`matching_by_id`]).
 #[derive(Debug, Clone, Default)]
-pub struct CollaborationQuery {
+pub struct CollaborationFilter {
     /// Only this kind.
     pub kind: Option<CollaborationKind>,
     /// Only this status.
     pub status: Option<CollaborationStatus>,
     /// Only those this partner leads or takes part in (in any join status).
     pub partner_slug: Option<String>,
+}
+
+impl CollaborationFilter {
+    /// The filter as a condition on `collaborations`.
+    pub fn condition(&self) -> Condition {
+        let mut condition = Condition::all();
+        if let Some(kind) = self.kind {
+            condition = condition.add(collaboration::Column::Kind.eq(kind));
+        }
+        if let Some(status) = self.status {
+            condition = condition.add(collaboration::Column::Status.eq(status));
+        }
+        if let Some(slug) = &self.partner_slug {
+            condition = condition.add(
+                collaboration::Column::Id.in_subquery(
+                    Query::select()
+                        .column((collaboration_participant::Entity, collaboration_participant::Column::CollaborationId))
+                        .from(collaboration_participant::Entity)
+                        .inner_join(
+                            partner::Entity,
+                            Expr::col((partner::Entity, partner::Column::Id)).equals((
+                                collaboration_participant::Entity,
+                                collaboration_participant::Column::PartnerId,
+                            )),
+                        )
+                        .and_where(Expr::col((partner::Entity, partner::Column::Slug)).eq(slug.as_str()))
+                        .to_owned(),
+                ),
+            );
+        }
+        condition
+    }
 }
 
 /// The condition that limits collaborations to what `viewer` may see.
@@ -38,32 +71,10 @@ pub fn visible_to(viewer: &Viewer) -> Condition {
 pub async fn list(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
-    query: &CollaborationQuery,
+    filter: &CollaborationFilter,
     request: &PageRequest,
 ) -> Result<Page<collaboration::Model>> {
-    let mut select = collaboration::Entity::find().filter(visible_to(viewer));
-    if let Some(kind) = query.kind {
-        select = select.filter(collaboration::Column::Kind.eq(kind));
-    }
-    if let Some(status) = query.status {
-        select = select.filter(collaboration::Column::Status.eq(status));
-    }
-    if let Some(slug) = &query.partner_slug {
-        select = select.filter(
-            collaboration::Column::Id.in_subquery(
-                Query::select()
-                    .column((collaboration_participant::Entity, collaboration_participant::Column::CollaborationId))
-                    .from(collaboration_participant::Entity)
-                    .inner_join(
-                        partner::Entity,
-                        Expr::col((partner::Entity, partner::Column::Id))
-                            .equals((collaboration_participant::Entity, collaboration_participant::Column::PartnerId)),
-                    )
-                    .and_where(Expr::col((partner::Entity, partner::Column::Slug)).eq(slug.as_str()))
-                    .to_owned(),
-            ),
-        );
-    }
+    let mut select = collaboration::Entity::find().filter(visible_to(viewer)).filter(filter.condition());
     let filtered = select.clone().into_query();
     if let Some(cursor) = &request.after {
         select = select.filter(page::after(
@@ -76,6 +87,17 @@ pub async fn list(
     let ordered = select.order_by_desc(collaboration::Column::Id).limit(request.first + 1).into_query();
     let (rows, total) = page::fetch(db, request, filtered, ordered).await?;
     Ok(Page::from_rows(request, rows, |c| Cursor { key: None, id: c.id }, total))
+}
+
+/// The collaboration `id` if `viewer` may see it and `filter` matches it: how a live
+/// subscription decides, by the very condition the list uses.
+pub async fn matching_by_id(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: &CollaborationFilter,
+    id: i64,
+) -> Result<Option<collaboration::Model>> {
+    Ok(collaboration::Entity::find_by_id(id).filter(visible_to(viewer)).filter(filter.condition()).one(db).await?)
 }
 
 /// Collaborations by id that `viewer` may see.
@@ -172,20 +194,4 @@ pub async fn by_origin_thread(
         .order_by_desc(collaboration::Column::Id)
         .all(db)
         .await?)
-}
-
-/// Whether `collaboration` is one `query` would list (for subscribers' filters).
-pub async fn matches(
-    db: &impl ConnectionTrait,
-    collaboration: &collaboration::Model,
-    query: &CollaborationQuery,
-) -> Result<bool> {
-    if query.kind.is_some_and(|k| k != collaboration.kind) || query.status.is_some_and(|s| s != collaboration.status) {
-        return Ok(false);
-    }
-    let Some(slug) = &query.partner_slug else { return Ok(true) };
-    let involved = participants_of(db, &[collaboration.id]).await?;
-    let partner = partner::Entity::find().filter(partner::Column::Slug.eq(slug.as_str())).one(db).await?;
-    Ok(partner
-        .is_some_and(|p| involved.get(&collaboration.id).is_some_and(|list| list.iter().any(|x| x.partner_id == p.id))))
 }
