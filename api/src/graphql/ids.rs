@@ -78,3 +78,52 @@ pub fn decode_input(kind: NodeType, id: &str, field: &str) -> Result<i64> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [NodeType; 5] =
+        [NodeType::Partner, NodeType::Member, NodeType::Thread, NodeType::Reply, NodeType::Collaboration];
+
+    #[test]
+    fn every_kind_of_id_round_trips() {
+        for kind in ALL {
+            for id in [1, 42, i64::MAX] {
+                assert_eq!(decode(kind, &encode(kind, id)), Some(id), "{kind:?} {id}");
+                assert_eq!(decode_any(&encode(kind, id)), Some((kind, id)));
+            }
+        }
+    }
+
+    #[test]
+    fn an_id_is_base64url_of_type_colon_number() {
+        assert_eq!(encode(NodeType::Thread, 42).0, "VGhyZWFkOjQy");
+    }
+
+    #[test]
+    fn an_id_of_one_type_names_nothing_of_another() {
+        let thread = encode(NodeType::Thread, 7);
+        for kind in ALL.into_iter().filter(|k| *k != NodeType::Thread) {
+            assert_eq!(decode(kind, &thread), None);
+        }
+    }
+
+    #[test]
+    fn malformed_ids_name_nothing() {
+        for bad in ["", "!!", "VGhyZWFk", "VGhyZWFkOg", "VGhyZWFkOmFi", "R2hvc3Q6MQ"] {
+            assert_eq!(decode_any(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_input_id_is_a_user_error_on_its_field() {
+        match decode_input(NodeType::Thread, "nope", "threadId") {
+            Err(ServiceError::Invalid(errors)) => {
+                assert_eq!(errors[0].field, vec!["input".to_owned(), "threadId".to_owned()]);
+                assert_eq!(errors[0].code, crate::error::UserErrorCode::NotFound);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

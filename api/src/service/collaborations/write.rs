@@ -477,3 +477,42 @@ pub async fn record_outcome(
         .await?
         .ok_or_else(|| ServiceError::Internal(format!("outcome {id} vanished after a write")))
 }
+
+#[cfg(test)]
+mod tests {
+    use CollaborationStatus::*;
+
+    use super::*;
+
+    const ALL: [CollaborationStatus; 5] = [Proposed, SeekingPartners, Active, Completed, Withdrawn];
+
+    #[test]
+    fn a_collaboration_moves_forward_one_step_at_a_time() {
+        assert!(is_legal_move(Proposed, SeekingPartners));
+        assert!(is_legal_move(SeekingPartners, Active));
+        assert!(is_legal_move(Active, Completed));
+        assert!(!is_legal_move(Proposed, Active), "no skipping the search for partners");
+        assert!(!is_legal_move(Proposed, Completed));
+        assert!(!is_legal_move(SeekingPartners, Completed));
+    }
+
+    #[test]
+    fn it_can_be_withdrawn_until_it_ends() {
+        for from in [Proposed, SeekingPartners, Active] {
+            assert!(is_legal_move(from, Withdrawn), "{from:?}");
+        }
+    }
+
+    #[test]
+    fn completed_and_withdrawn_are_final_and_nothing_moves_back() {
+        for to in ALL {
+            assert!(!is_legal_move(Completed, to), "Completed -> {to:?}");
+            assert!(!is_legal_move(Withdrawn, to), "Withdrawn -> {to:?}");
+        }
+        for (i, from) in ALL.iter().enumerate().take(3) {
+            for to in &ALL[..i] {
+                assert!(!is_legal_move(*from, *to), "{from:?} -> {to:?}");
+            }
+        }
+    }
+}
