@@ -8,11 +8,14 @@
 //!
 //! From the wire inwards:
 //! - [`cli`], [`config`]: the commands and their one typed configuration; [`telemetry`]: logs.
-//! - [`serving`]: the accept loop (header deadlines, graceful drain); [`http`]: routes, the
-//!   GraphQL-over-HTTP rules and [`http::AppState`]; [`ws`]: subscriptions over WebSocket
-//!   (subscriptions only, closed when access is cut); [`explorer`]: the web page at `/`.
+//! - [`http`]: the router and [`http::AppState`]; in it [`http::serving`] (the accept loop:
+//!   header deadlines, graceful drain), [`http::graphql`] (the GraphQL-over-HTTP rules),
+//!   [`http::ws`] (subscriptions over WebSocket, subscriptions only, closed when access is
+//!   cut), [`http::probes`] (`/healthz`, `/readyz`, `/metrics`), [`http::graphiql`],
+//!   [`http::explorer`] (the web page at `/`) and [`http::request_id`].
 //! - [`edge`]: what every door enforces before the schema — admission by address then
-//!   token, budgets ([`rate_limit`]), pool shares, socket caps; [`request_id`]; [`metrics`].
+//!   token, budgets ([`rate_limit`]), pool shares, socket caps; [`metrics`]: the counters,
+//!   which the schema feeds too.
 //! - [`graphql`]: the schema, one module per feature; resolvers are thin and call `service`.
 //! - [`service`]: the network's rules, one module per noun (threads, collaborations,
 //!   partners, members, search, network figures), plus [`service::identity`] (who is
@@ -27,16 +30,12 @@ pub mod db;
 pub mod edge;
 pub mod error;
 pub mod events;
-pub mod explorer;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod rate_limit;
-pub mod request_id;
 pub mod service;
-pub mod serving;
 pub mod telemetry;
-pub mod ws;
 
 pub use http::{AppState, app, serve};
 
