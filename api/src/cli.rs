@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::io::Write;
-use std::time::Duration;
 
 use lkn_entity::vocabulary::MemberRole;
 
@@ -11,10 +10,10 @@ use crate::config::{Cli, Command, MemberCommand, RoleArg, SeedCommand, ServeArgs
 use crate::db::DatabaseSettings;
 use crate::error::ServiceError;
 use crate::service::access::{self, Authority};
-use crate::service::housekeeping;
 use crate::service::seed::demo;
 use crate::service::viewer::Viewer;
 use crate::service::write::WriteContext;
+use crate::startup::{Application, Settings, StartupError, prepare_database};
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +30,15 @@ pub enum CliError {
     /// A setting read from the environment is not valid.
     #[error("{0}")]
     Settings(#[from] clap::Error),
+}
+
+impl From<StartupError> for CliError {
+    fn from(error: StartupError) -> Self {
+        match error {
+            StartupError::Database(e) => Self::Database(e),
+            StartupError::Io(e) => Self::Io(e),
+        }
+    }
 }
 
 impl From<ServiceError> for CliError {
@@ -73,7 +81,7 @@ pub async fn run(
     match command {
         Command::Serve(args) => serve(settings, args, shutdown).await,
         Command::Migrate => {
-            crate::prepare_database(&settings).await?;
+            prepare_database(&settings).await?;
             tracing::info!("migrations applied");
             Ok(())
         }
@@ -82,7 +90,7 @@ pub async fn run(
             Ok(())
         }
         Command::Member(MemberCommand::Add { partner, email, name, role }) => {
-            let db = crate::prepare_database(&settings).await?;
+            let db = prepare_database(&settings).await?;
             let role = match role {
                 RoleArg::Member => MemberRole::Member,
                 RoleArg::Coordinator => MemberRole::Coordinator,
@@ -96,7 +104,7 @@ pub async fn run(
         Command::Member(MemberCommand::Suspend { email }) => set_suspended(&settings, &email, true).await,
         Command::Member(MemberCommand::Restore { email }) => set_suspended(&settings, &email, false).await,
         Command::Token(command) => {
-            let db = crate::prepare_database(&settings).await?;
+            let db = prepare_database(&settings).await?;
             match command {
                 TokenCommand::Issue { email } => {
                     let member = access::member_by_email(&db, &email).await?;
@@ -112,7 +120,7 @@ pub async fn run(
             Ok(())
         }
         Command::Seed(SeedCommand::Demo { threads }) => {
-            let db = crate::prepare_database(&settings).await?;
+            let db = prepare_database(&settings).await?;
             let started = std::time::Instant::now();
             let summary = demo::seed_demo(&db, threads).await?;
             tracing::info!(
@@ -132,7 +140,7 @@ pub async fn run(
 
 /// `member suspend` and `member restore`.
 async fn set_suspended(settings: &DatabaseSettings, email: &str, suspend: bool) -> Result<(), CliError> {
-    let db = crate::prepare_database(settings).await?;
+    let db = prepare_database(settings).await?;
     let member = access::member_by_email(&db, email).await?;
     access::set_suspended(&db, &operator(), Authority::Operator, &member, suspend).await?;
     tracing::info!(email, suspended = suspend, "member updated");
@@ -148,69 +156,13 @@ fn print_access(out: &mut (dyn Write + Send), granted: access::Access) -> Result
     Ok(())
 }
 
+/// `serve`: start-up in one place ([`Application`]), serving until `shutdown` completes.
 async fn serve(
-    mut settings: DatabaseSettings,
+    settings: DatabaseSettings,
     args: ServeArgs,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), CliError> {
-    settings.max_connections = args.db_max_connections;
-    settings.acquire_timeout = Duration::from_secs(args.db_acquire_timeout_secs);
-    let db = crate::prepare_database(&settings).await?;
-    let listener = tokio::net::TcpListener::bind(args.bind).await?;
-    tracing::info!(address = %listener.local_addr()?, "serving the Living Knowledge Network API");
-    let metrics_listener = match args.metrics_bind {
-        Some(address) => {
-            let listener = tokio::net::TcpListener::bind(address).await?;
-            tracing::info!(address = %listener.local_addr()?, "serving /metrics");
-            Some(listener)
-        }
-        None => None,
-    };
-    let purging = (args.purge_interval_secs > 0)
-        .then(|| housekeeping::spawn(db.clone(), Duration::from_secs(args.purge_interval_secs)));
-    // One signal stops every listener; in-flight requests then get a bounded grace
-    // period, after which the rest are cut.
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        shutdown.await;
-        stop.send_replace(true);
-    });
-    let signalled = move || {
-        let mut stopped = stopped.clone();
-        async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        }
-    };
-    let grace = Duration::from_secs(args.shutdown_grace_secs);
-    let state = crate::AppState::with_edge(db, args.edge());
-    let servers = async {
-        let main = crate::serve(listener, state.clone(), signalled());
-        match metrics_listener {
-            Some(metrics) => {
-                let (main, metrics) = tokio::join!(main, crate::http::serve_metrics(metrics, state, signalled()));
-                main.and(metrics)
-            }
-            None => main.await,
-        }
-    };
-    let grace_over = {
-        let signal = signalled();
-        async move {
-            signal.await;
-            tokio::time::sleep(grace).await;
-        }
-    };
-    let served = tokio::select! {
-        result = servers => result,
-        () = grace_over => {
-            tracing::warn!(seconds = grace.as_secs(), "grace period over; closing the remaining connections");
-            Ok(())
-        }
-    };
-    if let Some(purging) = purging {
-        purging.abort();
-    }
-    served?;
-    tracing::info!("stopped");
+    let application = Application::build(Settings::from_serve_args(settings, &args)).await?;
+    application.run_until_stopped(shutdown).await?;
     Ok(())
 }

@@ -1,18 +1,23 @@
 //! `lkn-api`: the Living Knowledge Network's GraphQL API over sea-orm.
 //!
-//! The binary only parses its configuration and calls into this library; tests call the
-//! same functions ([`http::app`], [`http::serve`], [`db::connect`]) against real
-//! databases on loopback ports.
+//! The binary only parses its configuration and calls into this library; tests start
+//! the server through the same [`startup::Application`] (`build`, then
+//! `run_until_stopped`) on loopback port 0 against real databases, or call
+//! [`http::app`], [`http::serve`] and [`db::connect`] directly.
 //!
 //! # Layout
 //!
 //! From the wire inwards:
-//! - [`cli`], [`config`]: the commands and their one typed configuration; [`telemetry`]: logs.
-//! - [`serving`]: the accept loop (header deadlines, graceful drain); [`http`]: routes, the
-//!   GraphQL-over-HTTP rules and [`http::AppState`]; [`ws`]: subscriptions over WebSocket
-//!   (subscriptions only, closed when access is cut); [`explorer`]: the web page at `/`.
+//! - [`cli`], [`config`]: the commands and their one typed configuration; [`telemetry`]: logs;
+//!   [`startup`]: start-up in one place (prepare the database, bind, wire, serve, drain).
+//! - [`http`]: the router and [`http::AppState`]; in it [`http::serving`] (the accept loop:
+//!   header deadlines, graceful drain), [`http::graphql`] (the GraphQL-over-HTTP rules),
+//!   [`http::ws`] (subscriptions over WebSocket, subscriptions only, closed when access is
+//!   cut), [`http::probes`] (`/healthz`, `/readyz`, `/metrics`), [`http::graphiql`],
+//!   [`http::explorer`] (the web page at `/`) and [`http::request_id`].
 //! - [`edge`]: what every door enforces before the schema — admission by address then
-//!   token, budgets ([`rate_limit`]), pool shares, socket caps; [`request_id`]; [`metrics`].
+//!   token, budgets ([`rate_limit`]), pool shares, socket caps; [`metrics`]: the counters,
+//!   which the schema feeds too.
 //! - [`graphql`]: the schema, one module per feature; resolvers are thin and call `service`.
 //! - [`service`]: the network's rules, one module per noun (threads, collaborations,
 //!   partners, members, search, network figures), plus [`service::identity`] (who is
@@ -27,32 +32,16 @@ pub mod db;
 pub mod edge;
 pub mod error;
 pub mod events;
-pub mod explorer;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod rate_limit;
-pub mod request_id;
 pub mod service;
-pub mod serving;
+pub mod startup;
 pub mod telemetry;
-pub mod ws;
 
 pub use http::{AppState, app, serve};
-
-/// Connects, migrates and seeds the founding partners: what `serve` does before it
-/// listens, and what tests do to get a ready database. On PostgreSQL, several processes
-/// may do this at once on one database: they take turns (see [`db::MigrationLock`]).
-pub async fn prepare_database(settings: &db::DatabaseSettings) -> Result<sea_orm::DatabaseConnection, sea_orm::DbErr> {
-    let connection = db::connect(settings).await?;
-    let lock = db::MigrationLock::acquire(&connection, settings).await?;
-    db::migrate(&connection).await?;
-    service::seed::founders::seed_founders(&connection, chrono::Utc::now())
-        .await
-        .map_err(|e| sea_orm::DbErr::Custom(format!("seeding partners failed: {e}")))?;
-    lock.release().await?;
-    Ok(connection)
-}
+pub use startup::prepare_database;
 
 /// The schema as sorted SDL, as `lkn-api schema` prints it and `api/schema.graphql` keeps it.
 pub fn schema_sdl() -> String {

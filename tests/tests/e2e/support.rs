@@ -8,8 +8,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use lkn_api::config::ServeArgs;
 use lkn_api::db::DatabaseSettings;
+use lkn_api::startup::{Application, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -116,14 +119,23 @@ impl TestApp {
     }
 
     /// Like [`Self::spawn`], with the given edge settings (limits, CORS, rate limits).
+    /// Starts the server as `lkn-api serve` does, through [`Application`], on
+    /// `127.0.0.1:0`, without the periodic purge.
     pub async fn spawn_with(backend: Backend, edge: lkn_api::edge::EdgeSettings) -> Option<Self> {
         let database = TestDb::create(backend).await?;
-        let db = lkn_api::prepare_database(&database.settings).await.expect("Failed to prepare the database");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("Failed to bind");
-        let address = listener.local_addr().expect("no local address");
+        let settings = Settings {
+            database: database.settings.clone(),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            metrics_bind: None,
+            edge,
+            shutdown_grace: Duration::from_secs(ServeArgs::default().shutdown_grace_secs),
+            purge_interval: None,
+        };
+        let application = Application::build(settings).await.expect("Failed to start the server");
+        let address = application.address();
+        let db = application.db().clone();
         let (shutdown, stop) = oneshot::channel();
-        let state = lkn_api::AppState::with_edge(db.clone(), edge);
-        let server = tokio::spawn(lkn_api::serve(listener, state, async {
+        let server = tokio::spawn(application.run_until_stopped(async {
             let _ = stop.await;
         }));
         Some(Self {

@@ -7,9 +7,9 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 
-const INDEX: &str = include_str!("../assets/explorer/index.html");
-const STYLES: &str = include_str!("../assets/explorer/app.css");
-const SCRIPT: &str = include_str!("../assets/explorer/app.js");
+const INDEX: &str = include_str!("../../assets/explorer/index.html");
+const STYLES: &str = include_str!("../../assets/explorer/app.css");
+const SCRIPT: &str = include_str!("../../assets/explorer/app.js");
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], body)
