@@ -10,7 +10,6 @@ use crate::graphql::threads::{Thread, ThreadOrder};
 use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::{Nation, PartnerKind};
 use crate::graphql::{OrGraphql, db, prefetch, request};
-use crate::service::page::{Page, TotalCount};
 use crate::service::{collaborations, partners, threads};
 
 /// An organisation in the network.
@@ -63,13 +62,9 @@ impl Partner {
         after: Option<String>,
     ) -> async_graphql::Result<Conn<Member>> {
         let request_page = page_request(ctx, first, after.as_deref())?;
-        let viewer = &request(ctx)?.viewer;
-        if !viewer.sees_network() {
-            let empty: Page<lkn_entity::member::Model> =
-                Page { items: Vec::new(), has_next_page: false, has_previous_page: false, total: TotalCount::Known(0) };
-            return Ok(connection(empty, Member));
-        }
-        let page = crate::service::members::of_partner(db(ctx)?, self.0.id, &request_page).await.gql()?;
+        let page = crate::service::members::of_partner(db(ctx)?, &request(ctx)?.viewer, self.0.id, &request_page)
+            .await
+            .gql()?;
         Ok(connection(page, Member))
     }
     /// Threads posted by its staff that the caller may see.

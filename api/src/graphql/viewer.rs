@@ -45,13 +45,11 @@ impl Member {
     /// When they were suspended, while they are: shown to administrators and to their
     /// partner's coordinators, who may lift it.
     async fn suspended_at(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DateTime<Utc>>> {
-        Ok(request(ctx)?.viewer.coordinates(self.0.partner_id).then_some(self.0.suspended_at).flatten())
+        Ok(crate::service::members::suspension_for(&request(ctx)?.viewer, &self.0))
     }
     /// Their e-mail address: shown only to themselves and to administrators.
     async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
-        let viewer = &request(ctx)?.viewer;
-        let allowed = viewer.is_admin() || viewer.member().is_some_and(|m| m.id == self.0.id);
-        Ok(allowed.then_some(self.0.email.as_str()))
+        Ok(crate::service::members::email_for(&request(ctx)?.viewer, &self.0))
     }
 }
 
