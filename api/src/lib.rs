@@ -18,11 +18,18 @@
 //! - [`edge`]: what every door enforces before the schema — admission by address then
 //!   token, budgets ([`rate_limit`]), pool shares, socket caps; [`metrics`]: the counters,
 //!   which the schema feeds too.
-//! - [`graphql`]: the schema, one module per feature; resolvers are thin and call `service`.
-//! - [`service`]: the network's rules, one module per noun (threads, collaborations,
-//!   partners, members, search, network figures), plus [`service::identity`] (who is
-//!   calling) and [`service::access`] (granting and cutting access); shared by resolvers,
-//!   the CLI and, through the API, the bot.
+//! - [`graphql`]: the schema, one module per feature. Resolvers are thin: they read the
+//!   viewer, call `service`, and dress results and errors for GraphQL; the DataLoaders
+//!   ([`graphql::loaders`]) and look-ahead prefetch ([`graphql::prefetch`]) only adapt
+//!   service functions, and nothing here reads a table itself.
+//! - [`service`]: the network's rules, the only layer that touches the database: a leaf
+//!   [`service::viewer`] (who is asking, what they may see); [`service::write`] (a write
+//!   as a unit of work); [`service::input`] (user text parsed once); one folder per noun
+//!   with reads and writes ([`service::threads`], [`service::collaborations`],
+//!   [`service::search`]); partners, members, network figures; [`service::identity`] and
+//!   [`service::access`] (recognising callers, granting and cutting access); and
+//!   [`service::seed`] (founding partners, demo data). Shared by resolvers, the CLI and,
+//!   through the API, the bot. Its modules form no import circle.
 //! - [`events`]: committed writes for subscribers, across processes on PostgreSQL.
 //! - [`error`]: the one error policy and table of codes; [`db`]: opening and migrating.
 

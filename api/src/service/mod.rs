@@ -8,7 +8,7 @@
 //! - [`viewer`]: who is asking and what they may see; [`secret`]: tokens and their
 //!   fingerprints; [`page`]: cursors and pages; [`input`]: user text parsed once
 //!   (`Title`, `Markdown`, `Tag`).
-//! - [`write`]: a write as a unit of work (lock, audit record, events announced on commit)
+//! - [`write`](mod@write): a write as a unit of work (lock, audit record, events announced on commit)
 //!   and idempotent creates.
 //! - [`audit`] (reading the trail), [`search`], [`partners`], [`members`].
 //! - [`threads`] and [`collaborations`]: each a `query` (reads, visibility, filters) and a

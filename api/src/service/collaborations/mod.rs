@@ -1,5 +1,5 @@
 //! Collaborations between partners: [`query`] reads them with their participants and
-//! outcomes, [`write`] proposes them and moves them through their workflow.
+//! outcomes, [`write`](mod@write) proposes them and moves them through their workflow.
 
 pub mod query;
 pub mod write;

@@ -1,5 +1,5 @@
 //! Knowledge-exchange threads, their replies and tags: [`query`] reads them (visibility
-//! and filters are part of every query), [`write`] posts, edits, replies, accepts,
+//! and filters are part of every query), [`write`](mod@write) posts, edits, replies, accepts,
 //! closes, endorses and follows.
 
 pub mod query;
