@@ -234,17 +234,19 @@ async fn a_request_in_flight_at_shutdown_is_answered_before_the_server_stops() {
     .await;
     let _ = stop.send(());
     let probe = reqwest::Client::builder()
-        .timeout(Duration::from_secs(1))
+        .timeout(Duration::from_millis(500))
         .pool_max_idle_per_host(0)
         .build()
         .expect("a client that opens a new connection each time");
-    let refused = eventually("new connections refused once shutting down", PATIENCE, async || {
-        match probe.get(format!("http://{bind}/healthz")).send().await {
-            Err(error) if error.is_connect() => Ok(error),
-            answered => Err(format!("{answered:?}")),
-        }
-    })
-    .await;
+    // Refused at once: well inside the five seconds the write waits for its lock.
+    let refused =
+        eventually("new connections refused once shutting down", Duration::from_secs(2), async || {
+            match probe.get(format!("http://{bind}/healthz")).send().await {
+                Err(error) if error.is_connect() => Ok(error),
+                answered => Err(format!("{answered:?}")),
+            }
+        })
+        .await;
     lock.rollback().await.expect("release");
     let answered = in_flight.await.expect("join").expect("the request in flight gets its answer");
     let stopped = tokio::time::timeout(Duration::from_secs(10), server).await.expect("stops once it is answered");

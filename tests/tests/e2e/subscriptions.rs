@@ -161,7 +161,7 @@ on_both_databases! {
         assert_eq!(welsh.next_event(LONG).await.expect("filtered")["data"]["threadPosted"]["title"], "Syniad i bawb");
         app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "Heard last", "visibility": "PUBLIC" } })).await;
         let last = anonymous.next_event(LONG).await.expect("the marker");
-        assert_eq!(last["data"]["threadPosted"]["title"], "Heard last", "nothing else was announced before it");
+        assert_eq!(last["data"]["threadPosted"]["title"], "Heard last", "a refused post announces nothing, nor anything else before the marker");
     }
 }
 
