@@ -15,7 +15,7 @@ use crate::api_proxy::ApiProxy;
 use crate::discord_standin::{DiscordStandIn, DiscordUser, Interaction, RestCall};
 use crate::on_both_databases;
 use crate::support::TestApp;
-use crate::waiting::live_subscriptions;
+use crate::waiting::ready_to_hear;
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -294,7 +294,7 @@ on_both_databases! {
         let (first_api, second_api) = (ApiProxy::start(&app.url("")).await, ApiProxy::start(&app.url("")).await);
         let first = RunningBot::start_with_api(&first_api.base_url(), &bot_token).await;
         let second = RunningBot::start_with_api(&second_api.base_url(), &bot_token).await;
-        live_subscriptions(app.address, 8).await;
+        ready_to_hear(app, 8).await;
         past_first_catch_up(&first_api).await;
         past_first_catch_up(&second_api).await;
         for n in 0..5 {
@@ -322,7 +322,7 @@ on_both_databases! {
         assert_eq!(wait_for_posts(&third.discord, "Posted while the bot was down", 1).await.len(), 1);
         // Its catch-up has read the threads; a thread posted now is heard live, and the
         // mirror handles it after the catch-up is over.
-        live_subscriptions(app.address, 4).await;
+        ready_to_hear(app, 4).await;
         post_thread(app, &member, "Posted after the catch-up", &[]).await;
         assert_eq!(wait_for_posts(&third.discord, "Posted after the catch-up", 1).await.len(), 1);
         assert!(wait_for_posts(&third.discord, "Mirrored", 0).await.is_empty(), "already mirrored threads are not posted again");

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::subscriptions::Subscriber;
 use crate::support::{Backend, TestDb};
-use crate::waiting::live_subscriptions;
+use crate::waiting::{listening, live_subscriptions};
 
 struct Server(Child, u16);
 
@@ -120,6 +120,7 @@ async fn live_benchmark() {
     )
     .await;
     live_subscriptions(reader_address, subscribers.len()).await;
+    listening(&db, 2).await;
     let http = reqwest::Client::new();
     let mut latencies = Vec::new();
     let mut responses = Vec::new();

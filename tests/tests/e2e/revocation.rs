@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use crate::on_both_databases;
 use crate::subscriptions::Subscriber;
 use crate::support::{Backend, TestApp, run_then_clean_up};
-use crate::waiting::live_subscriptions;
+use crate::waiting::ready_to_hear;
 
 const PARTNER: &str = "glasgow-life";
 const DISCORD_USER: &str = "612345678901234567";
@@ -87,7 +87,7 @@ on_both_databases! {
         assert_eq!(codes, 0, "no link code was made over the socket");
 
         socket.send("s", THREADS, json!({})).await;
-        live_subscriptions(app.address, 1).await;
+        ready_to_hear(app, 1).await;
         app.data(Some(&coordinator), "mutation { postThread(input: {kind: IDEA, title: \"Heard\"}) { thread { id } } }", json!({})).await;
         let event = socket.message(WAIT).await.expect("the event");
         assert_eq!((event["id"].as_str(), event["payload"]["data"]["threadPosted"]["title"].as_str()), (Some("s"), Some("Heard")));
@@ -100,6 +100,7 @@ on_both_databases! {
         let admin = app.member_token("british-library", MemberRole::Admin).await;
         let mut socket = Subscriber::start(app.address, Some(&coordinator), THREADS, json!({})).await;
         let mut bystander = Subscriber::start(app.address, Some(&admin), THREADS, json!({})).await;
+        ready_to_hear(app, 2).await;
         let members_before = member_count(app).await;
         let holder = member_of(app, &coordinator).await;
 
@@ -138,6 +139,7 @@ on_both_databases! {
         let mut through_bot = Subscriber::signed_in(app.address, bot_payload.clone()).await;
         through_bot.send("1", THREADS, json!({})).await;
         let mut bot_alone = Subscriber::start(app.address, Some(&bot), THREADS, json!({})).await;
+        ready_to_hear(app, 3).await;
 
         let member_row = member_of(app, &member).await;
         let id = encode(NodeType::Member, member_row.id);

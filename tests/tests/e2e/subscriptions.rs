@@ -2,8 +2,9 @@
 //! subscriber, events only after commit, across two servers on one PostgreSQL, and 500
 //! subscribers at once.
 //!
-//! Each test causes its events only once the server counts its subscriptions as live,
-//! and proves that something was NOT heard by a marker event heard in its place.
+//! Each test causes its events only once the server listens for events and counts its
+//! subscriptions as live, and proves that something was NOT heard by a marker event
+//! heard in its place.
 
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use crate::on_both_databases;
 use crate::support::TestApp;
-use crate::waiting::live_subscriptions;
+use crate::waiting::{listening, live_subscriptions, ready_to_hear};
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -144,7 +145,7 @@ on_both_databases! {
         let mut anonymous = Subscriber::start(app.address, None, THREADS, json!({})).await;
         let mut member = Subscriber::start(app.address, Some(&token), THREADS, json!({})).await;
         let mut welsh = Subscriber::start(app.address, None, "subscription { threadPosted(filter: {language: CY}) { title } }", json!({})).await;
-        live_subscriptions(app.address, 3).await;
+        ready_to_hear(app, 3).await;
 
         app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "Staff only" } })).await;
         let refused = app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "" } })).await;
@@ -173,7 +174,7 @@ on_both_databases! {
         use sea_orm::TransactionTrait;
         let token = app.member_token("leeds-city-council", MemberRole::Member).await;
         let mut listener = Subscriber::start(app.address, None, THREADS, json!({})).await;
-        live_subscriptions(app.address, 1).await;
+        ready_to_hear(app, 1).await;
         let before = app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "Before the rollback", "visibility": "PUBLIC" } })).await;
         let id = before["postThread"]["thread"]["id"].as_str().expect("thread id");
         let thread_id = decode(NodeType::Thread, id).expect("a thread id");
@@ -197,7 +198,7 @@ on_both_databases! {
         let thread_id = posted["postThread"]["thread"]["id"].clone();
         let mut replies = Subscriber::start(app.address, Some(&member), "subscription($t: ID!) { replyPosted(threadId: $t) { body } }", json!({ "t": thread_id })).await;
         let mut changes = Subscriber::start(app.address, Some(&coordinator), "subscription { collaborationChanged { change collaboration { title status } } }", json!({})).await;
-        live_subscriptions(app.address, 2).await;
+        ready_to_hear(app, 2).await;
         app.data(Some(&coordinator), "mutation($i: ReplyToThreadInput!) { replyToThread(input: $i) { userErrors { code } } }", json!({ "i": { "threadId": thread_id, "body": "We do, on Tuesdays." } })).await;
         assert_eq!(replies.next_event(LONG).await.expect("reply")["data"]["replyPosted"]["body"], "We do, on Tuesdays.");
         let proposed = app.data(Some(&coordinator), "mutation { proposeCollaboration(input: {kind: ACTIVITY, title: \"Code week\"}) { collaboration { id } } }", json!({})).await;
@@ -232,6 +233,7 @@ async fn two_servers_on_one_postgres_behave_as_one_service() {
         }));
         let token = writer.member_token("sheffield-city-council", MemberRole::Member).await;
         let mut subscriber = Subscriber::start(reader_address, Some(&token), THREADS, json!({})).await;
+        listening(&writer.db, 2).await;
         live_subscriptions(reader_address, 1).await;
         writer
             .data(Some(&token), POST, json!({ "i": { "kind": "RESOURCE", "title": "Posted on the other server" } }))
@@ -271,7 +273,7 @@ async fn five_hundred_subscribers_all_hear_an_event(backend: crate::support::Bac
             let _ = chunk;
         }
         assert_eq!(subscribers.len(), 500);
-        live_subscriptions(app.address, 500).await;
+        ready_to_hear(app, 500).await;
         app.data(
             Some(&token),
             POST,
@@ -296,7 +298,7 @@ on_both_databases! {
         let query = "subscription($t: String) { threadPosted(filter: { titleContains: $t }) { title } }";
         let mut decomposed = Subscriber::start(app.address, Some(&token), query, json!({ "t": "E\u{301}COLE" })).await;
         let mut welsh = Subscriber::start(app.address, Some(&token), query, json!({ "t": "ŴYL" })).await;
-        live_subscriptions(app.address, 2).await;
+        ready_to_hear(app, 2).await;
         app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "Ŵyl lyfrau" } })).await;
         app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "École d'été" } })).await;
         app.data(Some(&token), POST, json!({ "i": { "kind": "IDEA", "title": "ŵyl y gaeaf" } })).await;

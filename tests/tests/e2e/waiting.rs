@@ -9,6 +9,10 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+
+use crate::support::TestApp;
+
 /// How long a wait on a local event may take before the test gives up on it.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
@@ -46,4 +50,32 @@ pub async fn live_subscriptions(address: SocketAddr, count: usize) {
         if gauge == expected { Ok(()) } else { Err(gauge.to_owned()) }
     })
     .await;
+}
+
+/// Waits until `processes` lkn-api processes on `db` listen for events. On PostgreSQL
+/// events travel as notifications, delivered only to sessions that ran `LISTEN` before the
+/// write committed, and each process starts its listening session in the background; on
+/// SQLite events never leave the process, so there is nothing to wait for.
+pub async fn listening(db: &DatabaseConnection, processes: i64) {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return;
+    }
+    let sessions = "SELECT count(*) AS n FROM pg_stat_activity \
+                    WHERE datname = current_database() AND state = 'idle' AND query LIKE 'LISTEN %'";
+    eventually(&format!("{processes} processes listening for events"), PATIENCE, async || {
+        let row = db.query_one_raw(Statement::from_string(DbBackend::Postgres, sessions)).await;
+        let listening = row.map_err(|error| error.to_string())?.and_then(|row| row.try_get::<i64>("", "n").ok());
+        match listening {
+            Some(n) if n >= processes => Ok(()),
+            other => Err(format!("{other:?} listening sessions")),
+        }
+    })
+    .await;
+}
+
+/// Waits until `app` hears events and serves exactly `subscriptions` subscriptions: from
+/// then on, every event a test causes reaches every one of them.
+pub async fn ready_to_hear(app: &TestApp, subscriptions: usize) {
+    listening(&app.db, 1).await;
+    live_subscriptions(app.address, subscriptions).await;
 }
