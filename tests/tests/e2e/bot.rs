@@ -759,7 +759,10 @@ async fn catch_up_after_a_drop(proxy: &ApiProxy) {
 /// mirror as live events only, one at a time and in the order they were posted.
 async fn past_first_catch_up(proxy: &ApiProxy) {
     let threads = proxy
-        .wait_for_forwarded("the catch-up", 0, WAIT, |r| r.query.contains("RECENTLY_ACTIVE") && !r.for_discord_user)
+        .wait_for_forwarded("the catch-up", 0, WAIT, |r| {
+            !r.for_discord_user
+                && (r.query.contains("RECENTLY_ACTIVE") || r.variables.to_string().contains("RECENTLY_ACTIVE"))
+        })
         .await
         .expect("the bot catches up when it starts");
     proxy
