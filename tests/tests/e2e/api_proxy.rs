@@ -34,6 +34,8 @@ pub struct ApiProxy {
 pub struct Forwarded {
     /// The document.
     pub query: String,
+    /// Its variables.
+    pub variables: Value,
     /// Whether the bot sent it for a Discord user (`X-Lkn-Discord-User`) rather than as itself.
     pub for_discord_user: bool,
 }
@@ -105,18 +107,19 @@ impl ApiProxy {
         self.shared.lock().forwarded.len()
     }
 
-    /// Waits for a request passed on after the first `skip` that satisfies `pred`.
+    /// Waits for a request passed on after the first `skip` that satisfies `pred`, and
+    /// returns its position among all those passed on.
     pub async fn wait_for_forwarded(
         &self,
         what: &str,
         skip: usize,
         timeout: Duration,
         pred: impl Fn(&Forwarded) -> bool,
-    ) -> anyhow::Result<Forwarded> {
+    ) -> anyhow::Result<usize> {
         let started = Instant::now();
         loop {
-            if let Some(found) = self.shared.lock().forwarded.iter().skip(skip).find(|request| pred(request)) {
-                return Ok(found.clone());
+            if let Some(found) = self.shared.lock().forwarded.iter().skip(skip).position(&pred) {
+                return Ok(skip + found);
             }
             if started.elapsed() > timeout {
                 anyhow::bail!("timed out after {timeout:?} waiting for {what}");
@@ -170,7 +173,8 @@ async fn forward(
     }
     if let Some(query) = request["query"].as_str() {
         let for_discord_user = headers.contains_key("x-lkn-discord-user");
-        shared.lock().forwarded.push(Forwarded { query: query.to_owned(), for_discord_user });
+        let variables = request["variables"].clone();
+        shared.lock().forwarded.push(Forwarded { query: query.to_owned(), variables, for_discord_user });
     }
     let target = format!("{}{}", shared.upstream, uri.path_and_query().map_or("/", |path| path.as_str()));
     let mut onward = shared.http.request(method, target).body(body);

@@ -15,6 +15,7 @@ use crate::api_proxy::ApiProxy;
 use crate::discord_standin::{DiscordStandIn, DiscordUser, Interaction, RestCall};
 use crate::on_both_databases;
 use crate::support::TestApp;
+use crate::waiting::ready_to_hear;
 
 const WAIT: Duration = Duration::from_secs(15);
 
@@ -175,8 +176,6 @@ on_both_databases! {
         let found = app.data(Some(&asker_token), "query($t: String) { threads(filter: { titleContains: $t }) { totalCount nodes { id } } }", json!({ "t": title })).await;
         assert_eq!(found["threads"]["totalCount"], 1, "one thread despite the redeliveries: {found}");
         let thread_id = found["threads"]["nodes"][0]["id"].as_str().expect("id").to_owned();
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(wait_for_posts(&bot.discord, title, 2).await.len(), 1, "still one forum post");
 
         // A message written in the post by a linked member becomes a reply, and is not mirrored back.
         let helper = DiscordUser::new(500_000_000_000_000_002, "morag");
@@ -202,9 +201,11 @@ on_both_databases! {
             .wait_for_call("the API reply in the post", WAIT, |c| c.method == "POST" && c.path.ends_with(&format!("/channels/{}/messages", post.id)) && c.body["content"].as_str().is_some_and(|t| t.contains("Jac y Do")))
             .await
             .expect("reply mirrored");
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // The mirror handles events one at a time, in order: with the API's reply in the
+        // post, whatever the thread and the Discord reply before it made the bot post is there.
         let echoes: Vec<_> = bot.posts_to(post.id).into_iter().filter(|c| c.body["content"].as_str().is_some_and(|t| t.contains("Dau Gi Bach"))).collect();
         assert!(echoes.is_empty(), "a reply written in Discord is not posted back: {echoes:?}");
+        assert_eq!(wait_for_posts(&bot.discord, title, 0).await.len(), 1, "still one forum post");
 
         // The asker accepts it with /answer; the post is marked solved.
         let answer = bot.discord.slash_command_in(&asker, post.id, "answer", json!([option("reply", json!(reply_id))])).await;
@@ -290,25 +291,21 @@ on_both_databases! {
     async fn two_bots_and_a_restart_never_duplicate(app) {
         let bot_token = app.member_token("british-library", MemberRole::Bot).await;
         let member = app.member_token("glasgow-life", MemberRole::Member).await;
-        let first = RunningBot::start(app, &bot_token).await;
-        let second = RunningBot::start(app, &bot_token).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (first_api, second_api) = (ApiProxy::start(&app.url("")).await, ApiProxy::start(&app.url("")).await);
+        let first = RunningBot::start_with_api(&first_api.base_url(), &bot_token).await;
+        let second = RunningBot::start_with_api(&second_api.base_url(), &bot_token).await;
+        ready_to_hear(app, 8).await;
+        past_first_catch_up(&first_api).await;
+        past_first_catch_up(&second_api).await;
         for n in 0..5 {
             post_thread(app, &member, &format!("Mirrored once {n}"), &["heritage"]).await;
         }
+        // Each bot handles the threads one at a time, in order: once each has claimed the
+        // last, each is done with the five before it.
+        let last = post_thread(app, &member, "Mirrored last", &["heritage"]).await;
+        claimed(&first_api, &format!("thread:{last}")).await;
+        claimed(&second_api, &format!("thread:{last}")).await;
         let mut total = 0;
-        for n in 0..5 {
-            let title = format!("Mirrored once {n}");
-            let started = std::time::Instant::now();
-            loop {
-                let count = wait_for_posts(&first.discord, &title, 0).await.len() + wait_for_posts(&second.discord, &title, 0).await.len();
-                if count >= 1 || started.elapsed() > WAIT {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
         for n in 0..5 {
             let title = format!("Mirrored once {n}");
             let count = wait_for_posts(&first.discord, &title, 0).await.len() + wait_for_posts(&second.discord, &title, 0).await.len();
@@ -323,8 +320,12 @@ on_both_databases! {
         post_thread(app, &member, "Posted while the bot was down", &[]).await;
         let third = RunningBot::start(app, &bot_token).await;
         assert_eq!(wait_for_posts(&third.discord, "Posted while the bot was down", 1).await.len(), 1);
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        assert!(wait_for_posts(&third.discord, "Mirrored once", 0).await.is_empty(), "already mirrored threads are not posted again");
+        // Its catch-up has read the threads; a thread posted now is heard live, and the
+        // mirror handles it after the catch-up is over.
+        ready_to_hear(app, 4).await;
+        post_thread(app, &member, "Posted after the catch-up", &[]).await;
+        assert_eq!(wait_for_posts(&third.discord, "Posted after the catch-up", 1).await.len(), 1);
+        assert!(wait_for_posts(&third.discord, "Mirrored", 0).await.is_empty(), "already mirrored threads are not posted again");
         third.stop().await;
     }
 }
@@ -751,6 +752,33 @@ async fn catch_up_after_a_drop(proxy: &ApiProxy) {
             .await
             .expect("the bot reconnects and catches up");
     }
+}
+
+/// Waits until the bot behind `proxy` is past the threads of its first catch-up (it has
+/// asked the API for something after them), so that threads posted from now on reach its
+/// mirror as live events only, one at a time and in the order they were posted.
+async fn past_first_catch_up(proxy: &ApiProxy) {
+    let threads = proxy
+        .wait_for_forwarded("the catch-up", 0, WAIT, |r| {
+            !r.for_discord_user
+                && (r.query.contains("RECENTLY_ACTIVE") || r.variables.to_string().contains("RECENTLY_ACTIVE"))
+        })
+        .await
+        .expect("the bot catches up when it starts");
+    proxy
+        .wait_for_forwarded("the request after the catch-up's threads", threads + 1, WAIT, |_| true)
+        .await
+        .expect("the bot reads on after the threads");
+}
+
+/// Waits until the bot behind `proxy` has claimed (or tried to claim) the mirror of `key`.
+async fn claimed(proxy: &ApiProxy, key: &str) {
+    proxy
+        .wait_for_forwarded(&format!("the claim of {key}"), 0, WAIT, |r| {
+            r.query.contains("claimDiscordMirror") && r.variables.to_string().contains(key)
+        })
+        .await
+        .expect("the bot claims the mirror");
 }
 
 /// Posting to Discord succeeded but the API failed to record it: the bot keeps what it

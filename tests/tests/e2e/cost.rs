@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use crate::edge::limiter;
 use crate::on_both_databases;
 use crate::support::{Backend, TestApp, run_then_clean_up};
+use crate::waiting::{PATIENCE, eventually};
 
 /// The statements the server has run so far, from `/metrics`.
 async fn statements(app: &TestApp) -> u64 {
@@ -193,20 +194,28 @@ async fn flood_leaves_the_pool_to_others(backend: Backend) {
             .collect();
         let bomb = format!("{{ {aliases} }}");
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let answered = Arc::new(std::sync::atomic::AtomicU32::new(0));
         let mut flood = Vec::new();
         for worker in 0..32 {
-            let (client, stop, url) = (flood_client.clone(), stop.clone(), app.url("/graphql"));
+            let (client, stop, answered, url) = (flood_client.clone(), stop.clone(), answered.clone(), app.url("/graphql"));
             let query = if worker % 2 == 0 { expensive.to_owned() } else { bomb.clone() };
             flood.push(tokio::spawn(async move {
                 let mut sent = 0_u32;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) && sent < 400 {
-                    let _ = client.post(&url).json(&json!({ "query": query })).send().await;
+                    if client.post(&url).json(&json!({ "query": query })).send().await.is_ok() {
+                        answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
                     sent += 1;
                 }
                 sent
             }));
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        // The flood is in full swing once it has had as many answers as it has connections.
+        eventually("the flood under way", PATIENCE, async || {
+            let so_far = answered.load(std::sync::atomic::Ordering::Relaxed);
+            if so_far >= 32 { Ok(()) } else { Err(format!("{so_far} flood requests answered")) }
+        })
+        .await;
         let other = client_from([127, 0, 0, 1]);
         let mut slowest = Duration::ZERO;
         for _ in 0..10 {

@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::subscriptions::Subscriber;
 use crate::support::{Backend, TestDb};
+use crate::waiting::{listening, live_subscriptions};
 
 struct Server(Child, u16);
 
@@ -102,7 +103,7 @@ async fn live_benchmark() {
         });
         idle.extend(futures_util::future::join_all(joined).await);
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    live_subscriptions(reader_address, idle.len()).await;
     let idle_after = rss_kib(reader.0.id());
     println!(
         "memory per idle subscriber: {:.1} KiB ({} subscribers, RSS {} -> {} KiB)",
@@ -112,12 +113,14 @@ async fn live_benchmark() {
         idle_after
     );
     drop(idle);
+    live_subscriptions(reader_address, 0).await;
 
     let mut subscribers = futures_util::future::join_all(
         (0..50).map(|_| Subscriber::start(reader_address, None, "subscription { threadPosted { id } }", json!({}))),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    live_subscriptions(reader_address, subscribers.len()).await;
+    listening(&db, 2).await;
     let http = reqwest::Client::new();
     let mut latencies = Vec::new();
     let mut responses = Vec::new();

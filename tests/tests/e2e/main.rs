@@ -24,4 +24,5 @@ mod search;
 pub mod subscriptions;
 mod threads;
 mod validators;
+mod waiting;
 mod writes;

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::on_both_databases;
 use crate::subscriptions::Subscriber;
 use crate::support::{Backend, TestApp, run_then_clean_up};
+use crate::waiting::ready_to_hear;
 
 const PARTNER: &str = "glasgow-life";
 const DISCORD_USER: &str = "612345678901234567";
@@ -87,7 +88,7 @@ on_both_databases! {
         assert_eq!(codes, 0, "no link code was made over the socket");
 
         socket.send("s", THREADS, json!({})).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        ready_to_hear(app, 1).await;
         app.data(Some(&coordinator), "mutation { postThread(input: {kind: IDEA, title: \"Heard\"}) { thread { id } } }", json!({})).await;
         let event = socket.message(WAIT).await.expect("the event");
         assert_eq!((event["id"].as_str(), event["payload"]["data"]["threadPosted"]["title"].as_str()), (Some("s"), Some("Heard")));
@@ -100,6 +101,7 @@ on_both_databases! {
         let admin = app.member_token("british-library", MemberRole::Admin).await;
         let mut socket = Subscriber::start(app.address, Some(&coordinator), THREADS, json!({})).await;
         let mut bystander = Subscriber::start(app.address, Some(&admin), THREADS, json!({})).await;
+        ready_to_hear(app, 2).await;
         let members_before = member_count(app).await;
         let holder = member_of(app, &coordinator).await;
 
@@ -111,7 +113,7 @@ on_both_databases! {
         assert!(took < Duration::from_secs(2), "promptly: {took:?}");
 
         // Nothing the revoked token sends works any more, on either door.
-        assert!(socket.message(Duration::from_millis(300)).await.is_none(), "the socket says nothing more");
+        assert_eq!(socket.until_closed(WAIT).await, Vec::<Value>::new(), "the socket says nothing more, and ends");
         let body = app.graphql(Some(&coordinator), "mutation { addMember(input: {partnerSlug: \"glasgow-life\", email: \"late@glasgow.example\", displayName: \"Late\"}) { member { id } } }", json!({})).await;
         assert_eq!(code(&body), "UNAUTHENTICATED");
         assert_eq!(code(&app.graphql(Some(&coordinator), "{ viewer { id } }", json!({})).await), "UNAUTHENTICATED");
@@ -138,6 +140,7 @@ on_both_databases! {
         let mut through_bot = Subscriber::signed_in(app.address, bot_payload.clone()).await;
         through_bot.send("1", THREADS, json!({})).await;
         let mut bot_alone = Subscriber::start(app.address, Some(&bot), THREADS, json!({})).await;
+        ready_to_hear(app, 3).await;
 
         let member_row = member_of(app, &member).await;
         let id = encode(NodeType::Member, member_row.id);
@@ -280,13 +283,16 @@ async fn a_socket_that_never_says_hello_is_closed() {
     edge.sockets.init_timeout = Duration::from_secs(1);
     let app = TestApp::spawn_with(Backend::Sqlite, edge).await.expect("app");
     run_then_clean_up(app, async |app: &TestApp| {
+        // The prompt socket opens first, so its own deadline has passed by the time the
+        // silent one is closed for missing its deadline.
+        let mut prompt = Subscriber::signed_in(app.address, json!({})).await;
+        prompt.send("1", THREADS, json!({})).await;
         let mut silent = Subscriber::connect(app.address).await;
         let (close, took) = closed(&mut silent).await;
         assert_eq!(close, 4408, "closed for not initialising");
         assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(5), "{took:?}");
-        let mut prompt = Subscriber::signed_in(app.address, json!({})).await;
-        prompt.send("1", THREADS, json!({})).await;
-        assert!(prompt.message(Duration::from_millis(1500)).await.is_none(), "a socket that said hello stays open");
+        let answer = prompt.ping(WAIT).await.expect("an answer");
+        assert_eq!(answer["type"], "pong", "a socket that said hello stays open: {answer}");
     })
     .await;
 }
