@@ -4,6 +4,10 @@
 //! and the bot (or any Rust client) recognises what it receives through it, so a code
 //! added here is known to both at once — in the manner of meilisearch's error table.
 //! This crate depends on nothing, so clients need not build the API to use it.
+//!
+//! It also holds the other strings both sides must spell alike: the [`mirror`] keys.
+
+pub mod mirror;
 
 /// Declares [`ErrorCode`] and its table from one line per code.
 macro_rules! error_codes {

@@ -335,7 +335,7 @@ pub struct DiscordMessageInput {
 
 /// The mirror key of a reply: what the bot claims before posting it into Discord.
 pub fn reply_mirror_key(id: i64) -> String {
-    format!("reply:{}", ids::encode(NodeType::Reply, id).as_str())
+    lkn_codes::mirror::reply(ids::encode(NodeType::Reply, id).as_str())
 }
 
 /// What `replyToThread` returns.
