@@ -5,7 +5,7 @@
 //! writes for them comes from here. Posts in shared channels (mirrored threads and
 //! collaboration announcements) use the channel language the bot was started with.
 
-use crate::api::{CollaborationStatus, Nation, ThreadKind, ThreadStatus};
+use crate::api::{CollaborationStatus, JoinStatus, Language, Nation, ThreadKind, ThreadStatus};
 
 /// A language the bot speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,11 +27,20 @@ impl Lang {
         }
     }
 
-    /// The API's code for it.
-    pub fn api_code(self) -> &'static str {
+    /// The language the API records for it.
+    pub fn api_language(self) -> Language {
         match self {
-            Self::En => "EN",
-            Self::Cy => "CY",
+            Self::En => Language::En,
+            Self::Cy => Language::Cy,
+        }
+    }
+
+    /// The bot's language for a language the API recorded, if it speaks it.
+    pub fn from_api(language: Language) -> Option<Self> {
+        match language {
+            Language::En => Some(Self::En),
+            Language::Cy => Some(Self::Cy),
+            Language::Gd | Language::Ga => None,
         }
     }
 }
@@ -364,6 +373,16 @@ pub fn collaboration_status(lang: Lang, status: CollaborationStatus) -> &'static
         (CollaborationStatus::Completed, Lang::Cy) => "wedi'i gwblhau",
         (CollaborationStatus::Withdrawn, Lang::En) => "withdrawn",
         (CollaborationStatus::Withdrawn, Lang::Cy) => "wedi'i dynnu'n ôl",
+    }
+}
+
+/// How a participant stands, as `/collab show` lists it (the same words in both
+/// languages, as ever).
+pub fn join_status(status: JoinStatus) -> &'static str {
+    match status {
+        JoinStatus::Requested => "requested",
+        JoinStatus::Accepted => "accepted",
+        JoinStatus::Declined => "declined",
     }
 }
 
