@@ -421,3 +421,16 @@ const HELP_CY: &str = "**Bot LKN** — y Rhwydwaith Gwybodaeth Fyw o Discord.
 `/collab propose` · `/collab list [status]` · `/collab show id` · `/collab join id`
 `/collab decide id partner accept|decline` · `/collab advance id status`
 `/link code` · `/unlink` · `/language en|cy` · `/help`";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bot_keeps_the_language_it_speaks_and_no_other() {
+        for lang in [Lang::En, Lang::Cy] {
+            assert_eq!(Lang::from_api(lang.api_language()), Some(lang));
+        }
+        assert_eq!(Lang::from_api(Language::Gd), None);
+    }
+}

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::api::{
     self, ApiError, Caller, CollaborationKind, CollaborationStatus, CollaborationView, Lkn, Nation, NewCollaboration,
-    NewThread, SearchHit, ThreadFilter, ThreadKind, ThreadOrder, ThreadStatus, ThreadSummary, UserError, UserErrorCode,
+    NewThread, SearchHit, ThreadFeed, ThreadFilter, ThreadKind, ThreadStatus, ThreadSummary, UserError, UserErrorCode,
 };
 use crate::catalogue::{self, Lang, Msg, say};
 
@@ -408,7 +408,7 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
                 status: Some(ThreadStatus::Open),
                 ..ThreadFilter::default()
             };
-            let (threads, _) = api.threads(caller, 10, None, ThreadOrder::UnansweredFirst, filter).await?;
+            let (threads, _) = api.threads(caller, 10, None, ThreadFeed::UnansweredFirst, filter).await?;
             if threads.is_empty() {
                 return Ok(Reply::private(say(lang, &Msg::NoResults)));
             }
@@ -556,5 +556,29 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
             }
             Ok(Reply { language_changed: Some(chosen), ..Reply::private(say(chosen, &Msg::LanguageSet)) })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_collaboration_kind_is_read_as_people_type_it() {
+        assert_eq!(collaboration_kind("programme"), CollaborationKind::Programme);
+        assert_eq!(collaboration_kind(" shared content "), CollaborationKind::SharedContent);
+        assert_eq!(collaboration_kind("Funding-Application"), CollaborationKind::FundingApplication);
+        assert_eq!(collaboration_kind("street party"), CollaborationKind::Other("STREET_PARTY".into()));
+    }
+
+    #[test]
+    fn a_refusal_names_the_field_in_either_language() {
+        let error = UserError {
+            field: vec!["input".into(), "title".into()],
+            message: "Too long.".into(),
+            code: UserErrorCode::TooLong,
+        };
+        assert_eq!(user_error(Lang::En, &error), "title: Too long.");
+        assert_eq!(user_error(Lang::Cy, &error), "title: mae'n rhy hir");
     }
 }

@@ -23,7 +23,7 @@ use tokio::time::Instant;
 
 use crate::api::{
     ApiError, Caller, CollaborationChangeKind, CollaborationStatus, CollaborationView, Lkn, MirrorKey, ReplyView,
-    ThreadFilter, ThreadOrder, ThreadStatus, ThreadSummary,
+    ThreadFeed, ThreadFilter, ThreadStatus, ThreadSummary,
 };
 use crate::catalogue::{self, Lang, Msg, say};
 use crate::core::excerpt;
@@ -184,13 +184,7 @@ impl<S: Sink> Mirror<S> {
         'pages: loop {
             let (threads, next) = self
                 .api
-                .threads(
-                    &Caller::Bot,
-                    50,
-                    after_cursor.as_deref(),
-                    ThreadOrder::RecentlyActive,
-                    ThreadFilter::default(),
-                )
+                .threads(&Caller::Bot, 50, after_cursor.as_deref(), ThreadFeed::RecentlyActive, ThreadFilter::default())
                 .await?;
             for thread in &threads {
                 if !after(&thread.last_activity_at, since) {

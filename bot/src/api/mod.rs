@@ -46,11 +46,12 @@ pub use http::HttpTransport;
 pub use mirror_key::{MirrorKey, MirrorKeyError};
 pub use network::{AudienceReach, PartnerView, Stats, TagCount};
 pub use threads::{
-    NewThread, Replies, ReplyInThread, ReplyView, SearchHit, SearchResults, ThreadDetail, ThreadFilter, ThreadSummary,
+    NewThread, Replies, ReplyInThread, ReplyView, SearchHit, SearchResults, ThreadDetail, ThreadFeed, ThreadFilter,
+    ThreadSummary,
 };
 pub use types::{
     CollaborationChangeKind, CollaborationKind, CollaborationStatus, JoinStatus, Language, MemberName, Nation,
-    PartnerName, PartnerRef, ThreadKind, ThreadOrder, ThreadStatus, UserError, UserErrorCode, from_wire,
+    PartnerName, PartnerRef, ThreadKind, ThreadStatus, UserError, UserErrorCode, from_wire,
 };
 
 /// The API's schema, registered by `build.rs`: what every document here is checked

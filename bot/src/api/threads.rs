@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use cynic::{MutationBuilder, QueryBuilder};
 
 use super::{
-    ApiError, Caller, CollaborationView, Language, Lkn, MemberName, PartnerName, ThreadKind, ThreadOrder, ThreadStatus,
-    UserError, schema, written,
+    ApiError, Caller, CollaborationView, Language, Lkn, MemberName, PartnerName, ThreadKind, ThreadStatus, UserError,
+    schema, written,
 };
 
 /// A thread as lists show it.
@@ -163,12 +163,21 @@ pub struct ThreadFilter {
     pub title_contains: Option<String>,
 }
 
+/// The orders the bot reads thread feeds in. Each is a document of its own, with the
+/// order written in it (as observers of the bot's traffic, and its tests, expect).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadFeed {
+    /// Most recently posted or replied to first: autocomplete and catching up.
+    RecentlyActive,
+    /// Threads without replies first: `/unanswered`.
+    UnansweredFirst,
+}
+
 #[derive(cynic::QueryVariables, Debug)]
 struct ThreadsVariables {
     first: Option<i32>,
     after: Option<String>,
     filter: Option<ThreadFilter>,
-    order: ThreadOrder,
 }
 
 #[derive(cynic::QueryFragment, Debug)]
@@ -187,8 +196,15 @@ struct ThreadPage {
 
 #[derive(cynic::QueryFragment, Debug)]
 #[cynic(graphql_type = "QueryRoot", variables = "ThreadsVariables")]
-struct Threads {
-    #[arguments(first: $first, after: $after, filter: $filter, orderBy: $order)]
+struct RecentlyActiveThreads {
+    #[arguments(first: $first, after: $after, filter: $filter, orderBy: RECENTLY_ACTIVE)]
+    threads: ThreadPage,
+}
+
+#[derive(cynic::QueryFragment, Debug)]
+#[cynic(graphql_type = "QueryRoot", variables = "ThreadsVariables")]
+struct UnansweredFirstThreads {
+    #[arguments(first: $first, after: $after, filter: $filter, orderBy: UNANSWERED_FIRST)]
     threads: ThreadPage,
 }
 
@@ -347,19 +363,21 @@ impl Lkn {
         Ok(self.read(caller, ThreadById::build(IdVariables { id: id.into() })).await?.thread)
     }
 
-    /// A page of `first` threads in `order` after the cursor `after`; with the cursor
+    /// A page of `first` threads of `feed` after the cursor `after`; with the cursor
     /// of the next page, if there is one.
     pub async fn threads(
         &self,
         caller: &Caller,
         first: i32,
         after: Option<&str>,
-        order: ThreadOrder,
+        feed: ThreadFeed,
         filter: ThreadFilter,
     ) -> Result<(Vec<ThreadSummary>, Option<String>), ApiError> {
-        let variables =
-            ThreadsVariables { first: Some(first), after: after.map(str::to_owned), filter: Some(filter), order };
-        let page = self.read(caller, Threads::build(variables)).await?.threads;
+        let variables = ThreadsVariables { first: Some(first), after: after.map(str::to_owned), filter: Some(filter) };
+        let page = match feed {
+            ThreadFeed::RecentlyActive => self.read(caller, RecentlyActiveThreads::build(variables)).await?.threads,
+            ThreadFeed::UnansweredFirst => self.read(caller, UnansweredFirstThreads::build(variables)).await?.threads,
+        };
         let next = page.page_info.end_cursor.filter(|_| page.page_info.has_next_page);
         Ok((page.nodes, next))
     }
@@ -414,5 +432,25 @@ impl Lkn {
             self.run(caller, &UnfollowThread::build(variables)).await?.unfollow_thread
         };
         written(payload.thread, payload.user_errors, "thread")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_feed_names_its_order_in_its_document() {
+        let variables = || ThreadsVariables { first: Some(1), after: None, filter: None };
+        assert!(RecentlyActiveThreads::build(variables()).query.contains("orderBy: RECENTLY_ACTIVE"));
+        assert!(UnansweredFirstThreads::build(variables()).query.contains("orderBy: UNANSWERED_FIRST"));
+    }
+
+    #[test]
+    fn a_search_asks_which_kind_each_result_is() {
+        let variables = SearchVariables { query: "seeds".into(), filter: None };
+        let document = Search::build(variables).query;
+        assert!(document.contains("__typename"), "{document}");
+        assert!(document.contains("... on Thread") && document.contains("... on Collaboration"), "{document}");
     }
 }

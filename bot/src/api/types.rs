@@ -40,19 +40,6 @@ pub enum ThreadStatus {
     Closed,
 }
 
-/// The orders a thread feed can take.
-#[derive(cynic::Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ThreadOrder {
-    /// Newest first.
-    Newest,
-    /// Most recently posted or replied to first: autocomplete and catching up.
-    RecentlyActive,
-    /// Threads without replies first: `/unanswered`.
-    UnansweredFirst,
-    /// Most endorsed first.
-    MostEndorsed,
-}
-
 /// Where a collaboration is in its workflow.
 #[derive(cynic::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CollaborationStatus {

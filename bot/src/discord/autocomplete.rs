@@ -4,7 +4,7 @@
 use poise::serenity_prelude as serenity;
 use serenity::CreateAutocompleteResponse;
 
-use crate::api::{Caller, ThreadFilter, ThreadOrder};
+use crate::api::{Caller, ThreadFeed, ThreadFilter};
 use crate::core;
 use crate::discord::Ctx;
 
@@ -33,7 +33,7 @@ pub(super) async fn autocomplete_partner(ctx: Ctx<'_>, partial: &str) -> CreateA
 pub(super) async fn autocomplete_thread(ctx: Ctx<'_>, partial: &str) -> CreateAutocompleteResponse {
     let caller = Caller::Discord(ctx.author().id.to_string());
     let filter = ThreadFilter { title_contains: Some(partial.to_owned()), ..ThreadFilter::default() };
-    let found = ctx.data().api.threads(&caller, 25, None, ThreadOrder::RecentlyActive, filter).await;
+    let found = ctx.data().api.threads(&caller, 25, None, ThreadFeed::RecentlyActive, filter).await;
     let (threads, _) = found.unwrap_or_default();
     choices(threads.into_iter().map(|t| (t.title, t.id.into_inner()))).await
 }
