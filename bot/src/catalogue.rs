@@ -5,7 +5,7 @@
 //! writes for them comes from here. Posts in shared channels (mirrored threads and
 //! collaboration announcements) use the channel language the bot was started with.
 
-use crate::api::{CollaborationStatus, Nation, ThreadKind, ThreadStatus};
+use crate::api::{CollaborationStatus, JoinStatus, Language, Nation, ThreadKind, ThreadStatus};
 
 /// A language the bot speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,11 +27,20 @@ impl Lang {
         }
     }
 
-    /// The API's code for it.
-    pub fn api_code(self) -> &'static str {
+    /// The language the API records for it.
+    pub fn api_language(self) -> Language {
         match self {
-            Self::En => "EN",
-            Self::Cy => "CY",
+            Self::En => Language::En,
+            Self::Cy => Language::Cy,
+        }
+    }
+
+    /// The bot's language for a language the API recorded, if it speaks it.
+    pub fn from_api(language: Language) -> Option<Self> {
+        match language {
+            Language::En => Some(Self::En),
+            Language::Cy => Some(Self::Cy),
+            Language::Gd | Language::Ga => None,
         }
     }
 }
@@ -367,6 +376,16 @@ pub fn collaboration_status(lang: Lang, status: CollaborationStatus) -> &'static
     }
 }
 
+/// How a participant stands, as `/collab show` lists it (the same words in both
+/// languages, as ever).
+pub fn join_status(status: JoinStatus) -> &'static str {
+    match status {
+        JoinStatus::Requested => "requested",
+        JoinStatus::Accepted => "accepted",
+        JoinStatus::Declined => "declined",
+    }
+}
+
 /// The name of a nation.
 pub fn nation(lang: Lang, nation: Nation) -> &'static str {
     match (nation, lang) {
@@ -402,3 +421,16 @@ const HELP_CY: &str = "**Bot LKN** — y Rhwydwaith Gwybodaeth Fyw o Discord.
 `/collab propose` · `/collab list [status]` · `/collab show id` · `/collab join id`
 `/collab decide id partner accept|decline` · `/collab advance id status`
 `/link code` · `/unlink` · `/language en|cy` · `/help`";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bot_keeps_the_language_it_speaks_and_no_other() {
+        for lang in [Lang::En, Lang::Cy] {
+            assert_eq!(Lang::from_api(lang.api_language()), Some(lang));
+        }
+        assert_eq!(Lang::from_api(Language::Gd), None);
+    }
+}

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
 
-use crate::api::{Caller, CollaborationStatus, Lkn, Nation, ThreadKind};
+use crate::api::{Caller, CollaborationStatus, Lkn, Nation, ThreadKind, from_wire};
 use crate::catalogue::{Lang, Msg, say};
 use crate::core::{Actor, Command, Draft, Offer, handle};
 
@@ -75,18 +75,17 @@ fn upper(value: &str) -> String {
 }
 
 fn parse_kind(value: &str) -> Result<ThreadKind, LineError> {
-    serde_json::from_value(serde_json::json!(upper(value)))
-        .map_err(|_| LineError::NotAllowed { option: "kind", allowed: "question, idea, resource" })
+    from_wire(&upper(value)).ok_or(LineError::NotAllowed { option: "kind", allowed: "question, idea, resource" })
 }
 
 fn parse_nation(value: &str) -> Result<Nation, LineError> {
-    serde_json::from_value(serde_json::json!(upper(value)))
-        .map_err(|_| LineError::NotAllowed { option: "nation", allowed: "england, scotland, wales, northern-ireland" })
+    from_wire(&upper(value))
+        .ok_or(LineError::NotAllowed { option: "nation", allowed: "england, scotland, wales, northern-ireland" })
 }
 
 /// Reads a collaboration status as `/collab list` and `/collab advance` take it.
 pub fn parse_status(value: &str) -> Result<CollaborationStatus, LineError> {
-    serde_json::from_value(serde_json::json!(upper(value))).map_err(|_| LineError::NotAllowed {
+    from_wire(&upper(value)).ok_or(LineError::NotAllowed {
         option: "status",
         allowed: "proposed, seeking-partners, active, completed, withdrawn",
     })

@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use crate::api::{
-    ApiError, Caller, CollaborationStatus, CollaborationView, Lkn, Nation, NewCollaboration, NewThread, SearchHit,
-    ThreadKind, ThreadSummary, UserError,
+    self, ApiError, Caller, CollaborationKind, CollaborationStatus, CollaborationView, Lkn, Nation, NewCollaboration,
+    NewThread, SearchHit, ThreadFeed, ThreadFilter, ThreadKind, ThreadStatus, ThreadSummary, UserError, UserErrorCode,
 };
 use crate::catalogue::{self, Lang, Msg, say};
 
@@ -225,16 +225,19 @@ pub fn refusal(lang: Lang, error: &ApiError) -> Reply {
 /// One input fault: the API's own sentence in English, the catalogue's by code in Welsh.
 fn user_error(lang: Lang, error: &UserError) -> String {
     let field = error.field.last().map(String::as_str).unwrap_or("");
-    let welsh = match error.code.as_str() {
-        "BLANK" => "mae'n wag",
-        "TOO_LONG" => "mae'n rhy hir",
-        "TOO_SHORT" => "mae'n rhy fyr",
-        "NOT_FOUND" => "heb ei ganfod",
-        "TAKEN" | "CONFLICT" => "mae hyn yn bodoli eisoes neu wedi newid",
-        "INVALID_STATE" => "nid yw hynny'n bosibl yn y cyflwr presennol",
-        "FORBIDDEN" => "ni chewch wneud hynny",
-        "EXPIRED" => "mae'r cod yn anhysbys, wedi'i ddefnyddio neu wedi dod i ben",
-        _ => "nid yw'n ddilys",
+    let welsh = match error.code {
+        UserErrorCode::Blank => "mae'n wag",
+        UserErrorCode::TooLong => "mae'n rhy hir",
+        UserErrorCode::TooShort => "mae'n rhy fyr",
+        UserErrorCode::NotFound => "heb ei ganfod",
+        UserErrorCode::Taken | UserErrorCode::Conflict => "mae hyn yn bodoli eisoes neu wedi newid",
+        UserErrorCode::InvalidState => "nid yw hynny'n bosibl yn y cyflwr presennol",
+        UserErrorCode::Forbidden => "ni chewch wneud hynny",
+        UserErrorCode::Expired => "mae'r cod yn anhysbys, wedi'i ddefnyddio neu wedi dod i ben",
+        UserErrorCode::Invalid
+        | UserErrorCode::IdempotencyKeyReused
+        | UserErrorCode::RateLimited
+        | UserErrorCode::Other(_) => "nid yw'n ddilys",
     };
     match lang {
         Lang::En if field.is_empty() => error.message.clone(),
@@ -256,7 +259,7 @@ pub fn thread_line(lang: Lang, thread: &ThreadSummary) -> String {
     if let Some(partner) = &thread.partner {
         let _ = write!(line, " · {}", partner.name);
     }
-    let _ = write!(line, " · `{}`", thread.id);
+    let _ = write!(line, " · `{}`", thread.id.inner());
     line
 }
 
@@ -267,7 +270,7 @@ fn collaboration_line(lang: Lang, collaboration: &CollaborationView) -> String {
         collaboration.title,
         lead,
         catalogue::collaboration_status(lang, collaboration.status),
-        collaboration.id
+        collaboration.id.inner()
     )
 }
 
@@ -280,8 +283,8 @@ pub fn collaboration_text(lang: Lang, collaboration: &CollaborationView) -> Stri
     let _ = write!(text, "\n**{}:**", say(lang, &Msg::ParticipantsLabel));
     for participant in &collaboration.participants {
         if let Some(partner) = &participant.partner {
-            let _ =
-                write!(text, "\n- {} (`{}`) · {}", partner.name, partner.slug, participant.join_status.to_lowercase());
+            let status = catalogue::join_status(participant.join_status);
+            let _ = write!(text, "\n- {} (`{}`) · {status}", partner.name, partner.slug);
         }
     }
     text
@@ -307,8 +310,17 @@ fn new_thread(actor: &Actor, draft: &Draft) -> NewThread {
         title: draft.title.clone(),
         body: draft.body.clone(),
         tags: tags_of(&draft.tags),
-        language: actor.lang.api_code().to_owned(),
+        language: actor.lang.api_language(),
+        idempotency_key: key(actor),
     }
+}
+
+/// The kind of collaboration `/collab propose` was given (`programme`, `shared content`,
+/// `FUNDING-APPLICATION`…); a word the API does not know is sent as typed, for the API
+/// to refuse in its own words.
+fn collaboration_kind(typed: &str) -> CollaborationKind {
+    let word = typed.trim().to_uppercase().replace([' ', '-'], "_");
+    api::from_wire(&word).unwrap_or(CollaborationKind::Other(word))
 }
 
 fn key(actor: &Actor) -> String {
@@ -316,7 +328,7 @@ fn key(actor: &Actor) -> String {
 }
 
 async fn post(api: &Lkn, actor: &Actor, draft: &Draft) -> Result<Reply, ApiError> {
-    let posted = api.post_thread(&actor.caller, &new_thread(actor, draft), &key(actor)).await?;
+    let posted = api.post_thread(&actor.caller, new_thread(actor, draft)).await?;
     Ok(Reply::private(say(actor.lang, &Msg::Posted { title: &posted.title })))
 }
 
@@ -352,12 +364,13 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
             if found.nodes.is_empty() {
                 return Ok(Reply::private(say(lang, &Msg::NoResults)));
             }
-            let total = found.total_count.unwrap_or(found.nodes.len() as i64);
+            let total = i64::from(found.total_count);
             let mut text = say(lang, &Msg::SearchResults { query: &query, total });
             for hit in &found.nodes {
                 let line = match hit {
                     SearchHit::Thread(thread) => thread_line(lang, thread),
                     SearchHit::Collaboration(collaboration) => collaboration_line(lang, collaboration),
+                    SearchHit::Other => continue,
                 };
                 let _ = write!(text, "\n{line}");
             }
@@ -367,26 +380,35 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
             let thread = api.thread(caller, &id).await?.ok_or_else(|| ApiError::NotFound("thread".into()))?;
             let mut text = thread_line(lang, &thread.summary);
             if let Some(author) = &thread.summary.author {
-                let _ = write!(text, "\n_{} {}_", say(lang, &Msg::By), author.name);
+                let _ = write!(text, "\n_{} {}_", say(lang, &Msg::By), author.display_name);
             }
             let _ = write!(text, "\n\n{}", excerpt(&thread.body, 1200));
             if !thread.replies.nodes.is_empty() {
                 let _ = write!(text, "\n\n**{}:**", say(lang, &Msg::RepliesLabel));
                 for reply in &thread.replies.nodes {
-                    let author = reply.author.as_ref().map(|a| a.name.as_str()).unwrap_or("?");
+                    let author = reply.author.as_ref().map(|a| a.display_name.as_str()).unwrap_or("?");
                     let accepted = if reply.is_accepted {
                         format!(" ✅ {}", say(lang, &Msg::AcceptedLabel))
                     } else {
                         String::new()
                     };
-                    let _ = write!(text, "\n> **{author}**{accepted}: {} `{}`", excerpt(&reply.body, 300), reply.id);
+                    let _ = write!(
+                        text,
+                        "\n> **{author}**{accepted}: {} `{}`",
+                        excerpt(&reply.body, 300),
+                        reply.id.inner()
+                    );
                 }
             }
             Ok(Reply::private(excerpt(&text, 1900)))
         }
         Command::Unanswered => {
-            let filter = serde_json::json!({ "kind": "QUESTION", "status": "OPEN" });
-            let (threads, _) = api.threads(caller, 10, None, "UNANSWERED_FIRST", filter).await?;
+            let filter = ThreadFilter {
+                kind: Some(ThreadKind::Question),
+                status: Some(ThreadStatus::Open),
+                ..ThreadFilter::default()
+            };
+            let (threads, _) = api.threads(caller, 10, None, ThreadFeed::UnansweredFirst, filter).await?;
             if threads.is_empty() {
                 return Ok(Reply::private(say(lang, &Msg::NoResults)));
             }
@@ -474,8 +496,8 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
             Ok(Reply::private(text))
         }
         Command::CollabPropose { kind, title, summary } => {
-            let new = NewCollaboration { kind: kind.trim().to_uppercase().replace([' ', '-'], "_"), title, summary };
-            let proposed = api.propose(caller, &new, &key(actor)).await?;
+            let new = NewCollaboration { kind: collaboration_kind(&kind), title, summary, idempotency_key: key(actor) };
+            let proposed = api.propose(caller, new).await?;
             Ok(Reply::private(say(lang, &Msg::Proposed { title: &proposed.title })))
         }
         Command::CollabList { status } => {
@@ -530,9 +552,33 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
                 return Ok(Reply::private(say(lang, &Msg::UnknownLanguage)));
             };
             if let Some(discord_user) = &actor.discord_user_id {
-                api.set_language(discord_user, chosen.api_code()).await?;
+                api.set_language(discord_user, chosen.api_language()).await?;
             }
             Ok(Reply { language_changed: Some(chosen), ..Reply::private(say(chosen, &Msg::LanguageSet)) })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_collaboration_kind_is_read_as_people_type_it() {
+        assert_eq!(collaboration_kind("programme"), CollaborationKind::Programme);
+        assert_eq!(collaboration_kind(" shared content "), CollaborationKind::SharedContent);
+        assert_eq!(collaboration_kind("Funding-Application"), CollaborationKind::FundingApplication);
+        assert_eq!(collaboration_kind("street party"), CollaborationKind::Other("STREET_PARTY".into()));
+    }
+
+    #[test]
+    fn a_refusal_names_the_field_in_either_language() {
+        let error = UserError {
+            field: vec!["input".into(), "title".into()],
+            message: "Too long.".into(),
+            code: UserErrorCode::TooLong,
+        };
+        assert_eq!(user_error(Lang::En, &error), "title: Too long.");
+        assert_eq!(user_error(Lang::Cy, &error), "title: mae'n rhy hir");
     }
 }

@@ -2,14 +2,23 @@
 //! collaborate from Discord, and every thread lives as a post in a forum channel.
 //!
 //! The bot is a client of the LKN GraphQL API and nothing else: it never touches the
-//! database. Layout:
-//! - [`api`]: every GraphQL document the bot sends, with typed answers;
+//! database.
+//!
+//! # Layout
+//! - [`api`]: the only door to LKN. Every GraphQL document the bot sends, one file per
+//!   feature (`threads`, `collaborations`, `network`, `discord`, `subscriptions`), typed
+//!   by cynic and checked against `api/schema.graphql` when the bot compiles; the
+//!   transport ([`api::http`]) and the keys mirrors are recorded under
+//!   ([`api::MirrorKey`]);
 //! - [`core`]: commands → replies, knowing no Discord types;
 //! - [`catalogue`]: every sentence, in English and Welsh;
 //! - [`console`]: the same commands from standard input;
-//! - [`discord`]: the poise/serenity adapter; [`mirror`]: threads, replies and
-//!   collaborations into Discord; [`live`]: the API's subscriptions, kept connected;
-//! - [`outgoing`]: every message the bot sends, built so that it pings nobody.
+//! - [`discord`]: the poise/serenity adapter: `commands/` (one file per group),
+//!   autocomplete, and the forum and announcement channels ([`discord::DiscordSink`]);
+//! - [`mirror`]: threads, replies and collaborations into Discord; [`live`]: the API's
+//!   subscriptions, kept connected;
+//! - [`outgoing`]: every message the bot sends, built so that it pings nobody;
+//! - [`config`]: the command line.
 
 pub mod api;
 pub mod catalogue;

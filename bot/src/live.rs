@@ -5,13 +5,15 @@
 use std::time::{Duration, SystemTime};
 
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
-use crate::api::{CollaborationView, ReplyInThread, ThreadSummary};
+use crate::api::subscriptions::{AnswerAccepted, CollaborationChanged, ReplyPosted, Subscription, ThreadPosted};
+use crate::api::{CollaborationChangeKind, CollaborationView, ReplyInThread, ThreadSummary};
 
 /// Something the API told the bot.
 #[derive(Debug, Clone)]
@@ -27,30 +29,71 @@ pub enum LiveEvent {
     ReplyPosted(ReplyInThread),
     /// An answer was accepted.
     AnswerAccepted(ReplyInThread),
-    /// A collaboration changed; `change` is the API's CollaborationChangeKind.
+    /// A collaboration changed.
     CollaborationChanged {
         /// What happened.
-        change: String,
+        change: CollaborationChangeKind,
         /// The collaboration after it.
         collaboration: CollaborationView,
     },
 }
 
-const THREAD: &str = "id title kind status tags replyCount lastActivityAt author { displayName } partner { name }";
+/// What the bot says on the socket (`graphql-transport-ws`).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Outgoing {
+    /// Signs in, as the bot.
+    ConnectionInit {
+        /// The bot's credentials.
+        payload: Credentials,
+    },
+    /// Starts one subscription.
+    Subscribe {
+        /// The subscription's id on the socket.
+        id: &'static str,
+        /// Its document.
+        payload: Document,
+    },
+    /// Answers a ping.
+    Pong,
+}
 
-fn subscriptions() -> [(&'static str, String); 4] {
-    let reply = format!("id body isAccepted createdAt author {{ displayName }} thread {{ {THREAD} }}");
-    [
-        ("threads", format!("subscription {{ threadPosted {{ {THREAD} }} }}")),
-        ("replies", format!("subscription {{ replyPosted {{ {reply} }} }}")),
-        ("answers", format!("subscription {{ answerAccepted {{ {reply} }} }}")),
-        (
-            "collaborations",
-            "subscription { collaborationChanged { change collaboration { id title kind status summary version \
-             updatedAt leadPartner { slug name } participants { joinStatus partner { slug name } } } } }"
-                .to_owned(),
-        ),
-    ]
+/// The `connection_init` payload: the same header an HTTP request carries.
+#[derive(Debug, Serialize)]
+struct Credentials {
+    #[serde(rename = "Authorization")]
+    authorization: String,
+}
+
+/// A `subscribe` payload.
+#[derive(Debug, Serialize)]
+struct Document {
+    query: String,
+}
+
+impl Outgoing {
+    fn frame(&self) -> anyhow::Result<Message> {
+        Ok(Message::text(serde_json::to_string(self)?))
+    }
+}
+
+/// The type and id of a message from the API, read before its payload.
+#[derive(Debug, Deserialize)]
+struct Envelope {
+    #[serde(rename = "type")]
+    kind: String,
+    id: Option<String>,
+}
+
+/// A `next` message: what one subscription delivers.
+#[derive(Debug, Deserialize)]
+struct Next<T> {
+    payload: cynic::GraphQlResponse<T>,
+}
+
+/// The data of a `next` message, if it is the shape `T` describes.
+fn data<T: DeserializeOwned>(text: &str) -> Option<T> {
+    serde_json::from_str::<Next<T>>(text).ok()?.payload.data
 }
 
 /// The WebSocket URL of the API at `api_url`.
@@ -62,16 +105,16 @@ fn socket_url(api_url: &str) -> String {
     format!("{base}/graphql/ws")
 }
 
-fn decode(id: &str, data: &Value) -> Option<LiveEvent> {
-    let event = match id {
-        "threads" => LiveEvent::ThreadPosted(serde_json::from_value(data["threadPosted"].clone()).ok()?),
-        "replies" => LiveEvent::ReplyPosted(serde_json::from_value(data["replyPosted"].clone()).ok()?),
-        "answers" => LiveEvent::AnswerAccepted(serde_json::from_value(data["answerAccepted"].clone()).ok()?),
-        "collaborations" => LiveEvent::CollaborationChanged {
-            change: data["collaborationChanged"]["change"].as_str()?.to_owned(),
-            collaboration: serde_json::from_value(data["collaborationChanged"]["collaboration"].clone()).ok()?,
-        },
-        _ => return None,
+/// The event in the `next` message `text` for the subscription `id`.
+fn decode(id: &str, text: &str) -> Option<LiveEvent> {
+    let event = match Subscription::with_id(id)? {
+        Subscription::Threads => LiveEvent::ThreadPosted(data::<ThreadPosted>(text)?.thread_posted),
+        Subscription::Replies => LiveEvent::ReplyPosted(data::<ReplyPosted>(text)?.reply_posted),
+        Subscription::Answers => LiveEvent::AnswerAccepted(data::<AnswerAccepted>(text)?.answer_accepted),
+        Subscription::Collaborations => {
+            let changed = data::<CollaborationChanged>(text)?.collaboration_changed;
+            LiveEvent::CollaborationChanged { change: changed.change, collaboration: changed.collaboration }
+        }
     };
     Some(event)
 }
@@ -112,23 +155,23 @@ async fn session(
     request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static("graphql-transport-ws"));
     let (mut socket, _) =
         tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(request)).await??;
-    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
-    socket.send(Message::text(init.to_string())).await?;
+    let init = Outgoing::ConnectionInit { payload: Credentials { authorization: format!("Bearer {token}") } };
+    socket.send(init.frame()?).await?;
     loop {
         let frame = tokio::time::timeout(Duration::from_secs(10), socket.next()).await?;
         let Some(frame) = frame else { anyhow::bail!("closed before acknowledging") };
         if let Message::Text(text) = frame? {
-            let message: Value = serde_json::from_str(&text)?;
-            match message["type"].as_str() {
-                Some("connection_ack") => break,
-                Some("ping") => socket.send(Message::text(json!({ "type": "pong" }).to_string())).await?,
+            let message: Envelope = serde_json::from_str(&text)?;
+            match message.kind.as_str() {
+                "connection_ack" => break,
+                "ping" => socket.send(Outgoing::Pong.frame()?).await?,
                 _ => anyhow::bail!("connection refused: {text}"),
             }
         }
     }
-    for (id, query) in subscriptions() {
-        let subscribe = json!({ "id": id, "type": "subscribe", "payload": { "query": query } });
-        socket.send(Message::text(subscribe.to_string())).await?;
+    for subscription in Subscription::ALL {
+        let document = Document { query: subscription.document() };
+        socket.send(Outgoing::Subscribe { id: subscription.id(), payload: document }.frame()?).await?;
     }
     if sender.send(LiveEvent::Connected { missed_since }).await.is_err() {
         return Ok(());
@@ -145,23 +188,58 @@ async fn session(
             Message::Close(_) => anyhow::bail!("the API closed the connection"),
             _ => continue,
         };
-        let message: Value = serde_json::from_str(&text)?;
-        match message["type"].as_str() {
-            Some("next") => {
-                let id = message["id"].as_str().unwrap_or_default();
-                match decode(id, &message["payload"]["data"]) {
-                    Some(event) => {
-                        if sender.send(event).await.is_err() {
-                            return Ok(());
-                        }
+        let message: Envelope = serde_json::from_str(&text)?;
+        match message.kind.as_str() {
+            "next" => match decode(message.id.as_deref().unwrap_or_default(), &text) {
+                Some(event) => {
+                    if sender.send(event).await.is_err() {
+                        return Ok(());
                     }
-                    None => tracing::warn!(%text, "ignoring an event the bot cannot read"),
                 }
-            }
-            Some("ping") => socket.send(Message::text(json!({ "type": "pong" }).to_string())).await?,
-            Some("error" | "complete") => anyhow::bail!("a subscription ended: {text}"),
+                None => tracing::warn!(%text, "ignoring an event the bot cannot read"),
+            },
+            "ping" => socket.send(Outgoing::Pong.frame()?).await?,
+            "error" | "complete" => anyhow::bail!("a subscription ended: {text}"),
             _ => {}
         }
     }
     anyhow::bail!("the connection ended")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_socket_is_beside_the_graphql_endpoint() {
+        assert_eq!(socket_url("http://127.0.0.1:8080/"), "ws://127.0.0.1:8080/graphql/ws");
+        assert_eq!(socket_url("https://lkn.example.org"), "wss://lkn.example.org/graphql/ws");
+    }
+
+    #[test]
+    fn the_bot_signs_in_and_subscribes_in_the_protocols_words() {
+        let init = Outgoing::ConnectionInit { payload: Credentials { authorization: "Bearer lkn_x".into() } };
+        let text = serde_json::to_string(&init).expect("serialises");
+        assert_eq!(text, r#"{"type":"connection_init","payload":{"Authorization":"Bearer lkn_x"}}"#);
+        assert_eq!(serde_json::to_string(&Outgoing::Pong).expect("serialises"), r#"{"type":"pong"}"#);
+        for subscription in Subscription::ALL {
+            assert!(subscription.document().starts_with("subscription"), "{subscription:?}");
+            assert_eq!(Subscription::with_id(subscription.id()), Some(subscription));
+        }
+    }
+
+    #[test]
+    fn a_next_message_becomes_its_event() {
+        let text = r#"{"type":"next","id":"collaborations","payload":{"data":{"collaborationChanged":{
+            "change":"PROPOSED","collaboration":{"id":"Q29sbGFib3JhdGlvbjox","title":"Seed swap week",
+            "kind":"PROGRAMME","status":"PROPOSED","summary":"Seeds.","version":1,
+            "updatedAt":"2026-11-01T12:00:00Z","leadPartner":null,"participants":[]}}}}}"#;
+        let Some(LiveEvent::CollaborationChanged { change, collaboration }) = decode("collaborations", text) else {
+            panic!("a collaboration change")
+        };
+        assert_eq!(change, CollaborationChangeKind::Proposed);
+        assert_eq!(collaboration.title, "Seed swap week");
+        assert!(decode("threads", text).is_none(), "not what the threads subscription delivers");
+        assert!(decode("nobody", text).is_none(), "no such subscription");
+    }
 }

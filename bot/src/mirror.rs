@@ -21,7 +21,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
-use crate::api::{ApiError, Caller, CollaborationStatus, CollaborationView, Lkn, ReplyView, ThreadSummary};
+use crate::api::{
+    ApiError, Caller, CollaborationChangeKind, CollaborationStatus, CollaborationView, Lkn, MirrorKey, ReplyView,
+    ThreadFeed, ThreadFilter, ThreadStatus, ThreadSummary,
+};
 use crate::catalogue::{self, Lang, Msg, say};
 use crate::core::excerpt;
 use crate::live::LiveEvent;
@@ -48,7 +51,7 @@ pub struct Mirror<S> {
     lang: Lang,
     catch_up: Duration,
     /// What is on Discord but not yet recorded in the API, by mirror key.
-    unrecorded: Mutex<HashMap<String, Unrecorded>>,
+    unrecorded: Mutex<HashMap<MirrorKey, Unrecorded>>,
 }
 
 /// A mirror posted to Discord whose record the API has not taken yet.
@@ -77,17 +80,8 @@ fn retry_after(attempts: u32) -> Duration {
     Duration::from_millis(250).saturating_mul(1 << attempts.saturating_sub(1).min(7)).min(Duration::from_secs(30))
 }
 
-fn thread_key(id: &str) -> String {
-    format!("thread:{id}")
-}
-
-/// The mirror key of a reply: the same as the API's (`reply:<reply id>`).
-fn reply_key(id: &str) -> String {
-    format!("reply:{id}")
-}
-
-fn after(timestamp: &str, since: SystemTime) -> bool {
-    DateTime::parse_from_rfc3339(timestamp).map_or(true, |t| t.with_timezone(&Utc) >= DateTime::<Utc>::from(since))
+fn after(timestamp: &DateTime<Utc>, since: SystemTime) -> bool {
+    *timestamp >= DateTime::<Utc>::from(since)
 }
 
 impl<S: Sink> Mirror<S> {
@@ -114,20 +108,20 @@ impl<S: Sink> Mirror<S> {
                 tracing::warn!(error = format!("{error:#}"), "could not mirror an event");
             }
         }
-        let left: Vec<String> = self.unrecorded().keys().cloned().collect();
+        let left: Vec<String> = self.unrecorded().keys().map(MirrorKey::to_string).collect();
         if !left.is_empty() {
             tracing::error!(?left, "stopped with mirrors posted but not recorded; they may be posted again");
         }
     }
 
-    fn unrecorded(&self) -> MutexGuard<'_, HashMap<String, Unrecorded>> {
+    fn unrecorded(&self) -> MutexGuard<'_, HashMap<MirrorKey, Unrecorded>> {
         self.unrecorded.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Records every unrecorded mirror due by `now`; what the API still refuses is tried
     /// again later.
     async fn record_due(&self, now: Instant) {
-        let due: Vec<(String, String, String)> = self
+        let due: Vec<(MirrorKey, String, String)> = self
             .unrecorded()
             .iter()
             .filter(|(_, u)| u.due <= now)
@@ -137,14 +131,14 @@ impl<S: Sink> Mirror<S> {
             match self.api.complete_mirror(&key, &channel, &message).await {
                 Ok(()) => {
                     self.unrecorded().remove(&key);
-                    tracing::info!(key, "recorded a mirror posted earlier");
+                    tracing::info!(%key, "recorded a mirror posted earlier");
                 }
                 Err(error) => {
                     let mut unrecorded = self.unrecorded();
                     if let Some(entry) = unrecorded.get_mut(&key) {
                         entry.attempts += 1;
                         entry.due = Instant::now() + retry_after(entry.attempts);
-                        tracing::warn!(%error, key, attempts = entry.attempts, "still cannot record a posted mirror");
+                        tracing::warn!(%error, %key, attempts = entry.attempts, "still cannot record a posted mirror");
                     }
                 }
             }
@@ -152,7 +146,7 @@ impl<S: Sink> Mirror<S> {
     }
 
     /// Claims `key` unless this process has posted it already; see [`Claim`].
-    async fn claim(&self, key: &str) -> anyhow::Result<Claim> {
+    async fn claim(&self, key: &MirrorKey) -> anyhow::Result<Claim> {
         let posted_here = self.unrecorded().get(key).map(|posted| posted.channel.clone());
         if posted_here.is_some() {
             return Ok(Claim::Lost(posted_here));
@@ -178,7 +172,7 @@ impl<S: Sink> Mirror<S> {
                 None => Ok(()),
             },
             LiveEvent::CollaborationChanged { change, collaboration } => {
-                self.collaboration(&change, &collaboration).await
+                self.collaboration(change, &collaboration).await
             }
         }
     }
@@ -190,7 +184,7 @@ impl<S: Sink> Mirror<S> {
         'pages: loop {
             let (threads, next) = self
                 .api
-                .threads(&Caller::Bot, 50, after_cursor.as_deref(), "RECENTLY_ACTIVE", serde_json::json!({}))
+                .threads(&Caller::Bot, 50, after_cursor.as_deref(), ThreadFeed::RecentlyActive, ThreadFilter::default())
                 .await?;
             for thread in &threads {
                 if !after(&thread.last_activity_at, since) {
@@ -198,13 +192,13 @@ impl<S: Sink> Mirror<S> {
                 }
                 self.thread(thread).await?;
                 if thread.reply_count > 0 {
-                    for reply in self.api.replies(&Caller::Bot, &thread.id).await? {
+                    for reply in self.api.replies(&Caller::Bot, thread.id.inner()).await? {
                         if after(&reply.created_at, since) {
                             self.reply(thread, &reply).await?;
                         }
                     }
                 }
-                if thread.status == crate::api::ThreadStatus::Answered {
+                if thread.status == ThreadStatus::Answered {
                     self.solved(thread).await?;
                 }
             }
@@ -215,8 +209,11 @@ impl<S: Sink> Mirror<S> {
         }
         for collaboration in self.api.collaborations(&Caller::Bot, None).await? {
             if after(&collaboration.updated_at, since) {
-                let change =
-                    if collaboration.status == CollaborationStatus::Proposed { "PROPOSED" } else { "STATUS_ADVANCED" };
+                let change = if collaboration.status == CollaborationStatus::Proposed {
+                    CollaborationChangeKind::Proposed
+                } else {
+                    CollaborationChangeKind::StatusAdvanced
+                };
                 self.collaboration(change, &collaboration).await?;
             }
         }
@@ -226,19 +223,19 @@ impl<S: Sink> Mirror<S> {
     /// The forum post of `thread`, posting it if this process wins the claim. Returns
     /// the post's channel id once it exists.
     async fn thread(&self, thread: &ThreadSummary) -> anyhow::Result<Option<String>> {
-        let key = thread_key(&thread.id);
+        let key = MirrorKey::thread(thread.id.inner());
         if let Claim::Lost(channel) = self.claim(&key).await? {
             return Ok(channel);
         }
-        let body = self.api.thread(&Caller::Bot, &thread.id).await?.map(|t| t.body).unwrap_or_default();
-        let author = thread.author.as_ref().map_or("?", |a| a.name.as_str());
+        let body = self.api.thread(&Caller::Bot, thread.id.inner()).await?.map(|t| t.body).unwrap_or_default();
+        let author = thread.author.as_ref().map_or("?", |a| a.display_name.as_str());
         let partner = thread.partner.as_ref().map_or("", |p| p.name.as_str());
         let content = format!(
             "**{}** · {} {author}, {partner}\n\n{}\n\n`{}`",
             catalogue::thread_kind(self.lang, thread.kind),
             say(self.lang, &Msg::By),
             excerpt(&body, 1700),
-            thread.id
+            thread.id.inner()
         );
         let mut tags = thread.tags.clone();
         tags.push(catalogue::thread_kind(Lang::En, thread.kind).to_lowercase());
@@ -249,20 +246,20 @@ impl<S: Sink> Mirror<S> {
     /// Records where the mirror of `key` was posted and returns its channel (keeping it
     /// to record later if the API does not take it now); if posting failed, gives the
     /// claim up so that the next attempt (by any process) posts it.
-    async fn settle(&self, key: &str, posted: anyhow::Result<(String, String)>) -> anyhow::Result<String> {
+    async fn settle(&self, key: &MirrorKey, posted: anyhow::Result<(String, String)>) -> anyhow::Result<String> {
         match posted {
             Ok((channel, message)) => {
                 if let Err(error) = self.api.complete_mirror(key, &channel, &message).await {
-                    tracing::warn!(%error, key, "posted, but the API did not record it; recording it again shortly");
+                    tracing::warn!(%error, %key, "posted, but the API did not record it; recording it again shortly");
                     let due = Instant::now() + retry_after(1);
                     let entry = Unrecorded { channel: channel.clone(), message, attempts: 1, due };
-                    self.unrecorded().insert(key.to_owned(), entry);
+                    self.unrecorded().insert(key.clone(), entry);
                 }
                 Ok(channel)
             }
             Err(error) => {
                 if let Err(release) = self.api.release_mirror(key).await {
-                    tracing::warn!(%release, key, "could not give up a failed claim; it lapses in two minutes");
+                    tracing::warn!(%release, %key, "could not give up a failed claim; it lapses in two minutes");
                 }
                 Err(error)
             }
@@ -282,25 +279,25 @@ impl<S: Sink> Mirror<S> {
     }
 
     async fn reply(&self, thread: &ThreadSummary, reply: &ReplyView) -> anyhow::Result<()> {
-        let key = reply_key(&reply.id);
+        let key = MirrorKey::reply(reply.id.inner());
         let posted_here = self.unrecorded().contains_key(&key);
         if posted_here || self.api.mirror(&key).await?.is_some() {
             return Ok(());
         }
         let Some(post) = self.post_of(thread).await? else {
-            anyhow::bail!("the post of thread {} is not there yet", thread.id)
+            anyhow::bail!("the post of thread {} is not there yet", thread.id.inner())
         };
         if let Claim::Lost(_) = self.claim(&key).await? {
             return Ok(());
         }
-        let author = reply.author.as_ref().map_or("?", |a| a.name.as_str());
+        let author = reply.author.as_ref().map_or("?", |a| a.display_name.as_str());
         let posted = self.sink.message(&post, &format!("**{author}:** {}", excerpt(&reply.body, 1900))).await;
         self.settle(&key, posted.map(|message| (post.clone(), message))).await.map(drop)
     }
 
     async fn solved(&self, thread: &ThreadSummary) -> anyhow::Result<()> {
         let Some(post) = self.post_of(thread).await? else { return Ok(()) };
-        let key = format!("solved:{}", thread.id);
+        let key = MirrorKey::solved(thread.id.inner());
         if let Claim::Won = self.claim(&key).await? {
             let marked = self.sink.mark_solved(&post, &excerpt(&format!("✅ {}", thread.title), 100)).await;
             self.settle(&key, marked.map(|()| (post.clone(), post.clone()))).await?;
@@ -308,14 +305,23 @@ impl<S: Sink> Mirror<S> {
         Ok(())
     }
 
-    async fn collaboration(&self, change: &str, collaboration: &CollaborationView) -> anyhow::Result<()> {
+    /// Announces a proposal or a status change (other changes are not announced).
+    async fn collaboration(
+        &self,
+        change: CollaborationChangeKind,
+        collaboration: &CollaborationView,
+    ) -> anyhow::Result<()> {
+        let id = collaboration.id.inner();
         let (key, heading) = match change {
-            "PROPOSED" => (format!("collaboration:{}:PROPOSED", collaboration.id), Msg::AnnounceProposed),
-            "STATUS_ADVANCED" => {
-                let status = serde_json::to_value(collaboration.status)?;
-                (format!("collaboration:{}:{}", collaboration.id, status.as_str().unwrap_or("?")), Msg::AnnounceStatus)
+            CollaborationChangeKind::Proposed => {
+                (MirrorKey::collaboration(id, CollaborationStatus::Proposed), Msg::AnnounceProposed)
             }
-            _ => return Ok(()),
+            CollaborationChangeKind::StatusAdvanced => {
+                (MirrorKey::collaboration(id, collaboration.status), Msg::AnnounceStatus)
+            }
+            CollaborationChangeKind::JoinRequested
+            | CollaborationChangeKind::JoinDecided
+            | CollaborationChangeKind::OutcomeRecorded => return Ok(()),
         };
         if let Claim::Lost(_) = self.claim(&key).await? {
             return Ok(());
@@ -323,7 +329,7 @@ impl<S: Sink> Mirror<S> {
         let content =
             format!("**{}:** {}", say(self.lang, &heading), crate::core::collaboration_text(self.lang, collaboration));
         let open = matches!(collaboration.status, CollaborationStatus::Proposed | CollaborationStatus::SeekingPartners);
-        let custom_id = format!("lkn-join:{}", collaboration.id);
+        let custom_id = format!("lkn-join:{id}");
         let label = say(self.lang, &Msg::RequestToJoin);
         let join = open.then_some((custom_id.as_str(), label.as_str()));
         let posted = self.sink.announce(&excerpt(&content, 1900), join).await;
@@ -349,7 +355,7 @@ pub async fn reply_from_discord(
     content: &str,
 ) -> Result<bool, ApiError> {
     let Some(mirror) = api.thread_mirror(channel_id).await? else { return Ok(false) };
-    let Some(thread_id) = mirror.key.strip_prefix("thread:") else { return Ok(false) };
+    let Some(thread_id) = mirror.key.thread_id() else { return Ok(false) };
     let key = format!("discord-message:{message_id}");
     api.reply(&Caller::Discord(author_id.to_owned()), thread_id, content, &key, Some((channel_id, message_id))).await?;
     Ok(true)
@@ -367,8 +373,8 @@ mod tests {
 
     use super::{Mirror, Sink};
     use crate::api::{
-        ApiError, Caller, CollaborationStatus, CollaborationView, Lkn, ReplyInThread, ReplyView, ThreadKind,
-        ThreadStatus, ThreadSummary, Transport,
+        Answer, ApiError, Caller, CollaborationChangeKind, CollaborationKind, CollaborationStatus, CollaborationView,
+        Lkn, ReplyInThread, ReplyView, ThreadKind, ThreadStatus, ThreadSummary, Transport,
     };
     use crate::catalogue::Lang;
     use crate::live::LiveEvent;
@@ -395,7 +401,17 @@ mod tests {
 
     #[async_trait]
     impl Transport for ForgetfulApi {
-        async fn execute(&self, _caller: &Caller, document: &str, variables: Value) -> Result<Value, ApiError> {
+        async fn send(&self, _caller: &Caller, body: String) -> Result<Answer, ApiError> {
+            let request: Value = serde_json::from_str(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            let document = request["query"].as_str().unwrap_or_default();
+            let data = self.data(document, &request["variables"])?;
+            Ok(Answer { status: 200, body: json!({ "data": data }).to_string() })
+        }
+    }
+
+    impl ForgetfulApi {
+        /// The `data` of the answer to `document`.
+        fn data(&self, document: &str, variables: &Value) -> Result<Value, ApiError> {
             let input = &variables["input"];
             let key = input["key"].as_str().or(variables["key"].as_str()).unwrap_or_default().to_owned();
             let mut mirrors = self.mirrors.lock().expect("not poisoned");
@@ -460,6 +476,7 @@ mod tests {
     }
 
     fn events() -> [LiveEvent; 3] {
+        let at = "2026-11-01T12:00:00Z".parse().expect("a moment");
         let thread = ThreadSummary {
             id: "VGhyZWFkOjE=".into(),
             title: "Seed libraries".into(),
@@ -469,30 +486,30 @@ mod tests {
             reply_count: 1,
             author: None,
             partner: None,
-            last_activity_at: "2026-11-01T12:00:00Z".into(),
+            last_activity_at: at,
         };
         let reply = ReplyView {
             id: "UmVwbHk6MQ==".into(),
             body: "Try a seed swap.".into(),
             is_accepted: false,
             author: None,
-            created_at: "2026-11-01T12:00:00Z".into(),
+            created_at: at,
         };
         let collaboration = CollaborationView {
             id: "Q29sbGFib3JhdGlvbjox".into(),
             title: "Seed swap week".into(),
-            kind: "PROGRAMME".into(),
+            kind: CollaborationKind::Programme,
             status: CollaborationStatus::Proposed,
             summary: "Seeds.".into(),
             version: 1,
             lead_partner: None,
             participants: vec![],
-            updated_at: "2026-11-01T12:00:00Z".into(),
+            updated_at: at,
         };
         [
             LiveEvent::ThreadPosted(thread.clone()),
             LiveEvent::ReplyPosted(ReplyInThread { reply, thread: Some(thread) }),
-            LiveEvent::CollaborationChanged { change: "PROPOSED".into(), collaboration },
+            LiveEvent::CollaborationChanged { change: CollaborationChangeKind::Proposed, collaboration },
         ]
     }
 

@@ -1,0 +1,227 @@
+//! The Discord adapter: poise slash commands, modals, buttons and autocomplete that
+//! turn interactions into [`Command`]s for the core and render its replies, plus the
+//! forum and announcement side of mirroring ([`DiscordSink`]).
+//!
+//! This file holds what every command shares (acknowledging, running and answering),
+//! the events that are not commands, and [`run`]; `commands/` holds the commands, one
+//! file per group, `autocomplete` their suggestions and `sink` the mirror's channels.
+//!
+//! Every interaction is acknowledged first (a deferral, or the modal that is its
+//! answer), well inside Discord's three seconds, and answered by a follow-up. The
+//! interaction id is the idempotency key of every create, so a redelivered interaction
+//! never creates anything twice. Every message is built by [`outgoing`], so nothing the
+//! bot posts can ping anyone.
+
+mod autocomplete;
+mod commands;
+mod sink;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
+use serenity::{
+    ButtonStyle, ChannelId, ComponentInteractionCollector, CreateActionRow, CreateButton, CreateInteractionResponse,
+    FullEvent, GatewayIntents, Interaction,
+};
+
+pub use self::commands::commands;
+pub use self::sink::{DiscordSink, Snowflake, SnowflakeError};
+use crate::api::{ApiError, Caller, HttpTransport, Lkn};
+use crate::catalogue::{Lang, Msg, say};
+use crate::config::{RunArgs, loopback_base_url};
+use crate::core::{self, Actor, Command, Offer, Reply};
+use crate::live;
+use crate::mirror::{self, Mirror};
+use crate::outgoing;
+
+/// What every command handler shares.
+pub struct BotData {
+    api: Lkn,
+}
+
+type Error = anyhow::Error;
+type Ctx<'a> = poise::Context<'a, BotData, Error>;
+type AppCtx<'a> = poise::ApplicationContext<'a, BotData, Error>;
+
+/// How long a user has to press "post anyway" after seeing similar threads.
+const OFFER_TIMEOUT: Duration = Duration::from_secs(600);
+
+impl BotData {
+    /// The language `user` chose, asked of the API on every interaction (one small
+    /// query), so that every bot process follows a change at once.
+    async fn language(&self, user: u64) -> Lang {
+        match self.api.language(&user.to_string()).await {
+            Ok(language) => language.and_then(Lang::from_api).unwrap_or_default(),
+            Err(error) => {
+                tracing::warn!(%error, "could not read a Discord user's language");
+                Lang::default()
+            }
+        }
+    }
+
+    async fn actor(&self, user: serenity::UserId, invocation: impl ToString) -> Actor {
+        Actor {
+            caller: Caller::Discord(user.to_string()),
+            discord_user_id: Some(user.to_string()),
+            lang: self.language(user.get()).await,
+            invocation: invocation.to_string(),
+        }
+    }
+}
+
+/// The interaction's id: unique per invocation, the same when Discord redelivers it.
+fn invocation(ctx: Ctx<'_>) -> u64 {
+    match ctx {
+        poise::Context::Application(app) => app.interaction.id.get(),
+        poise::Context::Prefix(prefix) => prefix.msg.id.get(),
+    }
+}
+
+/// Acknowledges, runs `command` and answers.
+async fn run_command(ctx: Ctx<'_>, command: Command, private: bool) -> Result<(), Error> {
+    if private {
+        ctx.defer_ephemeral().await?;
+    } else {
+        ctx.defer().await?;
+    }
+    let actor = ctx.data().actor(ctx.author().id, invocation(ctx)).await;
+    let reply = core::handle(&ctx.data().api, &actor, command).await;
+    send(ctx, &actor, reply).await
+}
+
+/// Sends a reply as a follow-up; an offer to post a draft waits for the button.
+async fn send(ctx: Ctx<'_>, actor: &Actor, reply: Reply) -> Result<(), Error> {
+    let Some(Offer::PostDraft { draft, post_label, cancel_label }) = reply.offer else {
+        ctx.send(outgoing::reply(reply.text).ephemeral(reply.private)).await?;
+        return Ok(());
+    };
+    let post_id = format!("{}:post", invocation(ctx));
+    let cancel_id = format!("{}:cancel", invocation(ctx));
+    let buttons = CreateActionRow::Buttons(vec![
+        CreateButton::new(&post_id).label(post_label).style(ButtonStyle::Primary),
+        CreateButton::new(&cancel_id).label(cancel_label).style(ButtonStyle::Secondary),
+    ]);
+    ctx.send(outgoing::reply(reply.text).ephemeral(true).components(vec![buttons])).await?;
+    let pressed = ComponentInteractionCollector::new(ctx.serenity_context())
+        .author_id(ctx.author().id)
+        .custom_ids(vec![post_id.clone(), cancel_id])
+        .timeout(OFFER_TIMEOUT)
+        .next()
+        .await;
+    let Some(pressed) = pressed else { return Ok(()) };
+    pressed.create_response(ctx, CreateInteractionResponse::Acknowledge).await?;
+    let text = if pressed.data.custom_id == post_id {
+        core::handle(&ctx.data().api, actor, Command::Ask { draft, confirmed: true }).await.text
+    } else {
+        say(actor.lang, &Msg::Cancelled)
+    };
+    ctx.send(outgoing::reply(text).ephemeral(true)).await?;
+    Ok(())
+}
+
+/// Messages written in mirrored posts become replies; "request to join" buttons on
+/// announcements ask to join.
+async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &BotData) -> Result<(), Error> {
+    match event {
+        FullEvent::Message { new_message: message } if !message.author.bot => {
+            let outcome = mirror::reply_from_discord(
+                &data.api,
+                &message.channel_id.to_string(),
+                &message.id.to_string(),
+                &message.author.id.to_string(),
+                &message.content,
+            )
+            .await;
+            match outcome {
+                Ok(_) => {}
+                Err(refused @ (ApiError::Unauthenticated(_) | ApiError::Suspended(_))) => {
+                    let lang = data.language(message.author.id.get()).await;
+                    let why =
+                        if matches!(refused, ApiError::Suspended(_)) { Msg::Suspended } else { Msg::ReplyNotMirrored };
+                    let notice = outgoing::message(say(lang, &why)).reference_message(message);
+                    message.channel_id.send_message(ctx, notice).await?;
+                }
+                Err(error) => tracing::warn!(%error, "a Discord message did not become a reply"),
+            }
+        }
+        FullEvent::InteractionCreate { interaction: Interaction::Component(press) } => {
+            if let Some(id) = press.data.custom_id.strip_prefix("lkn-join:") {
+                press.defer_ephemeral(ctx).await?;
+                let actor = data.actor(press.user.id, press.id).await;
+                let reply = core::handle(&data.api, &actor, Command::CollabJoin { id: id.to_owned() }).await;
+                let followup = outgoing::followup(reply.text).ephemeral(true);
+                press.create_followup(ctx, followup).await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Connects to Discord (or, for tests, to a loopback stand-in) and to the API, registers
+/// the commands, mirrors threads and answers commands until `shutdown` resolves.
+pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    let mut http = serenity::HttpBuilder::new(&args.discord_token).default_allowed_mentions(outgoing::no_pings());
+    if let Some(base) = &args.discord_base_url {
+        http = http.proxy(loopback_base_url(base)?).ratelimiter_disabled(true);
+    }
+    let http = http.build();
+    let api = Lkn::new(Arc::new(HttpTransport::new(&args.api_url, Some(args.api_token.clone()))?));
+    let settings = args.clone();
+    let mirroring: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>> = Arc::default();
+    let mirror_task = Arc::clone(&mirroring);
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands(),
+            event_handler: |framework, event| {
+                Box::pin(on_event(framework.serenity_context, event, framework.user_data))
+            },
+            on_error: |error| {
+                Box::pin(async move {
+                    tracing::warn!(error = %error, "a command failed");
+                })
+            },
+            initialize_owners: false,
+            allowed_mentions: Some(outgoing::no_pings()),
+            ..Default::default()
+        })
+        .setup(move |ctx, _ready, framework| {
+            Box::pin(async move {
+                match settings.guild_id {
+                    Some(guild) => {
+                        let guild = serenity::GuildId::new(guild);
+                        poise::builtins::register_in_guild(ctx, &framework.options().commands, guild).await?;
+                    }
+                    None => poise::builtins::register_globally(ctx, &framework.options().commands).await?,
+                }
+                let forum = ChannelId::new(settings.forum_channel_id);
+                let sink = DiscordSink::new(ctx.http.clone(), forum, ChannelId::new(settings.announce_channel_id));
+                let catch_up = Duration::from_secs(u64::from(settings.catch_up_hours) * 3600);
+                let mirror = Mirror::new(api.clone(), sink, Lang::En, catch_up);
+                let events = live::spawn(&settings.api_url, settings.api_token.clone());
+                let task = tokio::spawn(async move { mirror.run(events).await });
+                if let Ok(mut slot) = mirror_task.lock() {
+                    *slot = Some(task);
+                }
+                tracing::info!("commands registered; mirroring threads");
+                Ok(BotData { api })
+            })
+        })
+        .build();
+    let intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::MESSAGE_CONTENT;
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents).framework(framework).await?;
+    let shards = client.shard_manager.clone();
+    let outcome = tokio::select! {
+        result = client.start() => result,
+        () = shutdown => {
+            shards.shutdown_all().await;
+            Ok(())
+        }
+    };
+    // Mirroring stops with the bot: its subscriptions close when the task ends.
+    if let Some(task) = mirroring.lock().ok().and_then(|mut slot| slot.take()) {
+        task.abort();
+    }
+    Ok(outcome?)
+}
