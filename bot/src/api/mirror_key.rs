@@ -1,5 +1,6 @@
 //! The keys mirrors are recorded under in the API: what a Discord post or message
-//! mirrors, built here and nowhere else.
+//! mirrors, as one type. Their shape is `lkn_codes::mirror`'s, which the API builds
+//! its keys with too.
 //!
 //! The strings are a contract with every record already in the database (and with the
 //! API, which records replies written in Discord as `reply:<id>`), so they never change:
@@ -7,6 +8,8 @@
 //! `collaboration:<collaboration id>:<STATUS>`.
 
 use std::fmt;
+
+use lkn_codes::mirror;
 
 use super::{CollaborationStatus, schema};
 
@@ -22,11 +25,6 @@ cynic::impl_scalar!(MirrorKey, schema::String);
 #[error("not a mirror key: {0:?}")]
 pub struct MirrorKeyError(String);
 
-const THREAD: &str = "thread:";
-const REPLY: &str = "reply:";
-const SOLVED: &str = "solved:";
-const COLLABORATION: &str = "collaboration:";
-
 /// The word a status takes in a collaboration's key (the API's own name for it).
 fn status_word(status: CollaborationStatus) -> &'static str {
     match status {
@@ -38,58 +36,41 @@ fn status_word(status: CollaborationStatus) -> &'static str {
     }
 }
 
-/// A global id as keys carry it: not empty, no `:` and no spaces.
-fn is_id(id: &str) -> bool {
-    !id.is_empty() && !id.contains(':') && !id.chars().any(char::is_whitespace)
-}
-
 impl MirrorKey {
     /// The forum post of a thread.
     pub fn thread(thread_id: &str) -> Self {
-        Self(format!("{THREAD}{thread_id}"))
+        Self(mirror::thread(thread_id))
     }
 
     /// The message of a reply in its thread's post.
     pub fn reply(reply_id: &str) -> Self {
-        Self(format!("{REPLY}{reply_id}"))
+        Self(mirror::reply(reply_id))
     }
 
     /// A thread's post marked solved.
     pub fn solved(thread_id: &str) -> Self {
-        Self(format!("{SOLVED}{thread_id}"))
+        Self(mirror::solved(thread_id))
     }
 
     /// The announcement of a collaboration reaching `status` (its proposal is
     /// [`CollaborationStatus::Proposed`]).
     pub fn collaboration(collaboration_id: &str, status: CollaborationStatus) -> Self {
-        Self(format!("{COLLABORATION}{collaboration_id}:{}", status_word(status)))
+        Self(mirror::collaboration(collaboration_id, status_word(status)))
     }
 
     /// Reads a key as the API returns it.
     pub fn parse(key: &str) -> Result<Self, MirrorKeyError> {
-        let simple = [THREAD, REPLY, SOLVED].iter().any(|prefix| key.strip_prefix(prefix).is_some_and(is_id));
-        let collaboration =
-            key.strip_prefix(COLLABORATION).and_then(|rest| rest.split_once(':')).is_some_and(|(id, status)| {
-                let statuses = [
-                    CollaborationStatus::Proposed,
-                    CollaborationStatus::SeekingPartners,
-                    CollaborationStatus::Active,
-                    CollaborationStatus::Completed,
-                    CollaborationStatus::Withdrawn,
-                ];
-                is_id(id) && statuses.into_iter().any(|s| status_word(s) == status)
-            });
-        if simple || collaboration { Ok(Self(key.to_owned())) } else { Err(MirrorKeyError(key.to_owned())) }
+        if mirror::is_key(key) { Ok(Self(key.to_owned())) } else { Err(MirrorKeyError(key.to_owned())) }
     }
 
     /// The thread whose post this is, for a thread's key.
     pub fn thread_id(&self) -> Option<&str> {
-        self.0.strip_prefix(THREAD)
+        mirror::thread_of(&self.0)
     }
 
     /// The reply this message is, for a reply's key.
     pub fn reply_id(&self) -> Option<&str> {
-        self.0.strip_prefix(REPLY)
+        mirror::reply_of(&self.0)
     }
 
     /// The key as the API records it.
