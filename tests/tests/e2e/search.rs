@@ -328,8 +328,15 @@ on_both_databases! {
         }
         let steps = Migrator::migrations();
         let at = steps.iter().position(|m| m.name() == "m20261202_000014_harden_thread_search").expect("the step is registered");
-        Migrator::down(&app.db, Some((steps.len() - at) as u32)).await.expect("down to before the step");
-        Migrator::up(&app.db, None).await.expect("up again, over the stored threads");
+        // One connection of its own for the steps: on SQLite a pooled connection that did
+        // not make a schema change may still parse against the schema it cached, and would
+        // refuse to add back a column another connection just dropped.
+        let migrating = sea_orm::Database::connect(sea_orm::ConnectOptions::new(app.database_url()).max_connections(1).to_owned())
+            .await
+            .expect("a connection for the migration");
+        Migrator::down(&migrating, Some((steps.len() - at) as u32)).await.expect("down to before the step");
+        Migrator::up(&migrating, None).await.expect("up again, over the stored threads");
+        migrating.close().await.expect("close");
 
         let feed = "query($t: String) { threads(filter: { titleContains: $t }) { nodes { title } } }";
         let found = app.data(Some(&token), feed, json!({ "t": "ŵyl" })).await;
