@@ -130,6 +130,12 @@ impl Application {
         self.metrics_listener.as_ref().map(|(_, address)| *address)
     }
 
+    /// Where the server announces committed writes to its subscribers: for writing through
+    /// the service layer beside the server, as the CLI does, and being heard.
+    pub fn events(&self) -> std::sync::Arc<crate::events::EventBus> {
+        self.state.events.clone()
+    }
+
     /// A handle on the server's pool whose statements the metrics do not count: for
     /// arranging data and checking what was stored, as the process's own housekeeping does.
     pub fn db(&self) -> &DatabaseConnection {

@@ -179,7 +179,9 @@ on_both_databases! {
         let thread_id = decode(NodeType::Thread, id).expect("a thread id");
         assert_eq!(listener.next_event(LONG).await.expect("the first post")["data"]["threadPosted"]["title"], "Before the rollback");
         let viewer = lkn_api::service::viewer::Viewer::Anonymous;
-        let context = lkn_api::service::write::WriteContext::new(&viewer);
+        // Announcing on the server's own bus, so that on SQLite too a rolled-back write
+        // would be heard if the guard announced anything it did not commit.
+        let context = lkn_api::service::write::WriteContext::new(&viewer).announcing(&app.events);
         let write = lkn_api::service::write::Write::begin(&app.db, &context).await.expect("begin");
         write.stage(lkn_api::events::Event::ThreadPosted { thread_id }).await.expect("stage");
         drop(write);

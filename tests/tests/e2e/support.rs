@@ -106,6 +106,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// The HTTP client.
     pub http: reqwest::Client,
+    /// Where the server announces committed writes (its subscribers listen here).
+    pub events: std::sync::Arc<lkn_api::events::EventBus>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     database: Option<TestDb>,
@@ -134,6 +136,7 @@ impl TestApp {
         let application = Application::build(settings).await.expect("Failed to start the server");
         let address = application.address();
         let db = application.db().clone();
+        let events = application.events();
         let (shutdown, stop) = oneshot::channel();
         let server = tokio::spawn(application.run_until_stopped(async {
             let _ = stop.await;
@@ -142,6 +145,7 @@ impl TestApp {
             address,
             db,
             http: reqwest::Client::new(),
+            events,
             shutdown: Some(shutdown),
             server: Some(server),
             database: Some(database),
