@@ -37,6 +37,7 @@ impl From<StartupError> for CliError {
         match error {
             StartupError::Database(e) => Self::Database(e),
             StartupError::Io(e) => Self::Io(e),
+            StartupError::Mail(e) => Self::Refused(e.to_string()),
         }
     }
 }

@@ -87,6 +87,10 @@ pub struct ServeArgs {
     /// Requests per minute for the bot's own identity (it carries every Discord user's traffic); 0 turns it off.
     #[arg(long, env = "LKN_BOT_RATE_LIMIT_PER_MINUTE", default_value_t = 12_000)]
     pub bot_rate_limit_per_minute: u32,
+    /// Sign-in attempts per minute per client address: asking for a code, typing one,
+    /// accepting an invitation. 0 turns it off.
+    #[arg(long, env = "LKN_SIGN_IN_RATE_LIMIT_PER_MINUTE", default_value_t = 20)]
+    pub sign_in_rate_limit_per_minute: u32,
     /// Open subscription sockets per client address.
     #[arg(long, env = "LKN_MAX_SOCKETS_PER_CLIENT", default_value_t = 64)]
     pub max_sockets_per_client: usize,
@@ -135,6 +139,27 @@ pub struct ServeArgs {
     /// Seconds between purges of expired link codes, old link attempts and old idempotency keys; 0 turns it off.
     #[arg(long, env = "LKN_PURGE_INTERVAL_SECS", default_value_t = 3600)]
     pub purge_interval_secs: u64,
+    /// SMTP server for outgoing mail: `smtp://user:password@host:587` (STARTTLS required
+    /// unless the host is loopback or the URL says `?tls=none`), or `smtps://host:465`.
+    /// When unset, each message is written as an `.eml` file into --mail-outbox-dir.
+    #[arg(long, env = "LKN_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<crate::mail::Secret>,
+    /// SMTP user name, when it is not in the URL.
+    #[arg(long, env = "LKN_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// SMTP password, when it is not in the URL.
+    #[arg(long, env = "LKN_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<crate::mail::Secret>,
+    /// The sender of outgoing mail.
+    #[arg(long, env = "LKN_MAIL_FROM", default_value = crate::mail::DEFAULT_FROM)]
+    pub mail_from: String,
+    /// Folder that receives outgoing mail as `.eml` files when no SMTP server is set.
+    #[arg(long, env = "LKN_MAIL_OUTBOX_DIR", default_value = "outbox")]
+    pub mail_outbox_dir: std::path::PathBuf,
+    /// Where people reach this server, for links in e-mails (e.g. `https://lkn.bl.uk`);
+    /// `http://<bind address>` when unset.
+    #[arg(long, env = "LKN_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -165,6 +190,7 @@ impl ServeArgs {
                 per_minute: self.rate_limit_per_minute,
                 writes_per_minute: self.write_rate_limit_per_minute,
                 bot_per_minute: self.bot_rate_limit_per_minute,
+                sign_in_per_minute: self.sign_in_rate_limit_per_minute,
             })),
             sockets: crate::edge::SocketLimits {
                 per_client: self.max_sockets_per_client,
@@ -190,6 +216,7 @@ impl Default for ServeArgs {
             cors_origins: Vec::new(),
             rate_limit_per_minute: 1200,
             write_rate_limit_per_minute: 120,
+            sign_in_rate_limit_per_minute: 20,
             bot_rate_limit_per_minute: 12_000,
             max_sockets_per_client: 64,
             max_subscriptions_per_socket: 32,
@@ -206,6 +233,12 @@ impl Default for ServeArgs {
             metrics_token: None,
             metrics_bind: None,
             purge_interval_secs: 3600,
+            smtp_url: None,
+            smtp_username: None,
+            smtp_password: None,
+            mail_from: crate::mail::DEFAULT_FROM.to_owned(),
+            mail_outbox_dir: std::path::PathBuf::from("outbox"),
+            public_url: None,
         }
     }
 }

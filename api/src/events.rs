@@ -76,6 +76,9 @@ pub enum Event {
     /// This process stopped hearing events until it listens again: nothing cached may
     /// be trusted meanwhile.
     ListenerLost,
+    /// A write queued e-mail in the outbox: senders look at it now rather than at their
+    /// next periodic look.
+    MailQueued,
     /// A collaboration changed.
     CollaborationChanged {
         /// The collaboration.

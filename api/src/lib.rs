@@ -30,6 +30,8 @@
 //!   [`service::access`] (recognising callers, granting and cutting access); and
 //!   [`service::seed`] (founding partners, demo data). Shared by resolvers, the CLI and,
 //!   through the API, the bot. Its modules form no import circle.
+//! - [`mail`]: outgoing e-mail — what messages say (English and Welsh), how they leave
+//!   (SMTP or an outbox folder), and the sender that works through the outbox table.
 //! - [`events`]: committed writes for subscribers, across processes on PostgreSQL.
 //! - [`error`]: the one error policy and table of codes; [`db`]: opening and migrating.
 
@@ -41,6 +43,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod mail;
 pub mod metrics;
 pub mod rate_limit;
 pub mod service;

@@ -38,6 +38,9 @@ pub enum Caller {
     Bot(i64),
     /// A Discord user the bot acts for, by Discord id.
     DiscordUser(String),
+    /// Sign-in attempts (asking for a code, typing one, accepting an invitation) from
+    /// this address.
+    SignIn(IpAddr),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -122,6 +125,8 @@ pub struct Limits {
     pub writes_per_minute: u32,
     /// Requests (and writes) per minute for the bot's identity.
     pub bot_per_minute: u32,
+    /// Sign-in attempts per minute from one address.
+    pub sign_in_per_minute: u32,
 }
 
 /// The limiter.
@@ -153,6 +158,7 @@ impl RateLimiter {
     fn per_minute(&self, caller: &Caller, budget: Budget) -> u32 {
         match (caller, budget) {
             (Caller::Bot(_), _) => self.limits.bot_per_minute,
+            (Caller::SignIn(_), _) => self.limits.sign_in_per_minute,
             (_, Budget::Requests) => self.limits.per_minute,
             (_, Budget::Writes) => self.limits.writes_per_minute,
         }
@@ -205,6 +211,13 @@ impl RateLimiter {
         }
     }
 
+    /// Takes one sign-in attempt from `address`'s budget, or says how long to wait: what
+    /// stops one address trying codes, or flooding addresses with mail, faster than a
+    /// person would.
+    pub fn check_sign_in(&self, address: IpAddr, now: Instant) -> Result<(), Duration> {
+        self.check(&Caller::SignIn(address), false, now)
+    }
+
     /// Notes that the token with this fingerprint was valid.
     pub fn remember_valid(&self, fingerprint: &str) {
         if let Ok(mut known) = self.known_tokens.lock() {
@@ -228,7 +241,7 @@ mod tests {
     use super::*;
 
     fn limiter(per_minute: u32, writes_per_minute: u32) -> RateLimiter {
-        RateLimiter::new(Limits { per_minute, writes_per_minute, bot_per_minute: per_minute * 10 })
+        RateLimiter::new(Limits { per_minute, writes_per_minute, bot_per_minute: per_minute * 10, sign_in_per_minute: 10 })
     }
 
     fn address(n: u32) -> Caller {
@@ -307,7 +320,7 @@ mod tests {
     #[test]
     fn memory_stays_bounded_under_many_distinct_callers() {
         let limiter =
-            RateLimiter::tracking(Limits { per_minute: 5, writes_per_minute: 5, bot_per_minute: 5 }, CAPACITY);
+            RateLimiter::tracking(Limits { per_minute: 5, writes_per_minute: 5, bot_per_minute: 5, sign_in_per_minute: 5 }, CAPACITY);
         let now = Instant::now();
         for n in 0..(CAPACITY as u32 * 3 / 2) {
             let _ = limiter.check(&address(n), false, now);
@@ -322,7 +335,7 @@ mod tests {
     #[test]
     fn a_busy_caller_keeps_its_spent_budget_while_others_come_and_go() {
         let limiter =
-            RateLimiter::tracking(Limits { per_minute: 2, writes_per_minute: 2, bot_per_minute: 2 }, CAPACITY);
+            RateLimiter::tracking(Limits { per_minute: 2, writes_per_minute: 2, bot_per_minute: 2, sign_in_per_minute: 2 }, CAPACITY);
         let now = Instant::now();
         let busy = Caller::Member(7);
         assert!(limiter.check(&busy, false, now).is_ok());

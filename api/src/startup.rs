@@ -14,6 +14,8 @@ use crate::config::ServeArgs;
 use crate::db::{self, DatabaseSettings};
 use crate::edge::EdgeSettings;
 use crate::http::AppState;
+use crate::mail::MailSettings;
+use crate::mail::delivery::Delivery;
 use crate::service::housekeeping;
 use crate::service::seed::founders::seed_founders;
 
@@ -26,6 +28,9 @@ pub enum StartupError {
     /// A listening socket could not be bound.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+    /// The mail settings cannot be used.
+    #[error("{0}")]
+    Mail(#[from] crate::mail::delivery::SettingsError),
 }
 
 /// Everything one server needs to start.
@@ -46,6 +51,8 @@ pub struct Settings {
     /// How often expired link codes, old link attempts and idempotency keys are purged;
     /// never when `None`.
     pub purge_interval: Option<Duration>,
+    /// Where outgoing mail goes, from whom, and the public address its links point to.
+    pub mail: MailSettings,
 }
 
 impl Settings {
@@ -60,6 +67,7 @@ impl Settings {
             edge: args.edge(),
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
             purge_interval: (args.purge_interval_secs > 0).then(|| Duration::from_secs(args.purge_interval_secs)),
+            mail: MailSettings::from_serve_args(args),
         }
     }
 }
@@ -108,7 +116,9 @@ impl Application {
             }
             None => None,
         };
-        let state = AppState::with_edge(db.clone(), settings.edge);
+        let delivery = Delivery::from_settings(&settings.mail)?;
+        let state = AppState::serving(db.clone(), settings.edge, settings.mail.links(address));
+        crate::mail::sender::spawn(db.clone(), &state.events, delivery, settings.mail.from.clone());
         Ok(Self {
             listener,
             address,

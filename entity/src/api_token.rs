@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use crate::vocabulary::TokenKind;
+
 /// One row of `api_tokens`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_tokens")]
@@ -22,6 +24,11 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     /// When it was revoked; a revoked token authenticates nothing.
     pub revoked_at: Option<DateTimeUtc>,
+    /// An API token for programs, or a browser session from e-mail sign-in.
+    pub kind: TokenKind,
+    /// When it stops working unless used again: sessions slide forward on use; API
+    /// tokens have none.
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 /// Relations are resolved by the API's loaders, not by the entity.

@@ -27,6 +27,15 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// Set while the member is suspended: nothing they hold works until it is cleared.
     pub suspended_at: Option<DateTimeUtc>,
+    /// A few lines about their work, shown to other members; never public.
+    pub bio: Option<String>,
+    /// The languages they work in, as the thread language codes joined by commas (`EN,CY`).
+    pub languages: String,
+    /// The language LKN writes to them in: e-mails and the bot (`EN` or `CY`).
+    pub preferred_language: Language,
+    /// Set when their personal data was erased: the row stays so their threads keep an
+    /// author, but it names nobody and can sign in to nothing.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 /// Relations are resolved by the API's loaders, not by the entity.

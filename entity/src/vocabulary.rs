@@ -198,3 +198,15 @@ pub enum JoinStatus {
     #[sea_orm(string_value = "DECLINED")]
     Declined,
 }
+
+/// What a bearer credential is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum TokenKind {
+    /// A long-lived token for a program (a script, the bot, a partner's system).
+    #[sea_orm(string_value = "API")]
+    Api,
+    /// A browser session from e-mail sign-in or an accepted invitation: expires when idle.
+    #[sea_orm(string_value = "SESSION")]
+    Session,
+}

@@ -22,6 +22,10 @@ pub enum NodeType {
     Reply,
     /// A collaboration.
     Collaboration,
+    /// A member's session or API token (never reachable through `node`).
+    Session,
+    /// An invitation to join a partner (never reachable through `node`).
+    Invitation,
 }
 
 impl NodeType {
@@ -32,6 +36,8 @@ impl NodeType {
             Self::Thread => "Thread",
             Self::Reply => "Reply",
             Self::Collaboration => "Collaboration",
+            Self::Session => "Session",
+            Self::Invitation => "Invitation",
         }
     }
 
@@ -42,6 +48,8 @@ impl NodeType {
             "Thread" => Self::Thread,
             "Reply" => Self::Reply,
             "Collaboration" => Self::Collaboration,
+            "Session" => Self::Session,
+            "Invitation" => Self::Invitation,
             _ => return None,
         })
     }

@@ -21,6 +21,7 @@ pub mod operation;
 pub mod partners;
 pub mod prefetch;
 pub mod search;
+pub mod sign_in;
 pub mod subscriptions;
 pub mod threads;
 pub mod user_errors;
@@ -38,6 +39,7 @@ pub struct QueryRoot(
     viewer::AuditQuery,
     search::SearchQuery,
     discord::DiscordQuery,
+    sign_in::SignInQuery,
 );
 
 /// Every mutation, merged from the feature modules.
@@ -47,6 +49,7 @@ pub struct MutationRoot(
     collaborations::CollaborationMutation,
     viewer::IdentityMutation,
     discord::DiscordMutation,
+    sign_in::SignInMutation,
 );
 
 /// The LKN schema type.
@@ -61,12 +64,15 @@ pub fn build_schema(
     metrics: std::sync::Arc<crate::metrics::Metrics>,
     partners: std::sync::Arc<crate::service::partners::PartnerDirectory>,
     stats: std::sync::Arc<crate::service::network::StatsCache>,
+    links: crate::mail::Links,
 ) -> LknSchema {
     Schema::build(QueryRoot::default(), MutationRoot::default(), subscriptions::SubscriptionRoot)
         .data(db)
         .data(metrics)
         .data(partners)
         .data(stats)
+        .data(links)
+        .data(edge.rate_limiter.clone())
         .limit_depth(edge.max_depth)
         .limit_complexity(edge.max_complexity)
         .limit_recursive_depth(32)
@@ -87,6 +93,25 @@ pub struct RequestContext {
     pub request_id: Option<String>,
     /// Where committed writes are announced to subscribers.
     pub events: std::sync::Arc<crate::events::EventBus>,
+    /// Where the request came from and with which token.
+    pub origin: Origin,
+}
+
+/// Where a request came from: the client's address (for the sign-in limits) and the
+/// fingerprint of the bearer token it carried (so `signOut` knows which session to end
+/// and `sessions` which one is current).
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The client's address.
+    pub address: std::net::IpAddr,
+    /// SHA-256 of the bearer token, when one came.
+    pub token_fingerprint: Option<String>,
+}
+
+impl Default for Origin {
+    fn default() -> Self {
+        Self { address: std::net::IpAddr::from([0, 0, 0, 0]), token_fingerprint: None }
+    }
 }
 
 impl RequestContext {
@@ -106,7 +131,13 @@ impl RequestContext {
             async_graphql::dataloader::HashMapCache::default(),
         )
         .delay(std::time::Duration::from_micros(250));
-        Self { viewer, loader, request_id, events }
+        Self { viewer, loader, request_id, events, origin: Origin::default() }
+    }
+
+    /// The same context, for a request from `origin`.
+    pub fn from_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
     }
 
     /// A context for a long-lived subscription connection: nothing is cached between

@@ -51,6 +51,11 @@ impl Member {
     async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
         Ok(crate::service::members::email_for(&request(ctx)?.viewer, &self.0))
     }
+    /// Their sessions and API tokens that still work, newest first (no secrets): shown
+    /// only to themselves, signed in in person; null for anyone else.
+    async fn sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<crate::graphql::sign_in::Session>>> {
+        crate::graphql::sign_in::sessions_of(ctx, &self.0).await
+    }
 }
 
 /// Any object with a global id.
@@ -94,6 +99,7 @@ impl ViewerQuery {
             NodeType::Collaboration => {
                 loader.load_one(VisibleCollaboration(id)).await?.map(|c| Node::Collaboration(Collaboration(c)))
             }
+            NodeType::Session | NodeType::Invitation => None,
         })
     }
 }

@@ -81,7 +81,11 @@ async fn execute(
         match admit(&state.db, &state.edge.rate_limiter, &credentials, address, is_write).await {
             Ok((viewer, budgets)) => {
                 let share = state.pool_share(&budgets);
-                execute_as(state, headers, viewer, request.data(share)).await
+                let origin = crate::graphql::Origin {
+                    address,
+                    token_fingerprint: credentials.bearer.as_deref().map(crate::service::secret::fingerprint),
+                };
+                execute_as(state, headers, viewer, origin, request.data(share)).await
             }
             Err(Refusal::RateLimited(wait)) => {
                 Outcome { response: rate_limited(wait), codes: vec![ErrorCode::RateLimited.as_str()] }
@@ -130,9 +134,16 @@ fn code_of(code: &str) -> &'static str {
 }
 
 /// Executes an admitted request as `viewer`.
-async fn execute_as(state: &AppState, headers: &HeaderMap, viewer: Viewer, request: async_graphql::Request) -> Outcome {
+async fn execute_as(
+    state: &AppState,
+    headers: &HeaderMap,
+    viewer: Viewer,
+    origin: crate::graphql::Origin,
+    request: async_graphql::Request,
+) -> Outcome {
     let request_id = headers.get(REQUEST_ID_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let context = RequestContext::new(state.db.clone(), viewer, request_id.clone(), state.events.clone());
+    let context =
+        RequestContext::new(state.db.clone(), viewer, request_id.clone(), state.events.clone()).from_origin(origin);
     let execution = std::panic::AssertUnwindSafe(state.schema.execute(request.data(context))).catch_unwind();
     let mut response = match execution.await {
         Ok(response) => response,

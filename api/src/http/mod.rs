@@ -81,7 +81,13 @@ impl AppState {
     }
 
     /// State with the given edge settings; from here on the database's statements are counted.
-    pub fn with_edge(mut db: DatabaseConnection, edge: EdgeSettings) -> Self {
+    pub fn with_edge(db: DatabaseConnection, edge: EdgeSettings) -> Self {
+        Self::serving(db, edge, crate::mail::Links::local())
+    }
+
+    /// State with the given edge settings, whose e-mails link to `links`; from here on
+    /// the database's statements are counted.
+    pub fn serving(mut db: DatabaseConnection, edge: EdgeSettings, links: crate::mail::Links) -> Self {
         let metrics = Arc::new(Metrics::default());
         let events = Arc::new(EventBus::default());
         // The access watch's statements are the process's own housekeeping, not requests':
@@ -92,7 +98,7 @@ impl AppState {
         let partners = crate::service::partners::PartnerDirectory::following(&db, &events);
         events.listen(&db);
         let stats = crate::service::network::StatsCache::following(&events);
-        let schema = build_schema(db.clone(), &edge, metrics.clone(), partners, stats);
+        let schema = build_schema(db.clone(), &edge, metrics.clone(), partners, stats, links);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
         let sockets = Arc::default();
         Self { db, schema, metrics, edge: Arc::new(edge), events, closing, sockets, pool_shares: Arc::default() }

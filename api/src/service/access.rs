@@ -7,11 +7,12 @@
 //! only that member redeems. None of it is ever done through the bot.
 
 use chrono::{DateTime, Duration, Utc};
-use lkn_entity::vocabulary::MemberRole;
+use lkn_entity::vocabulary::{MemberRole, TokenKind};
 use lkn_entity::{api_token, enrolment_code, member, partner};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter,
+    QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -57,7 +58,10 @@ pub enum Authority {
     Viewer,
 }
 
-fn may_manage(viewer: &Viewer, partner_id: i64, role: MemberRole) -> Result<()> {
+/// Whether the viewer may manage (add, invite, suspend) a member of `role` at
+/// `partner_id`: administrators anyone but the bot, coordinators members and coordinators
+/// of their own partner.
+pub(crate) fn may_manage(viewer: &Viewer, partner_id: i64, role: MemberRole) -> Result<()> {
     let actor = viewer.require_in_person()?;
     let allowed = match actor.role {
         // The bot's identity holds tokens that only the operator hands out.
@@ -172,7 +176,7 @@ async fn grant(
 ) -> Result<Access> {
     let for_themselves = context.viewer.member().is_some_and(|m| m.id == holder.id);
     if authority == Authority::Operator || for_themselves {
-        return Ok(Access::Token(store_token(txn, holder.id, context.now).await?));
+        return Ok(Access::Token(store_token(txn, holder.id, TokenKind::Api, None, context.now).await?.0));
     }
     let code = format!("{ENROLMENT_PREFIX}{}", random_secret(16));
     let expires_at = context.now + Duration::hours(ENROLMENT_LIFETIME_HOURS);
@@ -190,12 +194,23 @@ async fn grant(
     Ok(Access::Enrolment(Enrolment { code, expires_at }))
 }
 
-async fn store_token(db: &impl ConnectionTrait, member_id: i64, now: DateTime<Utc>) -> Result<String> {
+/// Stores a new token of `kind` for `member_id`, ending at `expires_at` if given (and
+/// later, for a session in use: see `identity::token_holder`). Returns the token, shown
+/// this once, and its row.
+pub(crate) async fn store_token(
+    db: &impl ConnectionTrait,
+    member_id: i64,
+    kind: TokenKind,
+    expires_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(String, api_token::Model)> {
     let token = random_token();
-    api_token::ActiveModel {
+    let row = api_token::ActiveModel {
         member_id: Set(member_id),
         display_prefix: Set(token.chars().take(TOKEN_PREFIX.len() + 6).collect()),
         token_hash: Set(fingerprint(&token)),
+        kind: Set(kind),
+        expires_at: Set(expires_at),
         created_at: Set(now),
         last_used_at: Set(None),
         revoked_at: Set(None),
@@ -203,7 +218,7 @@ async fn store_token(db: &impl ConnectionTrait, member_id: i64, now: DateTime<Ut
     }
     .insert(db)
     .await?;
-    Ok(token)
+    Ok((token, row))
 }
 
 /// Finds a member by e-mail.
@@ -288,7 +303,7 @@ pub async fn redeem_enrolment(
     if holder.suspended_at.is_some() {
         return Err(ServiceError::invalid("code", UserErrorCode::InvalidState, "this account is suspended"));
     }
-    let token = store_token(txn, holder.id, context.now).await?;
+    let (token, _) = store_token(txn, holder.id, TokenKind::Api, None, context.now).await?;
     write.audit("token.enrol", "Member", holder.id, json!({})).await?;
     write.commit().await?;
     Ok((holder, token))
@@ -366,12 +381,18 @@ pub const ACCESS_WATCH_INTERVAL: std::time::Duration = std::time::Duration::from
 /// between the processes that write and this one.
 const ACCESS_WATCH_OVERLAP_SECONDS: i64 = 5;
 
-/// Members whose tokens were revoked, or who were suspended, at or after `since`.
+/// Members whose tokens were revoked or whose sessions expired, or who were suspended,
+/// at or after `since` (and before now).
 pub async fn access_cut_since(db: &impl ConnectionTrait, since: DateTime<Utc>) -> Result<Vec<i64>> {
+    let now = Utc::now();
     let mut ids: Vec<i64> = api_token::Entity::find()
         .select_only()
         .column(api_token::Column::MemberId)
-        .filter(api_token::Column::RevokedAt.gte(since))
+        .filter(
+            Condition::any()
+                .add(api_token::Column::RevokedAt.gte(since))
+                .add(api_token::Column::ExpiresAt.gte(since).and(api_token::Column::ExpiresAt.lte(now))),
+        )
         .into_tuple()
         .all(db)
         .await?;

@@ -7,11 +7,11 @@
 //! shown once, when issued.
 
 use chrono::{DateTime, Duration, Utc};
-use lkn_entity::vocabulary::MemberRole;
+use lkn_entity::vocabulary::{MemberRole, TokenKind};
 use lkn_entity::{api_token, discord_link_code, member};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, JoinType, QueryFilter,
     QuerySelect, Set,
 };
 use serde_json::json;
@@ -47,8 +47,9 @@ pub async fn authenticate(
     acting_viewer(db, holder, discord_user).await
 }
 
-/// The member who holds `token`: refused when the token is unknown or revoked, or its
-/// holder is suspended. Notes when the token was last used, at most once a minute.
+/// The member who holds `token`: refused when the token is unknown, revoked or expired,
+/// or its holder is suspended. Notes when the token was last used, at most once a
+/// minute; a session's idle expiry moves on with it.
 pub async fn token_holder(db: &impl ConnectionTrait, token: &str, now: DateTime<Utc>) -> Result<member::Model> {
     let invalid = || ServiceError::Unauthenticated("the API token is not valid".into());
     if !token.starts_with(TOKEN_PREFIX) {
@@ -58,6 +59,7 @@ pub async fn token_holder(db: &impl ConnectionTrait, token: &str, now: DateTime<
     let found = api_token::Entity::find()
         .filter(api_token::Column::TokenHash.eq(fingerprint(token)))
         .filter(api_token::Column::RevokedAt.is_null())
+        .filter(api_token::Column::ExpiresAt.is_null().or(api_token::Column::ExpiresAt.gt(now)))
         .join(
             JoinType::InnerJoin,
             api_token::Entity::belongs_to(member::Entity)
@@ -73,11 +75,12 @@ pub async fn token_holder(db: &impl ConnectionTrait, token: &str, now: DateTime<
         return Err(ServiceError::Suspended("this account is suspended; ask your coordinator".into()));
     }
     if token_row.last_used_at.is_none_or(|at| (now - at).num_seconds() >= LAST_USED_GRANULARITY_SECONDS) {
-        api_token::Entity::update_many()
-            .col_expr(api_token::Column::LastUsedAt, Expr::value(now))
-            .filter(api_token::Column::Id.eq(token_row.id))
-            .exec(db)
-            .await?;
+        let mut noted = api_token::Entity::update_many().col_expr(api_token::Column::LastUsedAt, Expr::value(now));
+        if token_row.kind == TokenKind::Session {
+            let idle_until = now + Duration::days(crate::service::sign_in::SESSION_IDLE_DAYS);
+            noted = noted.col_expr(api_token::Column::ExpiresAt, Expr::value(idle_until));
+        }
+        noted.filter(api_token::Column::Id.eq(token_row.id)).exec(db).await?;
     }
     Ok(holder)
 }

@@ -82,6 +82,10 @@ mod tests {
             discord_user_id: None,
             created_at: Utc::now(),
             suspended_at: Some(Utc::now()),
+            bio: None,
+            languages: String::new(),
+            preferred_language: lkn_entity::vocabulary::Language::English,
+            erased_at: None,
         }
     }
 

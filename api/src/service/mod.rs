@@ -9,7 +9,7 @@
 //!   fingerprints; [`page`]: cursors and pages; [`input`]: user text parsed once
 //!   (`Title`, `Markdown`, `Tag`).
 //! - [`write`](mod@write): a write as a unit of work (lock, audit record, events announced on commit)
-//!   and idempotent creates.
+//!   and idempotent creates; [`outbox`]: e-mail queued by a write, claimed and marked by the sender.
 //! - [`audit`] (reading the trail), [`search`], [`partners`], [`members`].
 //! - [`threads`] and [`collaborations`]: each a `query` (reads, visibility, filters) and a
 //!   `write` (posting, editing, the workflow); [`network`]: the figures across them.
@@ -24,14 +24,17 @@ pub mod discord;
 pub mod housekeeping;
 pub mod identity;
 pub mod input;
+pub mod invitations;
 pub mod link_code;
 pub mod members;
 pub mod network;
+pub mod outbox;
 pub mod page;
 pub mod partners;
 pub mod search;
 pub mod secret;
 pub mod seed;
+pub mod sign_in;
 pub mod threads;
 pub mod viewer;
 pub mod write;

@@ -74,6 +74,15 @@ impl Viewer {
         }
     }
 
+    /// Refuses the bot, for itself or for anyone: signing in hands out session tokens, and
+    /// a Discord account must never become a way to mint one.
+    pub fn refuse_bot(&self) -> Result<()> {
+        match self {
+            Self::Bot(_) | Self::Member { via_bot: Some(_), .. } => Err(ServiceError::Forbidden),
+            _ => Ok(()),
+        }
+    }
+
     /// The members whose access this viewer depends on: the member acting, the bot
     /// carrying the request, or both. Suspending or revoking any of them ends it.
     pub fn depends_on(&self, member_id: i64) -> bool {

@@ -137,6 +137,7 @@ pub fn limiter(per_minute: u32, writes: u32) -> RateLimiter {
         per_minute,
         writes_per_minute: writes,
         bot_per_minute: per_minute * 10,
+        sign_in_per_minute: per_minute,
     })
 }
 

@@ -11,11 +11,14 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lkn_api::config::ServeArgs;
+use lkn_api::mail::MailSettings;
 use lkn_api::db::DatabaseSettings;
 use lkn_api::startup::{Application, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
+
+use crate::mail_catcher::MailCatcher;
 
 /// The two databases every test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +114,7 @@ pub struct TestApp {
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     database: Option<TestDb>,
+    mail: Option<&'static MailCatcher>,
 }
 
 impl TestApp {
@@ -123,7 +127,26 @@ impl TestApp {
     /// Like [`Self::spawn`], with the given edge settings (limits, CORS, rate limits).
     /// Starts the server as `lkn-api serve` does, through [`Application`], on
     /// `127.0.0.1:0`, without the periodic purge.
+    /// Mail goes to a folder of its own that nobody reads.
     pub async fn spawn_with(backend: Backend, edge: lkn_api::edge::EdgeSettings) -> Option<Self> {
+        let folder = std::env::temp_dir().join(format!("lkn-outbox-{}-{:08x}", std::process::id(), rand::random::<u32>()));
+        Self::spawn_configured(backend, edge, MailSettings::to_folder(folder), None).await
+    }
+
+    /// Starts the server sending its mail to the shared SMTP catcher, read with
+    /// [`Self::mail`]; `None` when PostgreSQL or the catcher is unavailable outside CI.
+    pub async fn spawn_with_mail(backend: Backend) -> Option<Self> {
+        let catcher = MailCatcher::shared()?;
+        let mail = MailSettings::to_smtp(catcher.smtp_url());
+        Self::spawn_configured(backend, lkn_api::edge::EdgeSettings::default(), mail, Some(catcher)).await
+    }
+
+    async fn spawn_configured(
+        backend: Backend,
+        edge: lkn_api::edge::EdgeSettings,
+        mail_settings: MailSettings,
+        mail: Option<&'static MailCatcher>,
+    ) -> Option<Self> {
         let database = TestDb::create(backend).await?;
         let settings = Settings {
             database: database.settings.clone(),
@@ -132,6 +155,7 @@ impl TestApp {
             edge,
             shutdown_grace: Duration::from_secs(ServeArgs::default().shutdown_grace_secs),
             purge_interval: None,
+            mail: mail_settings,
         };
         let application = Application::build(settings).await.expect("Failed to start the server");
         let address = application.address();
@@ -149,7 +173,13 @@ impl TestApp {
             shutdown: Some(shutdown),
             server: Some(server),
             database: Some(database),
+            mail,
         })
+    }
+
+    /// The SMTP catcher this server sends to; only for servers from [`Self::spawn_with_mail`].
+    pub fn mail(&self) -> &'static MailCatcher {
+        self.mail.expect("this server was not started with spawn_with_mail")
     }
 
     /// The server's base URL.
@@ -247,6 +277,36 @@ macro_rules! on_both_databases {
     };
 }
 
+/// Like [`on_both_databases!`], with the server sending its mail to the SMTP catcher
+/// ([`TestApp::mail`]); skipped with a message where aiosmtpd is missing outside CI.
+#[macro_export]
+macro_rules! on_both_databases_with_mail {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            use $crate::support::{Backend, TestApp, run_then_clean_up};
+
+            async fn run($app: &TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                if let Some(app) = TestApp::spawn_with_mail(Backend::Sqlite).await {
+                    run_then_clean_up(app, run).await;
+                }
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = TestApp::spawn_with_mail(Backend::Postgres).await {
+                    run_then_clean_up(app, run).await;
+                }
+            }
+        }
+    };
+}
+
 impl TestApp {
     /// Adds the demo data set with `threads` threads.
     pub async fn seed_demo(&self, threads: usize) {
@@ -255,16 +315,22 @@ impl TestApp {
 
     /// Creates a member of `partner_slug` with `role` and returns their API token.
     pub async fn member_token(&self, partner_slug: &str, role: lkn_entity::vocabulary::MemberRole) -> String {
+        self.member(partner_slug, role).await.token
+    }
+
+    /// Creates a member of `partner_slug` with `role`, with an e-mail address of their
+    /// own, and returns them with their API token.
+    pub async fn member(&self, partner_slug: &str, role: lkn_entity::vocabulary::MemberRole) -> TestMember {
         let email = format!("{}-{:08x}@{partner_slug}.test", format!("{role:?}").to_lowercase(), rand::random::<u32>());
         let new = lkn_api::service::access::NewMember {
             partner_slug: partner_slug.to_owned(),
-            email,
+            email: email.clone(),
             display_name: format!("Test {role:?} at {partner_slug}"),
             role,
         };
         let viewer = lkn_api::service::viewer::Viewer::Anonymous;
         let context = lkn_api::service::write::WriteContext::new(&viewer);
-        let (_, access) = lkn_api::service::access::add_member(
+        let (member, access) = lkn_api::service::access::add_member(
             &self.db,
             &context,
             lkn_api::service::access::Authority::Operator,
@@ -272,6 +338,16 @@ impl TestApp {
         )
         .await
         .expect("Failed to add a member");
-        access.into_token().expect("the operator gets a token")
+        TestMember { id: member.id, email, token: access.into_token().expect("the operator gets a token") }
     }
+}
+
+/// A member made for a test.
+pub struct TestMember {
+    /// Their database id.
+    pub id: i64,
+    /// Their e-mail address, unique to the test.
+    pub email: String,
+    /// Their API token.
+    pub token: String,
 }

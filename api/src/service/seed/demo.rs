@@ -150,6 +150,10 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
                 discord_user_id: None,
                 created_at: start,
                 suspended_at: None,
+                bio: None,
+                languages: if partner.nation == Nation::Wales { "EN,CY" } else { "EN" }.to_owned(),
+                preferred_language: Language::English,
+                erased_at: None,
             });
             member_id += 1;
         }

@@ -1,0 +1,189 @@
+//! How a queued message leaves: over SMTP with lettre, or as an `.eml` file in a folder
+//! when no server is configured. Each message carries a Message-ID made from its outbox
+//! row, so the rare resend after a crash (the server took it, the process died before
+//! marking it sent) is recognisable as the same message by the receiving side.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lkn_entity::outbox_message;
+use lkn_entity::vocabulary::Language;
+
+use super::{MailSettings, Route};
+
+/// Why a message was not delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// It can never be delivered as it is (a malformed address, a refusal for good):
+    /// trying again would only fail again.
+    #[error("refused for good: {0}")]
+    Permanent(String),
+    /// It may go through later (the server is down, busy or asked to retry).
+    #[error("not delivered yet: {0}")]
+    Transient(String),
+}
+
+/// Why mail settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("mail settings: {0}")]
+pub struct SettingsError(String);
+
+/// Where this process's mail goes, ready to send.
+#[derive(Clone)]
+pub enum Delivery {
+    /// An SMTP server.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// `.eml` files in a folder.
+    Folder(PathBuf),
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Delivery::Smtp(_) => f.write_str("Delivery::Smtp"),
+            Delivery::Folder(path) => f.debug_tuple("Delivery::Folder").field(path).finish(),
+        }
+    }
+}
+
+/// How long one SMTP conversation may take before it counts as failed.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+impl Delivery {
+    /// The delivery `settings` describe. An `smtp://` URL to a host other than a
+    /// loopback address requires STARTTLS unless the URL says `tls=` itself: a
+    /// production relay never receives credentials or mail in the clear by default.
+    pub fn from_settings(settings: &MailSettings) -> Result<Self, SettingsError> {
+        match &settings.route {
+            Route::Folder(path) => Ok(Delivery::Folder(path.clone())),
+            Route::Smtp { url, username, password } => {
+                let url = with_tls_default(url)?;
+                let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+                    .map_err(|error| SettingsError(format!("cannot use the SMTP URL: {error}")))?
+                    .timeout(Some(SMTP_TIMEOUT));
+                if let (Some(username), Some(password)) = (username, password) {
+                    builder = builder.credentials(Credentials::new(username.clone(), password.clone()));
+                }
+                Ok(Delivery::Smtp(builder.build()))
+            }
+        }
+    }
+
+    /// Describes where mail goes, for the log (never with credentials).
+    pub fn describe(&self) -> String {
+        match self {
+            Delivery::Smtp(_) => "an SMTP server".to_owned(),
+            Delivery::Folder(path) => format!("files in {}", path.display()),
+        }
+    }
+
+    /// Delivers one outbox message from `from`.
+    pub async fn deliver(&self, row: &outbox_message::Model, from: &str) -> Result<(), DeliveryError> {
+        let message = compose(row, from)?;
+        match self {
+            Delivery::Smtp(transport) => transport.send(message).await.map(|_| ()).map_err(|error| {
+                if error.is_permanent() {
+                    DeliveryError::Permanent(error.to_string())
+                } else {
+                    DeliveryError::Transient(error.to_string())
+                }
+            }),
+            Delivery::Folder(folder) => {
+                tokio::fs::create_dir_all(folder)
+                    .await
+                    .map_err(|error| DeliveryError::Transient(format!("cannot create {}: {error}", folder.display())))?;
+                let path = folder.join(format!("{:08}.eml", row.id));
+                let partial = folder.join(format!(".{:08}.eml.partial", row.id));
+                // Written aside, then renamed: a reader never sees half a message.
+                tokio::fs::write(&partial, message.formatted())
+                    .await
+                    .map_err(|error| DeliveryError::Transient(format!("cannot write {}: {error}", partial.display())))?;
+                tokio::fs::rename(&partial, &path)
+                    .await
+                    .map_err(|error| DeliveryError::Transient(format!("cannot write {}: {error}", path.display())))?;
+                tracing::info!(path = %path.display(), "mail written to the outbox folder");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Adds `tls=required` to an `smtp://` URL for a host that is not loopback, unless the
+/// URL chooses itself; `tls=none` (a plain relay the operator vouches for) is taken out,
+/// since lettre knows plain SMTP as the absence of `tls`.
+fn with_tls_default(url: &str) -> Result<String, SettingsError> {
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| SettingsError("the SMTP URL has no scheme".into()))?;
+    if url.contains("tls=none") {
+        let plain = url.replace("?tls=none&", "?").replace("?tls=none", "").replace("&tls=none", "");
+        return Ok(plain);
+    }
+    if scheme != "smtp" || url.contains("tls=") {
+        return Ok(url.to_owned());
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let host = if let Some(bracketed) = host_port.strip_prefix('[') {
+        bracketed.split(']').next().unwrap_or_default()
+    } else {
+        host_port.split(':').next().unwrap_or_default()
+    };
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return Ok(url.to_owned());
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{separator}tls=required"))
+}
+
+/// The MIME message for an outbox row: plain text and HTML alternatives, its language
+/// declared, and a Message-ID derived from the row.
+fn compose(row: &outbox_message::Model, from: &str) -> Result<Message, DeliveryError> {
+    let from: Mailbox =
+        from.parse().map_err(|error| DeliveryError::Permanent(format!("the sender address is not valid: {error}")))?;
+    let to: Mailbox = row
+        .recipient
+        .parse()
+        .map_err(|error| DeliveryError::Permanent(format!("the recipient address is not valid: {error}")))?;
+    let domain = from.email.domain().to_owned();
+    // A Welsh letter carries its English after the Welsh (see `letters`).
+    let language = match row.language {
+        Language::Welsh => "cy, en",
+        _ => "en",
+    };
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(row.subject.clone())
+        .message_id(Some(format!("<lkn-outbox-{}-{}@{domain}>", row.id, row.created_at.timestamp())));
+    for (name, value) in [("Content-Language", language), ("Auto-Submitted", "auto-generated")] {
+        builder = builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_owned()));
+    }
+    builder
+        .multipart(MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone()))
+        .map_err(|error| DeliveryError::Permanent(format!("cannot build the message: {error}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_tls_default;
+
+    #[test]
+    fn a_relay_on_another_host_must_offer_starttls() {
+        assert_eq!(
+            with_tls_default("smtp://user:pw@mail.example:587").ok().as_deref(),
+            Some("smtp://user:pw@mail.example:587?tls=required")
+        );
+    }
+
+    #[test]
+    fn a_loopback_relay_and_an_explicit_choice_are_left_alone() {
+        for url in ["smtp://127.0.0.1:2525", "smtp://localhost:25", "smtp://[::1]:25", "smtps://mail.example"] {
+            assert_eq!(with_tls_default(url).ok().as_deref(), Some(url));
+        }
+        assert_eq!(with_tls_default("smtp://relay.example:25?tls=none").ok().as_deref(), Some("smtp://relay.example:25"));
+    }
+}
