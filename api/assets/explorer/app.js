@@ -70,6 +70,8 @@
       threadsHeading: 'Newest threads',
       threadsNone: 'No public threads yet.',
       threadsCount: 'The newest {shown} of {total} public threads.',
+      threadsCountMember: 'The newest {shown} of {total} threads.',
+      threadsNoneMember: 'No threads yet.',
       byAuthor: 'by {author}',
       ofPartner: '{partner}',
       postedOn: 'Posted {date}',
@@ -79,6 +81,7 @@
       unknownAuthor: 'a former member',
 
       threadNotFound: 'This thread was not found, or it is not public.',
+      signInToSee: 'If it is shared with the network\u2019s members only, sign in to see it.',
       repliesHeading: 'Replies',
       repliesNone: 'No replies yet.',
       repliesShown: 'Showing {shown} of {total} replies.',
@@ -268,6 +271,8 @@
       threadsHeading: 'Edafedd diweddaraf',
       threadsNone: 'Dim edafedd cyhoeddus eto.',
       threadsCount: 'Y {shown} diweddaraf o {total} o edafedd cyhoeddus.',
+      threadsCountMember: 'Y {shown} diweddaraf o {total} o edafedd.',
+      threadsNoneMember: 'Dim edafedd eto.',
       byAuthor: 'gan {author}',
       ofPartner: '{partner}',
       postedOn: 'Postiwyd {date}',
@@ -276,6 +281,7 @@
       unknownAuthor: 'cyn-aelod',
 
       threadNotFound: 'Ni chafwyd hyd i\u2019r edefyn hwn, neu nid yw\u2019n gyhoeddus.',
+      signInToSee: 'Os yw wedi\u2019i rannu ag aelodau\u2019r rhwydwaith yn unig, mewngofnodwch i\u2019w weld.',
       repliesHeading: 'Atebion',
       repliesNone: 'Dim atebion eto.',
       repliesShown: 'Yn dangos {shown} o {total} o atebion.',
@@ -491,19 +497,28 @@
   // ---------------------------------------------------------------------------------------------
 
   class ApiError extends Error {
-    constructor(kind, detail) {
+    constructor(kind, detail, codes) {
       super(detail || kind);
       this.kind = kind; // 'network' | 'http' | 'bad' | 'graphql'
       this.detail = detail;
+      this.codes = codes || [];
     }
   }
 
-  async function graphql(query, variables) {
+  /**
+   * Sends one GraphQL operation to /graphql, with the session token unless `anonymous` (the sign-in mutations go
+   * without one, so that a stale token cannot stand in their way). When the server refuses the token this page
+   * sent (UNAUTHENTICATED: revoked, expired, or the member suspended), the page signs out.
+   */
+  async function graphql(query, variables, options) {
+    const token = options && options.anonymous ? null : session.token;
+    const headers = { 'content-type': 'application/json', accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
     let res;
     try {
       res = await fetch('/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers,
         body: JSON.stringify({ query, variables: variables || {} }),
       });
     } catch (e) {
@@ -516,33 +531,37 @@
       body = null;
     }
     if (body && Array.isArray(body.errors) && body.errors.length > 0) {
+      const codes = body.errors.map((e) => e && e.extensions && e.extensions.code).filter(Boolean);
+      if (token && codes.includes('UNAUTHENTICATED')) endSession(token, 'sessionEnded');
       const messages = body.errors.map((e) => {
         const code = e && e.extensions && e.extensions.code;
         return code ? `${e.message} (${code})` : String(e && e.message);
       });
-      throw new ApiError('graphql', messages.join('; '));
+      throw new ApiError('graphql', messages.join('; '), codes);
     }
     if (!res.ok) throw new ApiError('http', String(res.status));
     if (!body || typeof body !== 'object' || !body.data) throw new ApiError('bad');
     return body.data;
   }
 
-  function errorText(err) {
-    let message;
+  /** Why a request failed, in the reader's language. */
+  function failureText(err) {
     if (err instanceof ApiError) {
-      if (err.kind === 'network') message = t('errorNetwork');
-      else if (err.kind === 'http') message = t('errorHttp', { status: err.detail });
-      else if (err.kind === 'graphql') message = err.detail;
-      else message = t('errorBadResponse');
-    } else {
-      message = t('errorBadResponse');
-      console.error(err); // eslint-disable-line no-console
+      if (err.kind === 'network') return t('errorNetwork');
+      if (err.kind === 'http') return t('errorHttp', { status: err.detail });
+      if (err.kind === 'graphql') return err.detail;
+      return t('errorBadResponse');
     }
-    return t('errorLoading', { message });
+    console.error(err); // eslint-disable-line no-console
+    return t('errorBadResponse');
+  }
+
+  function errorText(err) {
+    return t('errorLoading', { message: failureText(err) });
   }
 
   const THREAD_SUMMARY_FIELDS = `
-    id kind title language status createdAt replyCount endorsementCount tags
+    id kind title language status visibility createdAt replyCount endorsementCount tags
     author { id displayName }
     partner { id slug name }
   `;
@@ -611,17 +630,20 @@
     return data.collaborations;
   }
 
+  /** A thread with what its own page shows; the thread mutations return it, so the page needs no second trip. */
+  const THREAD_FIELDS = `
+    ${THREAD_SUMMARY_FIELDS}
+    body
+    acceptedReply { id }
+    replies(first: 100) {
+      totalCount
+      nodes { id body isAccepted createdAt author { id displayName partner { name } } }
+    }
+  `;
+
   async function fetchThread(id) {
     const data = await graphql(`query ExplorerThread($id: ID!) {
-      thread(id: $id) {
-        ${THREAD_SUMMARY_FIELDS}
-        body visibility
-        acceptedReply { id }
-        replies(first: 100) {
-          totalCount
-          nodes { id body isAccepted createdAt author { displayName partner { name } } }
-        }
-      }
+      thread(id: $id) { ${THREAD_FIELDS} }
     }`, { id });
     return data.thread;
   }
@@ -642,6 +664,165 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // The session: who is signed in on this browser, and what they may send
+  // ---------------------------------------------------------------------------------------------
+
+  const SESSION_KEY = 'lkn.explorer.session';
+  const VIEWER_FIELDS = 'id displayName role partner { name slug }';
+  const USER_ERRORS = 'userErrors { field message code }';
+
+  /**
+   * The session token lives in localStorage and in the Authorization header, nowhere else (never in a URL).
+   * `viewer` is the member it signs in, once known.
+   */
+  const session = { token: readToken(), viewer: null };
+
+  function readToken() {
+    try {
+      return window.localStorage.getItem(SESSION_KEY) || null;
+    } catch (_) {
+      return null; // storage may be unavailable: the session then lasts as long as the page
+    }
+  }
+
+  function storeToken(token) {
+    try {
+      if (token) window.localStorage.setItem(SESSION_KEY, token);
+      else window.localStorage.removeItem(SESSION_KEY);
+    } catch (_) { /* storage may be unavailable */ }
+  }
+
+  function signedIn() {
+    return Boolean(session.token);
+  }
+
+  /** Starts a session: everything loaded so far was loaded with another sight, so it is loaded again. */
+  function startSession(token, member) {
+    session.token = token;
+    session.viewer = member || null;
+    storeToken(token);
+    forgetLoaded();
+  }
+
+  /** Forgets the session on this browser, and what was loaded with it. */
+  function forgetSession() {
+    session.token = null;
+    session.viewer = null;
+    storeToken(null);
+    forgetLoaded();
+  }
+
+  /**
+   * Ends the session when the server refused its token (revoked, expired, member suspended): the page goes on
+   * anonymously and says why. A token the page has already let go of is left alone.
+   */
+  function endSession(token, reasonKey) {
+    if (!token || session.token !== token) return;
+    forgetSession();
+    showNotice(reasonKey, 'info');
+    onLoaded();
+  }
+
+  /** Asks who the stored token signs in; a refused token ends the session (in graphql()). */
+  async function loadViewer() {
+    const token = session.token;
+    if (!token) return;
+    try {
+      const data = await graphql(`query ExplorerViewer { viewer { ${VIEWER_FIELDS} } }`);
+      if (session.token !== token) return;
+      if (data.viewer) session.viewer = data.viewer;
+      else endSession(token, 'sessionEnded');
+    } catch (_) {
+      return; // a refused token has ended the session; any other failure leaves it for the next request
+    }
+    render({ keepFocus: true });
+  }
+
+  const REQUEST_SIGN_IN = `mutation ExplorerRequestSignIn($input: RequestSignInInput!) {
+    requestSignIn(input: $input) { accepted ${USER_ERRORS} }
+  }`;
+  const COMPLETE_SIGN_IN = `mutation ExplorerCompleteSignIn($input: CompleteSignInInput!) {
+    completeSignIn(input: $input) { token member { ${VIEWER_FIELDS} } ${USER_ERRORS} }
+  }`;
+  const ACCEPT_INVITATION = `mutation ExplorerAcceptInvitation($input: AcceptInvitationInput!) {
+    acceptInvitation(input: $input) { token member { ${VIEWER_FIELDS} } ${USER_ERRORS} }
+  }`;
+  const SIGN_OUT = `mutation ExplorerSignOut { signOut { ended ${USER_ERRORS} } }`;
+  const POST_THREAD = `mutation ExplorerPostThread($input: PostThreadInput!) {
+    postThread(input: $input) { thread { id } ${USER_ERRORS} }
+  }`;
+  const SIMILAR_THREADS = `query ExplorerSimilarThreads($text: String!) {
+    similarThreads(text: $text, first: 5) { ${THREAD_SUMMARY_FIELDS} }
+  }`;
+  const REPLY_TO_THREAD = `mutation ExplorerReplyToThread($input: ReplyToThreadInput!) {
+    replyToThread(input: $input) { reply { id } thread { ${THREAD_FIELDS} } ${USER_ERRORS} }
+  }`;
+  const ACCEPT_REPLY = `mutation ExplorerAcceptReply($input: AcceptReplyInput!) {
+    acceptReply(input: $input) { thread { ${THREAD_FIELDS} } ${USER_ERRORS} }
+  }`;
+  /** endorseThread, followThread and unfollowThread take the same input and return the same payload. */
+  function threadAction(field) {
+    return `mutation ExplorerThreadAction($input: ThreadActionInput!) {
+      ${field}(input: $input) { thread { ${THREAD_FIELDS} } ${USER_ERRORS} }
+    }`;
+  }
+  const PROFILE_FIELDS = 'id displayName bio languages preferredLanguage expertise';
+  const UPDATE_PROFILE = `mutation ExplorerUpdateProfile($input: UpdateProfileInput!) {
+    updateProfile(input: $input) { member { ${PROFILE_FIELDS} } ${USER_ERRORS} }
+  }`;
+
+  async function fetchProfile() {
+    const data = await graphql(`query ExplorerProfile { viewer { ${PROFILE_FIELDS} } }`);
+    return data.viewer;
+  }
+
+  /**
+   * Sends a mutation on behalf of the form whose state is `form`: it shows as busy meanwhile, and afterwards
+   * carries the payload's userErrors or the API's error for the page to show. Returns the payload when it
+   * succeeded, null otherwise.
+   */
+  async function submit(form, query, variables, field, options) {
+    if (form.busy) return null;
+    form.busy = true;
+    form.userErrors = [];
+    form.error = null;
+    form.problem = null;
+    form.done = null;
+    render({ keepFocus: true });
+    try {
+      const data = await graphql(query, variables, options);
+      const payload = data[field];
+      if (!payload) {
+        form.error = new ApiError('bad');
+        return null;
+      }
+      if (Array.isArray(payload.userErrors) && payload.userErrors.length > 0) {
+        form.userErrors = payload.userErrors;
+        return null;
+      }
+      return payload;
+    } catch (err) {
+      form.error = err;
+      return null;
+    } finally {
+      form.busy = false;
+      render({ keepFocus: true });
+    }
+  }
+
+  /** A fresh idempotency key, so that a post sent twice (a double click, a retry) is posted once. */
+  function newKey() {
+    const bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+
+  /** "storytime, Local history" -> ["storytime", "Local history"]. */
+  function splitList(text) {
+    return String(text || '').split(',').map((part) => part.trim()).filter(Boolean);
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Loading state: each piece of data is loaded once and kept, so a language switch only re-renders.
   // ---------------------------------------------------------------------------------------------
 
@@ -659,6 +840,23 @@
       if (cache.get(key) === entry) onLoaded();
     });
     return entry;
+  }
+
+  /** Forgets all loaded data and what the thread pages knew, for when the viewer changes. */
+  function forgetLoaded() {
+    cache.clear();
+    threadForms.clear();
+    profileForm.loaded = null;
+  }
+
+  /** Puts fresh data into a loaded entry (from a mutation's payload), keeping the page as it is meanwhile. */
+  function replaceLoaded(key, data) {
+    const entry = cache.get(key);
+    if (entry) {
+      entry.status = 'ok';
+      entry.data = data;
+      entry.error = null;
+    }
   }
 
   let pendingRender = false;
@@ -733,6 +931,100 @@
 
   function badge(text, variant) {
     return el('span', { class: `badge${variant ? ` badge--${variant}` : ''}` }, text);
+  }
+
+  /** Moves focus to the element with `id` (after a render), without scrolling the page under the reader. */
+  function focusById(id) {
+    const node = document.getElementById(id);
+    if (node) node.focus({ preventScroll: false });
+  }
+
+  /** What went wrong with a form's last submission, or what it did: an API error, user errors, a note. */
+  function formFeedback(form) {
+    const parts = [];
+    if (form.problem) {
+      parts.push(el('div', { class: 'notice notice--error', role: 'alert' }, el('p', null, t(form.problem))));
+    }
+    if (form.error) {
+      parts.push(el('div', { class: 'notice notice--error', role: 'alert' },
+        el('p', null, t('actionFailed', { message: failureText(form.error) }))));
+    }
+    if (Array.isArray(form.userErrors) && form.userErrors.length > 0) {
+      parts.push(el('div', { class: 'notice notice--error user-errors', role: 'alert' },
+        el('p', null, t('userErrorsHeading')),
+        el('ul', null, form.userErrors.map((e) => el('li', null, userErrorText(e))))));
+    }
+    if (form.done) parts.push(el('p', { class: 'notice notice--ok', role: 'status' }, t(form.done)));
+    return parts;
+  }
+
+  /** "Title: the title must not be empty": the field in the reader's words, then the API's message. */
+  function userErrorText(e) {
+    const path = Array.isArray(e.field) ? e.field : [];
+    const name = path.length > 0 ? path[path.length - 1] : null;
+    const named = name ? label('fieldNames', name) : null;
+    return named ? `${named}: ${e.message}` : String(e.message);
+  }
+
+  /**
+   * A labelled text field bound to `form[name]`: an <input> (attrs.type), or a <textarea> when attrs.rows is
+   * given. The hint, if any, is tied to the control with aria-describedby.
+   */
+  function textField(form, name, labelKey, hintKey, attrs) {
+    const id = `${form.id}-${name}`;
+    const hintId = hintKey ? `${id}-hint` : null;
+    const common = Object.assign({
+      id, name, 'aria-describedby': hintId, oninput: (event) => { form[name] = event.target.value; },
+    }, attrs || {});
+    const control = common.rows
+      ? el('textarea', common, form[name] || '')
+      : el('input', Object.assign({ type: 'text', value: form[name] || '' }, common));
+    return el('div', { class: 'field' },
+      el('label', { for: id }, t(labelKey)),
+      hintKey ? el('p', { class: 'hint', id: hintId }, t(hintKey)) : null,
+      control);
+  }
+
+  /** A group of radio buttons bound to `form[name]`, one per value, labelled from the catalogue group. */
+  function radioField(form, name, legendKey, group, values) {
+    return el('fieldset', { class: 'field choices' },
+      el('legend', null, t(legendKey)),
+      values.map((value) => {
+        const id = `${form.id}-${name}-${value.toLowerCase()}`;
+        return el('div', { class: 'choice' },
+          el('input', {
+            type: 'radio', id, name: `${form.id}-${name}`, value, checked: form[name] === value,
+            onchange: () => { form[name] = value; },
+          }),
+          el('label', { for: id }, label(group, value)));
+      }));
+  }
+
+  /** A labelled <select> bound to `form[name]`. */
+  function selectField(form, name, labelKey, group, values) {
+    const id = `${form.id}-${name}`;
+    return el('div', { class: 'field' },
+      el('label', { for: id }, t(labelKey)),
+      el('select', { id, name, onchange: (event) => { form[name] = event.target.value; } },
+        values.map((value) => el('option', { value, selected: form[name] === value }, label(group, value)))));
+  }
+
+  /** The form's submit button; while the form is being sent it says so and ignores further presses. */
+  function submitButton(form, labelKey) {
+    return el('button', {
+      type: 'submit', class: 'button', id: `${form.id}-submit`, 'aria-disabled': form.busy ? 'true' : null,
+    }, form.busy ? t('working') : t(labelKey));
+  }
+
+  function signInPrompt(key) {
+    return el('p', { class: 'notice sign-in-prompt' }, t(key), ' ',
+      el('a', { href: '#/sign-in', onclick: rememberReturn }, t('signInLink')));
+  }
+
+  /** Where to come back to after signing in: the page the reader was on. */
+  function rememberReturn() {
+    const route = parseRoute();
+    if (route && route.name !== 'sign-in' && route.name !== 'join') signInForm.returnTo = window.location.hash || '#/';
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -831,11 +1123,17 @@
       }));
   }
 
+  /** Marks a thread only members can see, so nobody mistakes it for something to share outside. */
+  function networkOnlyBadge(th) {
+    return th.visibility === 'NETWORK' ? badge(t('networkOnly'), 'network-only') : null;
+  }
+
   function threadItem(th) {
     const author = th.author && th.author.displayName ? th.author.displayName : t('unknownAuthor');
     const meta = el('p', { class: 'thread-meta' },
       badge(label('threadKind', th.kind), `kind-${String(th.kind).toLowerCase()}`),
       th.status ? badge(label('threadStatus', th.status), `status-${String(th.status).toLowerCase()}`) : null,
+      networkOnlyBadge(th),
       el('span', null, t('byAuthor', { author })),
       th.partner ? el('span', null, t('ofPartner', { partner: th.partner.name })) : null,
       el('span', null, timeEl(th.createdAt)),
@@ -852,9 +1150,13 @@
     const entry = load('threads', fetchNewestThreads);
     return section('threads', 'threadsHeading',
       entryView(entry, () => { load('threads', fetchNewestThreads, true); render({ keepFocus: true }); }, (conn) => {
-        if (conn.nodes.length === 0) return el('p', { class: 'muted' }, t('threadsNone'));
+        const ask = signedIn()
+          ? el('p', { class: 'call-to-action' }, el('a', { class: 'button', href: '#/new' }, t('newThreadLink')))
+          : null;
+        if (conn.nodes.length === 0) return [ask, el('p', { class: 'muted' }, t(signedIn() ? 'threadsNoneMember' : 'threadsNone'))];
         return [
-          el('p', { class: 'lead' }, t('threadsCount', {
+          ask,
+          el('p', { class: 'lead' }, t(signedIn() ? 'threadsCountMember' : 'threadsCount', {
             shown: formatNumber(conn.nodes.length), total: formatNumber(conn.totalCount),
           })),
           el('ol', { class: 'thread-list', id: 'newest-threads' }, conn.nodes.map(threadItem)),
@@ -917,34 +1219,126 @@
     return el('p', { class: 'back' }, el('a', { href: '#/' }, `\u2190 ${t('backToOverview')}`));
   }
 
+  /** What a thread page keeps while the reader acts on it: the reply being written, what they did. */
+  const threadForms = new Map();
+
+  function threadForm(id) {
+    let form = threadForms.get(id);
+    if (!form) {
+      form = {
+        id: 'reply', threadId: id, body: '', key: newKey(), busy: false, userErrors: [], error: null, problem: null,
+        done: null, following: false, endorsed: false,
+      };
+      threadForms.set(id, form);
+    }
+    return form;
+  }
+
+  /**
+   * Runs a thread mutation whose payload carries the thread, and shows the thread as it now is. `after` gets
+   * the payload when it succeeded.
+   */
+  async function actOnThread(form, query, input, field, doneKey, after) {
+    const payload = await submit(form, query, { input }, field);
+    if (!payload) return;
+    if (payload.thread) replaceLoaded(`thread:${form.threadId}`, payload.thread);
+    cache.delete('threads'); // counts in the newest threads have moved
+    form.done = doneKey;
+    if (after) after(payload);
+    render({ keepFocus: true });
+  }
+
+  function replyItem(th, r, acceptedId, form) {
+    const accepted = r.isAccepted || r.id === acceptedId;
+    const who = r.author ? r.author.displayName : t('unknownAuthor');
+    const where = r.author && r.author.partner ? r.author.partner.name : null;
+    const viewer = session.viewer;
+    const mayAccept = signedIn() && viewer && th.author && th.author.id === viewer.id && th.kind === 'QUESTION'
+      && th.status !== 'CLOSED' && !accepted;
+    return el('li', { class: `reply${accepted ? ' reply--accepted' : ''}`, 'data-accepted': accepted ? 'true' : null, 'data-reply-id': r.id },
+      accepted ? el('p', { class: 'accepted-label' }, el('span', { 'aria-hidden': 'true' }, '\u2713 '), t('acceptedAnswer')) : null,
+      el('p', { class: 'thread-meta' },
+        el('span', null, [who, where].filter(Boolean).join(', ')),
+        el('span', null, timeEl(r.createdAt))),
+      el('div', { class: 'body-text' }, r.body),
+      mayAccept
+        ? el('p', { class: 'reply-actions' }, el('button', {
+          type: 'button', class: 'button button--secondary', id: `accept-${r.id}`,
+          'aria-disabled': form.busy ? 'true' : null,
+          onclick: () => actOnThread(form, ACCEPT_REPLY, { replyId: r.id }, 'acceptReply', 'answerAccepted'),
+        }, t('acceptButton')))
+        : null);
+  }
+
+  /** Endorse and follow, for a signed-in member. */
+  function threadActions(th, form) {
+    const own = session.viewer && th.author && th.author.id === session.viewer.id;
+    const input = { threadId: th.id };
+    return el('div', { class: 'thread-actions', role: 'group', 'aria-label': t('actionsLabel') },
+      own || form.endorsed
+        ? null
+        : el('button', {
+          type: 'button', class: 'button button--secondary', id: 'endorse-button',
+          'aria-disabled': form.busy ? 'true' : null,
+          onclick: () => actOnThread(form, threadAction('endorseThread'), input, 'endorseThread', 'endorsed',
+            () => { form.endorsed = true; }),
+        }, t('endorseButton')),
+      el('span', { class: 'muted endorsements' }, tn('endorsementCount', th.endorsementCount ?? 0)),
+      el('button', {
+        type: 'button', class: 'button button--secondary', id: 'follow-button',
+        'aria-disabled': form.busy ? 'true' : null,
+        onclick: () => {
+          const follow = !form.following;
+          const field = follow ? 'followThread' : 'unfollowThread';
+          actOnThread(form, threadAction(field), input, field, follow ? 'following' : 'unfollowed',
+            () => { form.following = follow; });
+        },
+      }, form.following ? t('unfollowButton') : t('followButton')));
+  }
+
+  function replyForm(th, form) {
+    if (th.status === 'CLOSED') return el('p', { class: 'muted' }, t('threadClosed'));
+    return el('form', {
+      class: 'form reply-form', id: 'reply-form', 'aria-labelledby': 'reply-form-heading', novalidate: true,
+      onsubmit: (event) => {
+        event.preventDefault();
+        const body = form.body.trim();
+        if (!body) {
+          form.problem = 'replyMissing';
+          render({ keepFocus: true });
+          focusById('reply-body');
+          return;
+        }
+        actOnThread(form, REPLY_TO_THREAD, { threadId: th.id, body, idempotencyKey: form.key }, 'replyToThread',
+          'replyPosted', () => { form.body = ''; form.key = newKey(); });
+      },
+    },
+    el('h3', { id: 'reply-form-heading' }, t('replyHeading')),
+    textField(form, 'body', 'replyLabel', null, { rows: 5 }),
+    submitButton(form, 'replyButton'));
+  }
+
   function threadView(id) {
     const key = `thread:${id}`;
     const fetcher = () => fetchThread(id);
     const entry = load(key, fetcher);
     const article = entryView(entry, () => { load(key, fetcher, true); render({ keepFocus: true }); }, (th) => {
       if (!th) {
-        return el('div', { class: 'notice' }, el('h2', { id: 'view-heading', tabindex: '-1' }, t('threadNotFound')));
+        return el('div', { class: 'notice' }, el('h2', { id: 'view-heading', tabindex: '-1' }, t('threadNotFound')),
+          signedIn() ? null : signInPrompt('signInToSee'));
       }
       document.title = `${th.title} \u2014 ${t('siteTitle')}`;
+      const form = threadForm(th.id);
       const acceptedId = th.acceptedReply ? th.acceptedReply.id : null;
       const replies = th.replies || { totalCount: 0, nodes: [] };
-      const replyItems = replies.nodes.map((r) => {
-        const accepted = r.isAccepted || r.id === acceptedId;
-        const who = r.author ? r.author.displayName : t('unknownAuthor');
-        const where = r.author && r.author.partner ? r.author.partner.name : null;
-        return el('li', { class: `reply${accepted ? ' reply--accepted' : ''}`, 'data-accepted': accepted ? 'true' : null },
-          accepted ? el('p', { class: 'accepted-label' }, el('span', { 'aria-hidden': 'true' }, '\u2713 '), t('acceptedAnswer')) : null,
-          el('p', { class: 'thread-meta' },
-            el('span', null, [who, where].filter(Boolean).join(', ')),
-            el('span', null, timeEl(r.createdAt))),
-          el('div', { class: 'body-text' }, r.body));
-      });
+      const replyItems = replies.nodes.map((r) => replyItem(th, r, acceptedId, form));
       const threadLang = th.language ? String(th.language).toLowerCase() : null;
       return el('article', { class: 'thread', 'data-thread-id': th.id },
         el('h2', { id: 'view-heading', tabindex: '-1', class: 'thread-heading', lang: threadLang }, th.title),
         el('p', { class: 'thread-meta' },
           badge(label('threadKind', th.kind), `kind-${String(th.kind).toLowerCase()}`),
           th.status ? badge(label('threadStatus', th.status), `status-${String(th.status).toLowerCase()}`) : null,
+          networkOnlyBadge(th),
           el('span', null, t('byAuthor', { author: th.author ? th.author.displayName : t('unknownAuthor') })),
           th.partner ? el('span', null, th.partner.name) : null,
           el('span', null, t('postedOn', { date: formatDate(th.createdAt) })),
@@ -953,6 +1347,8 @@
           ? el('ul', { class: 'tag-list', 'aria-label': t('tagsLabel') }, th.tags.map((tag) => el('li', { class: 'tag' }, tag)))
           : null,
         el('div', { class: 'body-text thread-body', lang: threadLang }, th.body || ''),
+        signedIn() ? threadActions(th, form) : null,
+        signedIn() ? formFeedback(form) : null,
         el('section', { class: 'replies', id: 'replies', 'aria-labelledby': 'replies-heading' },
           el('h3', { id: 'replies-heading' }, `${t('repliesHeading')} (${formatNumber(replies.totalCount)})`),
           replyItems.length === 0
@@ -962,9 +1358,316 @@
             ? el('p', { class: 'muted' }, t('repliesShown', {
               shown: formatNumber(replyItems.length), total: formatNumber(replies.totalCount),
             }))
-            : null));
+            : null),
+        signedIn() ? replyForm(th, form) : signInPrompt('signInToAct'));
     });
     return el('div', { class: 'panel view' }, backLink(), article);
+  }
+
+  function formState(id, fields) {
+    return Object.assign({ id, busy: false, userErrors: [], error: null, problem: null, done: null }, fields);
+  }
+
+  /** Sign-in by e-mail: the address, then the code from the e-mail (or the e-mail's link, which fills both). */
+  const signInForm = formState('sign-in', { step: 'email', email: '', code: '', returnTo: null, fromLink: false });
+
+  async function requestCode() {
+    const form = signInForm;
+    form.email = form.email.trim();
+    if (!form.email) {
+      form.problem = 'emailMissing';
+      render({ keepFocus: true });
+      return;
+    }
+    const payload = await submit(form, REQUEST_SIGN_IN, { input: { email: form.email } }, 'requestSignIn',
+      { anonymous: true });
+    if (!payload) return;
+    form.step = 'code';
+    form.code = '';
+    render();
+    focusById('sign-in-code');
+  }
+
+  async function completeCode() {
+    const form = signInForm;
+    const code = form.code.trim();
+    if (!code) {
+      form.problem = 'codeMissing';
+      render({ keepFocus: true });
+      return;
+    }
+    const input = { code, email: form.email || null };
+    const payload = await submit(form, COMPLETE_SIGN_IN, { input }, 'completeSignIn', { anonymous: true });
+    form.fromLink = false;
+    if (!payload || !payload.token) {
+      render({ keepFocus: true });
+      return;
+    }
+    const back = form.returnTo || '#/';
+    Object.assign(form, { step: 'email', code: '', returnTo: null });
+    signedInNow(payload, 'signedIn', back);
+  }
+
+  /** A sign-in (or joining) succeeded: keep the session, say so, and go where the reader was heading. */
+  function signedInNow(payload, noticeKey, target) {
+    startSession(payload.token, payload.member);
+    showNotice(noticeKey, 'ok', { name: payload.member ? payload.member.displayName : '' }, target);
+    go(target);
+  }
+
+  function signInView() {
+    const form = signInForm;
+    const onCode = form.step === 'code';
+    let body;
+    if (form.fromLink && form.busy) {
+      body = el('p', { class: 'notice notice--loading' }, el('span', { class: 'spinner', 'aria-hidden': 'true' }), t('signingIn'));
+    } else if (!onCode) {
+      body = el('form', {
+        class: 'form', id: 'sign-in-email-form', novalidate: true,
+        onsubmit: (event) => { event.preventDefault(); requestCode(); },
+      },
+      el('p', { class: 'lead' }, t('signInIntro')),
+      textField(form, 'email', 'emailLabel', null, { type: 'email', autocomplete: 'email', inputmode: 'email', required: true }),
+      formFeedback(form),
+      submitButton(form, 'sendCode'));
+    } else {
+      body = el('form', {
+        class: 'form', id: 'sign-in-code-form', novalidate: true,
+        onsubmit: (event) => { event.preventDefault(); completeCode(); },
+      },
+      form.email ? el('p', { class: 'lead' }, t('checkEmail', { email: form.email })) : null,
+      textField(form, 'code', 'codeLabel', 'codeHint', {
+        autocomplete: 'one-time-code', autocapitalize: 'characters', spellcheck: 'false', required: true,
+      }),
+      formFeedback(form),
+      submitButton(form, 'completeSignIn'),
+      el('p', null, el('button', {
+        type: 'button', class: 'link-button', id: 'sign-in-restart',
+        onclick: () => {
+          Object.assign(form, { step: 'email', code: '', userErrors: [], error: null, problem: null });
+          render();
+          focusById('sign-in-email');
+        },
+      }, t('otherEmail'))));
+    }
+    return el('section', { class: 'panel view narrow', id: 'sign-in', 'aria-labelledby': 'view-heading' },
+      el('h2', { id: 'view-heading', tabindex: '-1' }, t(onCode ? 'checkEmailHeading' : 'signInHeading')),
+      body);
+  }
+
+  /** Joining from an invitation: the code (from the link, or typed) and the name to show. */
+  const joinForm = formState('join', { code: '', displayName: '' });
+
+  async function acceptInvitation() {
+    const form = joinForm;
+    const code = form.code.trim();
+    if (!code) {
+      form.problem = 'codeMissing';
+      render({ keepFocus: true });
+      return;
+    }
+    const input = { code, displayName: form.displayName.trim() || null };
+    const payload = await submit(form, ACCEPT_INVITATION, { input }, 'acceptInvitation', { anonymous: true });
+    if (!payload || !payload.token) return;
+    Object.assign(form, { code: '', displayName: '' });
+    signedInNow(payload, 'joined', '#/');
+  }
+
+  function joinView() {
+    const form = joinForm;
+    return el('section', { class: 'panel view narrow', id: 'join', 'aria-labelledby': 'view-heading' },
+      el('h2', { id: 'view-heading', tabindex: '-1' }, t('joinHeading')),
+      el('form', {
+        class: 'form', id: 'join-form', novalidate: true,
+        onsubmit: (event) => { event.preventDefault(); acceptInvitation(); },
+      },
+      el('p', { class: 'lead' }, t('joinIntro')),
+      textField(form, 'code', 'joinCodeLabel', null, { autocomplete: 'off', spellcheck: 'false', required: true }),
+      textField(form, 'displayName', 'displayNameLabel', 'displayNameHint', { autocomplete: 'name', maxlength: 100 }),
+      formFeedback(form),
+      submitButton(form, 'joinButton')));
+  }
+
+  /** The thread being written, kept across views so that looking at a similar thread loses nothing. */
+  const THREAD_KINDS = ['QUESTION', 'IDEA', 'RESOURCE'];
+  const THREAD_LANGUAGES = ['EN', 'CY', 'GD', 'GA'];
+  const EMAIL_LANGUAGES = ['EN', 'CY'];
+
+  function freshDraft() {
+    return formState('new-thread', {
+      kind: 'QUESTION', title: '', body: '', tags: '', language: lang === 'cy' ? 'CY' : 'EN', visibility: 'NETWORK',
+      key: newKey(), similar: { text: '', status: 'idle', nodes: [] },
+    });
+  }
+
+  let draft = freshDraft();
+  let similarTimer = null;
+
+  /** Looks for similar threads a moment after the title stops changing, as the bot does before posting. */
+  function titleChanged() {
+    window.clearTimeout(similarTimer);
+    similarTimer = window.setTimeout(findSimilar, 400);
+  }
+
+  async function findSimilar() {
+    const text = draft.title.trim();
+    const similar = draft.similar;
+    if (text === similar.text) return;
+    similar.text = text;
+    if (text.length < 3) {
+      Object.assign(similar, { status: 'idle', nodes: [] });
+      showSimilar();
+      return;
+    }
+    similar.status = 'loading';
+    showSimilar();
+    try {
+      const data = await graphql(SIMILAR_THREADS, { text });
+      if (similar.text !== text) return; // the title has changed again meanwhile
+      Object.assign(similar, { status: 'ok', nodes: data.similarThreads || [] });
+    } catch (err) {
+      if (similar.text !== text) return;
+      Object.assign(similar, { status: 'error', error: err });
+    }
+    showSimilar();
+  }
+
+  /** Updates the similar threads in place, so that typing in the form goes on undisturbed. */
+  function showSimilar() {
+    const box = document.getElementById('similar-threads');
+    if (box) box.replaceChildren(...similarContent());
+  }
+
+  function similarContent() {
+    const similar = draft.similar;
+    if (similar.status === 'idle') return [];
+    const heading = el('h3', null, t('similarHeading'));
+    if (similar.status === 'loading') return [heading, loadingBlock()];
+    if (similar.status === 'error') return [heading, errorBlock(similar.error, null)];
+    if (similar.nodes.length === 0) return [heading, el('p', { class: 'muted' }, t('similarNone'))];
+    return [heading, el('p', { class: 'lead' }, t('similarIntro')),
+      el('ol', { class: 'thread-list' }, similar.nodes.map(threadItem))];
+  }
+
+  async function postThread() {
+    const form = draft;
+    const input = {
+      kind: form.kind, title: form.title.trim(), body: form.body.trim(), tags: splitList(form.tags),
+      language: form.language, visibility: form.visibility, idempotencyKey: form.key,
+    };
+    const payload = await submit(form, POST_THREAD, { input }, 'postThread');
+    if (!payload || !payload.thread) return;
+    draft = freshDraft();
+    cache.delete('threads');
+    cache.delete('stats');
+    const target = `#/thread/${encodeURIComponent(payload.thread.id)}`;
+    showNotice('posted', 'ok', null, target);
+    go(target);
+  }
+
+  function newThreadView() {
+    const heading = el('h2', { id: 'view-heading', tabindex: '-1' }, t('newHeading'));
+    if (!signedIn()) {
+      return el('section', { class: 'panel view', id: 'new-thread', 'aria-labelledby': 'view-heading' },
+        heading, signInPrompt('signInToPost'));
+    }
+    const form = draft;
+    const title = textField(form, 'title', 'titleLabel', 'titleHint', { maxlength: 200, required: true, autocomplete: 'off' });
+    title.querySelector('input').addEventListener('input', titleChanged);
+    return el('section', { class: 'panel view', id: 'new-thread', 'aria-labelledby': 'view-heading' },
+      backLink(),
+      heading,
+      el('form', {
+        class: 'form', id: 'new-thread-form', novalidate: true,
+        onsubmit: (event) => { event.preventDefault(); postThread(); },
+      },
+      radioField(form, 'kind', 'kindLegend', 'kindChoice', THREAD_KINDS),
+      title,
+      el('div', { id: 'similar-threads', class: 'similar', 'aria-live': 'polite' }, similarContent()),
+      textField(form, 'body', 'bodyLabel', 'bodyHint', { rows: 8 }),
+      textField(form, 'tags', 'tagsInputLabel', 'tagsHint', { autocomplete: 'off' }),
+      selectField(form, 'language', 'languageLabel', 'threadLanguageName', THREAD_LANGUAGES),
+      radioField(form, 'visibility', 'visibilityLegend', 'visibilityChoice', ['NETWORK', 'PUBLIC']),
+      formFeedback(form),
+      submitButton(form, 'postButton')));
+  }
+
+  /** The profile being edited, filled from the API once it has loaded. */
+  const profileForm = formState('profile', {
+    displayName: '', bio: '', languages: [], preferredLanguage: 'EN', expertise: '', loaded: null,
+  });
+
+  /** The API may give languages as a list or as "EN,CY" text: the page works with a list. */
+  function languageList(value) {
+    return Array.isArray(value) ? value : splitList(value);
+  }
+
+  function fillProfileForm(member) {
+    Object.assign(profileForm, {
+      displayName: member.displayName || '',
+      bio: member.bio || '',
+      languages: languageList(member.languages),
+      preferredLanguage: member.preferredLanguage || 'EN',
+      expertise: (member.expertise || []).join(', '),
+      loaded: member,
+    });
+  }
+
+  async function saveProfile() {
+    const form = profileForm;
+    const input = {
+      displayName: form.displayName.trim(), bio: form.bio.trim(), languages: form.languages,
+      preferredLanguage: form.preferredLanguage, expertise: splitList(form.expertise),
+    };
+    const payload = await submit(form, UPDATE_PROFILE, { input }, 'updateProfile');
+    if (!payload || !payload.member) return;
+    replaceLoaded('profile', payload.member);
+    fillProfileForm(payload.member);
+    if (session.viewer) session.viewer.displayName = payload.member.displayName;
+    form.done = 'profileSaved';
+    render({ keepFocus: true });
+  }
+
+  function profileView() {
+    const heading = el('h2', { id: 'view-heading', tabindex: '-1' }, t('profileHeading'));
+    if (!signedIn()) {
+      return el('section', { class: 'panel view', id: 'profile', 'aria-labelledby': 'view-heading' },
+        heading, signInPrompt('signInToEditProfile'));
+    }
+    const entry = load('profile', fetchProfile);
+    const form = profileForm;
+    return el('section', { class: 'panel view narrow', id: 'profile', 'aria-labelledby': 'view-heading' },
+      backLink(),
+      heading,
+      entryView(entry, () => { load('profile', fetchProfile, true); render({ keepFocus: true }); }, (member) => {
+        if (!member) return errorBlock(new ApiError('bad'), null);
+        if (form.loaded !== member) fillProfileForm(member);
+        return el('form', {
+          class: 'form', id: 'profile-form', novalidate: true,
+          onsubmit: (event) => { event.preventDefault(); saveProfile(); },
+        },
+        el('p', { class: 'lead' }, t('profileIntro')),
+        textField(form, 'displayName', 'displayNameLabel', null, { autocomplete: 'name', maxlength: 100, required: true }),
+        textField(form, 'bio', 'bioLabel', 'bioHint', { rows: 4 }),
+        el('fieldset', { class: 'field choices' },
+          el('legend', null, t('languagesLegend')),
+          THREAD_LANGUAGES.map((code) => {
+            const id = `profile-language-${code.toLowerCase()}`;
+            return el('div', { class: 'choice' },
+              el('input', {
+                type: 'checkbox', id, value: code, checked: form.languages.includes(code),
+                onchange: (event) => {
+                  const others = form.languages.filter((c) => c !== code);
+                  form.languages = event.target.checked ? others.concat(code) : others;
+                },
+              }),
+              el('label', { for: id }, label('threadLanguageName', code)));
+          })),
+        selectField(form, 'preferredLanguage', 'preferredLanguageLabel', 'threadLanguageName', EMAIL_LANGUAGES),
+        textField(form, 'expertise', 'expertiseLabel', 'expertiseHint', { autocomplete: 'off' }),
+        formFeedback(form),
+        submitButton(form, 'saveProfile'));
+      }));
   }
 
   function searchView(q) {
@@ -985,10 +1688,12 @@
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Routing: #/ (overview), #/partners etc. (overview, scrolled), #/thread/<id>, #/search?q=<text>
+  // Routing: #/ (overview), #/partners etc. (overview, scrolled), #/thread/<id>, #/search?q=<text>,
+  // #/sign-in, #/join, #/new (ask or share), #/profile
   // ---------------------------------------------------------------------------------------------
 
   const SECTIONS = ['partners', 'figures', 'threads', 'collaborations'];
+  const VIEWS = ['sign-in', 'join', 'new', 'profile'];
 
   function parseRoute() {
     const hash = window.location.hash || '#/';
@@ -998,6 +1703,7 @@
     if (m) return { name: 'thread', id: safeDecode(m[1]) };
     m = /^search\?q=(.*)$/.exec(path);
     if (m) return { name: 'search', q: safeDecode(m[1].replace(/\+/g, ' ')).trim() };
+    if (VIEWS.includes(path)) return { name: path };
     if (SECTIONS.includes(path)) return { name: 'overview', section: path };
     return { name: 'overview', section: null };
   }
@@ -1017,18 +1723,28 @@
     let content;
     if (route.name === 'thread') content = threadView(route.id);
     else if (route.name === 'search' && route.q) content = searchView(route.q);
+    else if (route.name === 'sign-in') content = signInView();
+    else if (route.name === 'join') content = joinView();
+    else if (route.name === 'new') content = newThreadView();
+    else if (route.name === 'profile') content = profileView();
     else content = overviewView();
 
-    // Keep the focused element's identity where possible when only data arrives (re-render).
-    const focusedId = keepFocus && document.activeElement && main.contains(document.activeElement)
-      ? document.activeElement.id : null;
+    // Keep the focused element's identity (and the caret in a text field) where possible when the page is
+    // drawn again: data arrived, a form was sent, the language changed.
+    const active = document.activeElement;
+    const focusedId = keepFocus && active && main.contains(active) ? active.id : null;
+    const caret = focusedId && typeof active.selectionStart === 'number'
+      ? [active.selectionStart, active.selectionEnd, active.selectionDirection] : null;
     const scrollY = window.scrollY;
-    main.replaceChildren(...[].concat(content));
+    main.replaceChildren(...[noticeBlock()].concat(content).filter(Boolean));
     if (keepFocus) {
       window.scrollTo(0, scrollY);
       if (focusedId) {
         const again = document.getElementById(focusedId);
-        if (again) again.focus({ preventScroll: true });
+        if (again) {
+          again.focus({ preventScroll: true });
+          if (caret && typeof again.setSelectionRange === 'function') again.setSelectionRange(...caret);
+        }
       }
     }
     const loading = announce();
@@ -1038,6 +1754,25 @@
       if (heading) heading.scrollIntoView({ block: 'start' });
       if (!loading) scrollToSection = null;
     }
+  }
+
+  /** A note for the reader about what just happened (signed in, posted, session ended), shown at `hash`. */
+  let notice = null;
+
+  function showNotice(key, kind, vars, hash) {
+    notice = { key, kind, vars: vars || null, hash: hash || window.location.hash || '#/' };
+  }
+
+  function noticeBlock() {
+    if (!notice) return null;
+    return el('p', { class: `notice notice--${notice.kind} page-notice`, id: 'page-notice', role: 'status', tabindex: '-1' },
+      t(notice.key, notice.vars));
+  }
+
+  /** Goes to a view, drawing it again if the page is there already. */
+  function go(hash) {
+    if (window.location.hash === hash) navigate(false);
+    else window.location.hash = hash;
   }
 
   let scrollToSection = null;
@@ -1056,6 +1791,7 @@
     const route = parseRoute();
     if (!route) return;
     currentRoute = route;
+    if (notice && notice.hash !== (window.location.hash || '#/')) notice = null;
     const input = document.getElementById('search-input');
     input.value = route.name === 'search' ? route.q : '';
     // A new visit to a view tries again what failed before; a mere re-render never does.
@@ -1077,6 +1813,9 @@
       window.scrollTo(0, 0);
       document.getElementById('main').focus({ preventScroll: true });
     }
+    // Something just happened (signed in, posted): read that first.
+    const note = document.getElementById('page-notice');
+    if (note && !isFirst) note.focus({ preventScroll: true });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1093,6 +1832,50 @@
     }
     for (const button of document.querySelectorAll('.lang-button')) {
       button.setAttribute('aria-pressed', button.getAttribute('data-lang') === lang ? 'true' : 'false');
+    }
+    const member = signedIn();
+    for (const node of document.querySelectorAll('[data-signed-in]')) node.hidden = !member;
+    for (const node of document.querySelectorAll('[data-signed-out]')) node.hidden = member;
+    document.getElementById('account-name').textContent = member && session.viewer
+      ? t('signedInAs', { name: session.viewer.displayName }) : '';
+    document.getElementById('scope-note').textContent = t(member ? 'membersScope' : 'publicOnly');
+  }
+
+  /** Signs out: the server ends the session, and this browser forgets it whatever the server answers. */
+  async function signOut() {
+    const token = session.token;
+    if (!token) return;
+    let failure = null;
+    try {
+      await graphql(SIGN_OUT);
+    } catch (err) {
+      failure = err;
+    }
+    if (session.token === token) forgetSession();
+    if (failure && !(failure.codes || []).includes('UNAUTHENTICATED')) {
+      showNotice('actionFailed', 'error', { message: failureText(failure) }, '#/');
+    } else {
+      showNotice('signedOut', 'ok', null, '#/');
+    }
+    go('#/');
+  }
+
+  /**
+   * The links in the e-mails: /sign-in?code=…&email=… and /join?code=…. The code is taken into the page and the
+   * query removed from the address bar at once (so it stays out of the history and any bookmark); the page
+   * then shows the view that completes the step.
+   */
+  function takeCodeFromAddress() {
+    const path = window.location.pathname;
+    if (path !== '/join' && path !== '/sign-in') return;
+    const params = new URLSearchParams(window.location.search);
+    const code = (params.get('code') || '').trim();
+    const email = (params.get('email') || '').trim();
+    window.history.replaceState(null, '', `/#/${path.slice(1)}`);
+    if (path === '/join') {
+      joinForm.code = code;
+    } else if (code) {
+      Object.assign(signInForm, { step: 'code', code, email, fromLink: true });
     }
   }
 
@@ -1125,11 +1908,25 @@
       main.focus();
       main.scrollIntoView({ block: 'start' });
     });
+    document.getElementById('sign-out').addEventListener('click', signOut);
+    document.getElementById('sign-in-link').addEventListener('click', rememberReturn);
+    // Signing in or out in another tab holds here too.
+    window.addEventListener('storage', (event) => {
+      if (event.key !== SESSION_KEY || event.newValue === session.token) return;
+      session.token = event.newValue;
+      session.viewer = null;
+      forgetLoaded();
+      loadViewer();
+      render({ keepFocus: true });
+    });
     window.addEventListener('hashchange', () => navigate(false));
+    takeCodeFromAddress();
+    loadViewer();
     navigate(true);
+    if (signInForm.fromLink) completeCode();
   }
 
-  // Exposed for a later switch to full-text search and for debugging in the console.
+  // Exposed for debugging in the console (never the session token).
   window.lknExplorer = { searchThreads, setLanguage, catalogue: CATALOGUE };
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
