@@ -1,12 +1,16 @@
-// Browser test of the network explorer page (GET /), in headless Debian Chromium driven by playwright-core.
+// Browser test of the network explorer page (GET /), in headless Debian Chromium driven by playwright-core:
+// first anonymously, then as a member who signs in with the code from a real e-mail, asks, replies, follows and
+// signs out.
 //
-//   LKN_URL=http://127.0.0.1:PORT node --test explorer.test.mjs
+//   LKN_URL=http://127.0.0.1:PORT LKN_MAIL_DIR=... LKN_MEMBER_EMAIL=... node --test explorer.test.mjs
 //
 // Environment: LKN_URL (required: a running lkn-api, with the demo data seeded so there are public threads),
+// LKN_MAIL_DIR (the SMTP catcher's folder: one JSON file per message, {to: [..], subject, text, html}) and
+// LKN_MEMBER_EMAIL (a member's address; that lkn-api sends its mail to the catcher) for the signed-in part,
 // CHROMIUM (default /usr/bin/chromium), LKN_ARTIFACTS_DIR (default <repo>/target/browser-artifacts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,17 +20,25 @@ const BASE = (process.env.LKN_URL || '').replace(/\/+$/, '');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARTIFACTS = process.env.LKN_ARTIFACTS_DIR
   || fileURLToPath(new URL('../../target/browser-artifacts/', import.meta.url));
+const MAIL_DIR = process.env.LKN_MAIL_DIR || '';
+const MEMBER_EMAIL = process.env.LKN_MEMBER_EMAIL || '';
 const TIMEOUT_MS = 20_000;
+const POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+  + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 if (!BASE) {
   throw new Error('LKN_URL is not set: start lkn-api and set LKN_URL=http://127.0.0.1:PORT');
 }
+const signInSkip = MAIL_DIR && MEMBER_EMAIL ? false : 'LKN_MAIL_DIR and LKN_MEMBER_EMAIL are not set';
 
 let context;
 let page;
 let userDataDir;
 const pageErrors = [];
 const failedApiCalls = [];
+const policyViolations = [];
+/** API answers this test asks for (a refused token): not failures. */
+let expectedRefusals = 0;
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -51,7 +63,19 @@ before(async () => {
   page = context.pages()[0] || await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(String(err)));
   page.on('response', (res) => {
-    if (res.url().endsWith('/graphql') && res.status() >= 400) failedApiCalls.push(`${res.status()} ${res.url()}`);
+    if (!res.url().endsWith('/graphql') || res.status() < 400) return;
+    if (res.status() === 401 && expectedRefusals > 0) expectedRefusals -= 1;
+    else failedApiCalls.push(`${res.status()} ${res.url()}`);
+  });
+  // The browser reports what the Content-Security-Policy blocks on the console and as an event in the page.
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) policyViolations.push(message.text());
+  });
+  await context.exposeBinding('lknPolicyViolation', (_source, what) => policyViolations.push(what));
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      window.lknPolicyViolation(`${event.violatedDirective} blocked ${event.blockedURI}`);
+    });
   });
 });
 
@@ -67,8 +91,50 @@ async function firstNewestThreadLink() {
   return link;
 }
 
+/** The messages delivered to `to` so far, oldest first (the catcher names its files in arrival order). */
+function mailTo(to) {
+  return readdirSync(MAIL_DIR)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => {
+      try {
+        return JSON.parse(readFileSync(join(MAIL_DIR, name), 'utf8'));
+      } catch (_) {
+        return null; // still being written
+      }
+    })
+    .filter((mail) => mail && Array.isArray(mail.to) && mail.to.some((r) => r.toLowerCase() === to.toLowerCase()));
+}
+
+/** Waits for the `count`th message to `to` and returns it. */
+async function waitForMail(to, count) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const mails = mailTo(to);
+    if (mails.length >= count) return mails[count - 1];
+    if (Date.now() > deadline) throw new Error(`${mails.length} message(s) to ${to} arrived, not ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The sign-in link in an e-mail's text: {public-url}/sign-in?code=…&email=… */
+function signInLink(mail) {
+  const link = /https?:\/\/\S+\/sign-in\?code=[^\s<>"]+/.exec(mail.text);
+  assert.ok(link, `no sign-in link in: ${mail.text}`);
+  return new URL(link[0]);
+}
+
+/** The session token the page keeps, if any. */
+function storedToken() {
+  return page.evaluate(() => window.localStorage.getItem('lkn.explorer.session'));
+}
+
+let signedInName = '';
+const QUESTION_TITLE = `How do you run a Lego club for teenagers? (${Date.now().toString(36)})`;
+
 test('the overview lists the partners by nation, with National Library of Wales under Wales', async () => {
-  await page.goto(`${BASE}/`, { waitUntil: 'domcontentloaded' });
+  const response = await page.goto(`${BASE}/`, { waitUntil: 'domcontentloaded' });
+  assert.equal(response.headers()['content-security-policy'], POLICY);
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
   await page.getByRole('heading', { level: 1, name: 'Living Knowledge Network' }).waitFor();
   for (const name of ['Network figures', 'Newest threads', 'Partners', 'Collaborations']) {
@@ -169,7 +235,153 @@ test('the page fits a 360px wide screen', async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 
-test('the page raised no script errors and no API call failed', () => {
+test('a member signs in with the code from the e-mail', { skip: signInSkip }, async () => {
+  await page.goto(`${BASE}/#/`, { waitUntil: 'domcontentloaded' });
+  await firstNewestThreadLink();
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL(/#\/sign-in$/);
+  await page.getByRole('heading', { level: 2, name: 'Sign in' }).waitFor();
+  await page.getByLabel('Your e-mail address').fill(MEMBER_EMAIL);
+  await page.getByRole('button', { name: 'Send me a code' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Check your e-mail' }).waitFor();
+  await page.getByText(MEMBER_EMAIL, { exact: false }).first().waitFor();
+
+  const mail = await waitForMail(MEMBER_EMAIL, 1);
+  const code = signInLink(mail).searchParams.get('code');
+  assert.match(code, /^[A-Z0-9]{6}$/);
+  await page.getByLabel('The code from the e-mail').fill(code.toLowerCase()); // case does not matter
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-sign-in.png'), fullPage: true });
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+
+  const notice = page.locator('#page-notice');
+  await notice.getByText(/^You are signed in as /).waitFor();
+  signedInName = (await notice.textContent()).replace(/^You are signed in as /, '').replace(/\.$/, '');
+  assert.ok(signedInName.length > 0);
+  await page.getByText(`Signed in as ${signedInName}`, { exact: true }).waitFor();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  assert.ok(await storedToken(), 'the session token is kept');
+  assert.ok(!page.url().includes(await storedToken()), 'the token is not in the address');
+  await page.getByText('also shows what the network shares with its members only', { exact: false }).waitFor();
+  await firstNewestThreadLink();
+});
+
+test('the member asks a question, seeing similar threads first', { skip: signInSkip }, async () => {
+  // A title like one already in the network brings up similar threads while it is typed.
+  const existing = (await (await firstNewestThreadLink()).textContent()).trim();
+  await page.getByRole('link', { name: 'Ask or share' }).first().click();
+  await page.waitForURL(/#\/new$/);
+  await page.getByRole('heading', { level: 2, name: 'Ask a question or share' }).waitFor();
+  const title = page.getByRole('textbox', { name: 'Title', exact: true });
+  await title.pressSequentially(existing, { delay: 5 });
+  const similar = page.locator('#similar-threads');
+  await similar.getByRole('heading', { name: 'Similar threads already in the network' }).waitFor();
+  await similar.locator('.thread-title a').first().waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-ask-similar.png'), fullPage: true });
+
+  await title.fill(QUESTION_TITLE);
+  await page.getByRole('textbox', { name: 'Details', exact: true }).fill('We have a box of bricks and a room on Saturdays. What worked for you?');
+  await page.getByRole('textbox', { name: 'Tags', exact: true }).fill('lego, young-people');
+  assert.equal(await page.getByLabel('Members of the network only').isChecked(), true, 'network-only by default');
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+
+  await page.waitForURL(/#\/thread\//);
+  await page.locator('article.thread h2', { hasText: QUESTION_TITLE }).waitFor();
+  await page.locator('#page-notice', { hasText: 'Your thread is posted.' }).waitFor();
+  await page.locator('article.thread .badge--network-only', { hasText: 'Members only' }).waitFor();
+  await page.locator('article.thread .thread-meta', { hasText: signedInName }).first().waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-asked.png'), fullPage: true });
+});
+
+test('the member replies to another thread, endorses and follows it', { skip: signInSkip }, async () => {
+  await page.goto(`${BASE}/#/`, { waitUntil: 'domcontentloaded' });
+  // The new network-only question leads the feed, marked as such.
+  const own = page.locator('#newest-threads .thread-item', { hasText: QUESTION_TITLE });
+  await own.locator('.badge--network-only').waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-member.png'), fullPage: true });
+
+  const other = page.locator('#newest-threads .thread-item').filter({ hasNotText: QUESTION_TITLE })
+    .filter({ hasNotText: signedInName }).first();
+  const otherTitle = (await other.locator('.thread-title a').textContent()).trim();
+  await other.locator('.thread-title a').click();
+  await page.locator('article.thread h2', { hasText: otherTitle }).waitFor();
+
+  const replyText = `We ran one at our branch: pair the older ones with younger ones (${Date.now().toString(36)}).`;
+  await page.getByRole('textbox', { name: 'Reply', exact: true }).fill(replyText);
+  await page.getByRole('button', { name: 'Post reply' }).click();
+  await page.getByText('Your reply is posted.').waitFor();
+  await page.locator('.reply-list .reply', { hasText: replyText }).waitFor();
+  assert.equal(await page.getByRole('textbox', { name: 'Reply', exact: true }).inputValue(), '', 'the reply field is emptied');
+
+  await page.getByRole('button', { name: 'Endorse' }).click();
+  await page.getByText('You endorse this thread.').waitFor();
+
+  await page.getByRole('button', { name: 'Follow', exact: true }).click();
+  await page.getByText('You follow this thread: you will hear of its new replies.').waitFor();
+  await page.getByRole('button', { name: 'Stop following' }).waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-replied.png'), fullPage: true });
+});
+
+test('signing out forgets the session and hides network-only threads', { skip: signInSkip }, async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.locator('#page-notice', { hasText: 'You have signed out.' }).waitFor();
+  await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
+  assert.equal(await storedToken(), null);
+  await firstNewestThreadLink();
+  assert.equal(await page.locator('#newest-threads .thread-item', { hasText: QUESTION_TITLE }).count(), 0);
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-signed-out.png'), fullPage: true });
+});
+
+test('the link in the sign-in e-mail signs in, and leaves no code in the address bar', { skip: signInSkip }, async () => {
+  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
+  await page.getByLabel('Your e-mail address').fill(MEMBER_EMAIL);
+  await page.getByRole('button', { name: 'Send me a code' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Check your e-mail' }).waitFor();
+  const link = signInLink(await waitForMail(MEMBER_EMAIL, 2));
+  assert.equal(link.pathname, '/sign-in');
+
+  await page.goto(`${BASE}${link.pathname}${link.search}`, { waitUntil: 'domcontentloaded' });
+  await page.locator('#page-notice', { hasText: `You are signed in as ${signedInName}.` }).waitFor();
+  const address = new URL(page.url());
+  assert.equal(address.search, '', 'the query with the code is gone');
+  assert.ok(!page.url().includes(link.searchParams.get('code')));
+  assert.ok(await storedToken());
+});
+
+test('a session the server no longer accepts signs the page out, saying why', { skip: signInSkip }, async () => {
+  // The session ends elsewhere (signed out from another device): the page's next request is refused.
+  const token = await storedToken();
+  const ended = await fetch(`${BASE}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: 'mutation { signOut { ended } }' }),
+  });
+  assert.equal((await ended.json()).data.signOut.ended, true);
+
+  expectedRefusals = 1;
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await page.locator('#page-notice', { hasText: 'Your session has ended' }).waitFor();
+  await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
+  assert.equal(await storedToken(), null);
+  await firstNewestThreadLink();
+  await page.waitForFunction(() => !document.querySelector('.notice--loading'));
+  assert.equal(await page.locator('.notice--error').count(), 0, 'the page goes on anonymously');
+});
+
+test('an invitation link opens the joining form, without its code in the address bar', async () => {
+  await page.goto(`${BASE}/join?code=NOT-A-REAL-CODE`, { waitUntil: 'domcontentloaded' });
+  await page.getByRole('heading', { level: 2, name: 'Join the network' }).waitFor();
+  assert.equal(new URL(page.url()).search, '');
+  assert.equal(await page.getByLabel('Invitation code').inputValue(), 'NOT-A-REAL-CODE');
+  await page.getByRole('button', { name: 'Join the network' }).click();
+  await page.locator('.user-errors').waitFor(); // the API's own words on the code
+  await page.getByRole('button', { name: 'Cymraeg' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Ymuno \u00e2\u2019r rhwydwaith' }).waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-join-cy.png'), fullPage: true });
+  await page.getByRole('button', { name: 'English' }).click();
+});
+
+test('the page raised no script errors, broke no Content-Security-Policy and no API call failed', () => {
   assert.deepEqual(pageErrors, []);
+  assert.deepEqual(policyViolations, []);
   assert.deepEqual(failedApiCalls, []);
 });

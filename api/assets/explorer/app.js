@@ -511,6 +511,9 @@
    * sent (UNAUTHENTICATED: revoked, expired, or the member suspended), the page signs out.
    */
   async function graphql(query, variables, options) {
+    // While a stored token is being checked, everything else waits: a stale token is refused once, not by every
+    // request of the page (each refusal counts against the reader's address).
+    if (session.checking && !(options && options.check)) await session.checking;
     const token = options && options.anonymous ? null : session.token;
     const headers = { 'content-type': 'application/json', accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
@@ -675,7 +678,7 @@
    * The session token lives in localStorage and in the Authorization header, nowhere else (never in a URL).
    * `viewer` is the member it signs in, once known.
    */
-  const session = { token: readToken(), viewer: null };
+  const session = { token: readToken(), viewer: null, checking: null };
 
   function readToken() {
     try {
@@ -723,12 +726,18 @@
     onLoaded();
   }
 
+  /** Checks the stored token before the page uses it. */
+  function checkSession() {
+    if (!session.token) return;
+    session.checking = loadViewer().finally(() => { session.checking = null; });
+  }
+
   /** Asks who the stored token signs in; a refused token ends the session (in graphql()). */
   async function loadViewer() {
     const token = session.token;
     if (!token) return;
     try {
-      const data = await graphql(`query ExplorerViewer { viewer { ${VIEWER_FIELDS} } }`);
+      const data = await graphql(`query ExplorerViewer { viewer { ${VIEWER_FIELDS} } }`, null, { check: true });
       if (session.token !== token) return;
       if (data.viewer) session.viewer = data.viewer;
       else endSession(token, 'sessionEnded');
@@ -1916,12 +1925,12 @@
       session.token = event.newValue;
       session.viewer = null;
       forgetLoaded();
-      loadViewer();
+      checkSession();
       render({ keepFocus: true });
     });
     window.addEventListener('hashchange', () => navigate(false));
     takeCodeFromAddress();
-    loadViewer();
+    checkSession();
     navigate(true);
     if (signInForm.fromLink) completeCode();
   }

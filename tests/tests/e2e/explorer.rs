@@ -1,12 +1,23 @@
 //! The network explorer page in a real browser: headless Chromium driven by
-//! playwright-core (`tests/browser`), against the real server with demo data.
+//! playwright-core (`tests/browser`), against the real server with demo data and the
+//! real SMTP catcher: a member signs in with the code from the delivered e-mail, asks,
+//! replies, follows and signs out.
 //!
 //! It runs on SQLite only: the page reads nothing but the GraphQL API, whose behaviour
 //! on both databases the other tests cover, and one browser run is the slowest test here.
 
 use std::process::Command;
 
+use lkn_entity::vocabulary::MemberRole;
+
 use crate::support::{Backend, TestApp, run_then_clean_up};
+
+/// The partner of the member who signs in through the page (a founding partner).
+const PARTNER: &str = "national-library-of-wales";
+
+/// The policy the explorer's responses must carry, word for word.
+const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+    connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 fn browser_tools_present() -> bool {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -15,22 +26,38 @@ fn browser_tools_present() -> bool {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_explorer_page_shows_the_network_in_a_real_browser() {
+async fn in_a_real_browser_the_explorer_shows_the_network_and_a_member_signs_in_to_ask_reply_and_follow() {
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
     if !in_ci && !browser_tools_present() {
         eprintln!("skipping the browser test: Chromium or node is missing (`.ci/run` installs them)");
         return;
     }
-    let app = TestApp::spawn(Backend::Sqlite).await.expect("SQLite");
+    let Some(app) = TestApp::spawn_with_mail(Backend::Sqlite).await else { return };
     run_then_clean_up(app, async |app: &TestApp| {
         app.seed_demo(200).await;
-        let page = app.http.get(app.url("/")).send().await.expect("GET /");
-        assert_eq!(page.status(), 200);
-        assert!(page.headers()["content-type"].to_str().unwrap_or("").starts_with("text/html"));
+        for path in ["/", "/join?code=ABC", "/sign-in?code=ABC&email=a%40b.test"] {
+            let page = app.http.get(app.url(path)).send().await.expect("GET the page");
+            assert_eq!(page.status(), 200, "{path}");
+            assert!(page.headers()["content-type"].to_str().unwrap_or("").starts_with("text/html"), "{path}");
+            assert_eq!(page.headers()["content-security-policy"], POLICY, "{path}");
+            assert_eq!(page.headers()["referrer-policy"], "no-referrer", "{path}");
+        }
+        for asset in ["/explorer/app.js", "/explorer/app.css"] {
+            let response = app.http.get(app.url(asset)).send().await.expect("GET an asset");
+            assert_eq!(response.headers()["content-security-policy"], POLICY, "{asset}");
+        }
+        let member = app.member(PARTNER, MemberRole::Member).await;
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("browser/run.sh");
         let url = app.url("");
+        let mail_dir = app.mail().dir().to_owned();
         let output = tokio::task::spawn_blocking(move || {
-            Command::new("bash").arg(script).env("LKN_URL", url).output().expect("Failed to run tests/browser/run.sh")
+            Command::new("bash")
+                .arg(script)
+                .env("LKN_URL", url)
+                .env("LKN_MAIL_DIR", mail_dir)
+                .env("LKN_MEMBER_EMAIL", member.email)
+                .output()
+                .expect("Failed to run tests/browser/run.sh")
         })
         .await
         .expect("join");

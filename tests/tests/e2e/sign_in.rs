@@ -144,13 +144,13 @@ on_both_databases_with_mail! {
         let asked = app.data(None, REQUEST, json!({ "i": { "email": member.email.to_uppercase() } })).await;
         assert_eq!(asked["requestSignIn"]["accepted"], true);
         let mail = app.mail().wait_for(&member.email).await;
-        let code = code_in(&mail.text, 6);
-        assert!(mail.text.contains(&format!("/sign-in?code={code}&email=")), "{}", mail.text);
+        let emailed = code_in(&mail.text, 6);
+        assert!(mail.text.contains(&format!("/sign-in?code={emailed}&email=")), "{}", mail.text);
 
-        let done = app.data(None, COMPLETE, json!({ "i": { "code": code.to_lowercase(), "email": member.email } })).await;
+        let done = app.data(None, COMPLETE, json!({ "i": { "code": emailed.to_lowercase(), "email": member.email } })).await;
         let token = done["completeSignIn"]["token"].as_str().expect("a session token").to_owned();
         assert_eq!(app.data(Some(&token), "{ viewer { displayName } }", json!({})).await["viewer"]["displayName"], done["completeSignIn"]["member"]["displayName"]);
-        let again = app.data(None, COMPLETE, json!({ "i": { "code": code, "email": member.email } })).await;
+        let again = app.data(None, COMPLETE, json!({ "i": { "code": emailed, "email": member.email } })).await;
         assert_eq!(again["completeSignIn"]["userErrors"][0]["code"], "EXPIRED", "a code works once");
 
         // The API token and the session are both listed; signing out ends only the session.
