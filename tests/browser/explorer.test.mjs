@@ -6,7 +6,8 @@
 //
 // Environment: LKN_URL (required: a running lkn-api, with the demo data seeded so there are public threads),
 // LKN_MAIL_DIR (the SMTP catcher's folder: one JSON file per message, {to: [..], subject, text, html}) and
-// LKN_MEMBER_EMAIL (a member's address; that lkn-api sends its mail to the catcher) for the signed-in part,
+// LKN_MEMBER_EMAIL (a member's address; that lkn-api sends its mail to the catcher) and LKN_COLLEAGUE_TOKEN (another
+// member's API token, who answers the member's question) for the signed-in part,
 // CHROMIUM (default /usr/bin/chromium), LKN_ARTIFACTS_DIR (default <repo>/target/browser-artifacts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,7 @@ const ARTIFACTS = process.env.LKN_ARTIFACTS_DIR
   || fileURLToPath(new URL('../../target/browser-artifacts/', import.meta.url));
 const MAIL_DIR = process.env.LKN_MAIL_DIR || '';
 const MEMBER_EMAIL = process.env.LKN_MEMBER_EMAIL || '';
+const COLLEAGUE_TOKEN = process.env.LKN_COLLEAGUE_TOKEN || '';
 const TIMEOUT_MS = 20_000;
 const POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
   + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -29,7 +31,8 @@ const POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src
 if (!BASE) {
   throw new Error('LKN_URL is not set: start lkn-api and set LKN_URL=http://127.0.0.1:PORT');
 }
-const signInSkip = MAIL_DIR && MEMBER_EMAIL ? false : 'LKN_MAIL_DIR and LKN_MEMBER_EMAIL are not set';
+const signInSkip = MAIL_DIR && MEMBER_EMAIL && COLLEAGUE_TOKEN
+  ? false : 'LKN_MAIL_DIR, LKN_MEMBER_EMAIL and LKN_COLLEAGUE_TOKEN are not set';
 
 let context;
 let page;
@@ -290,6 +293,29 @@ test('the member asks a question, seeing similar threads first', { skip: signInS
   await page.locator('article.thread .badge--network-only', { hasText: 'Members only' }).waitFor();
   await page.locator('article.thread .thread-meta', { hasText: signedInName }).first().waitFor();
   await page.screenshot({ path: join(ARTIFACTS, 'explorer-asked.png'), fullPage: true });
+
+  // A colleague answers (through the API, as the bot or their own frontend would); the asker accepts it.
+  const threadId = decodeURIComponent(new URL(page.url()).hash.replace(/^#\/thread\//, ''));
+  const answer = 'Ours meets fortnightly; the teens design the challenges themselves.';
+  const replied = await fetch(`${BASE}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${COLLEAGUE_TOKEN}` },
+    body: JSON.stringify({
+      query: 'mutation($i: ReplyToThreadInput!) { replyToThread(input: $i) { reply { id } userErrors { message } } }',
+      variables: { i: { threadId, body: answer } },
+    }),
+  });
+  assert.ok((await replied.json()).data.replyToThread.reply, 'the colleague replied');
+  await page.getByRole('link', { name: /Back to the overview/ }).click();
+  await firstNewestThreadLink();
+  await page.goBack();
+  const reply = page.locator('.reply-list .reply', { hasText: answer });
+  await reply.waitFor(); // the thread, seen before, is loaded again on the way back
+  await reply.getByRole('button', { name: 'Accept as the answer' }).click();
+  await page.getByText('The reply is accepted as the answer.').waitFor();
+  await reply.getByText('Accepted answer').waitFor();
+  await page.locator('article.thread .badge--status-answered').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Accept as the answer' }).count(), 0);
 });
 
 test('the member replies to another thread, endorses and follows it', { skip: signInSkip }, async () => {
@@ -297,7 +323,8 @@ test('the member replies to another thread, endorses and follows it', { skip: si
   // The new network-only question leads the feed, marked as such.
   const own = page.locator('#newest-threads .thread-item', { hasText: QUESTION_TITLE });
   await own.locator('.badge--network-only').waitFor();
-  await page.screenshot({ path: join(ARTIFACTS, 'explorer-member.png'), fullPage: true });
+  await own.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-member.png') });
 
   const other = page.locator('#newest-threads .thread-item').filter({ hasNotText: QUESTION_TITLE })
     .filter({ hasNotText: signedInName }).first();
@@ -321,6 +348,36 @@ test('the member replies to another thread, endorses and follows it', { skip: si
   await page.screenshot({ path: join(ARTIFACTS, 'explorer-replied.png'), fullPage: true });
 });
 
+/** Whether the API has the profile mutation (built alongside this page; the test waits for it). */
+async function profileApi() {
+  const res = await fetch(`${BASE}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: '{ __type(name: "UpdateProfileInput") { name } }' }),
+  });
+  return Boolean((await res.json()).data?.__type);
+}
+
+test('the member edits their profile', { skip: signInSkip }, async (t) => {
+  if (!await profileApi()) {
+    t.skip('the API has no updateProfile yet');
+    return;
+  }
+  await page.locator('#profile-link').click();
+  await page.getByRole('heading', { level: 2, name: 'Your profile' }).waitFor();
+  const about = page.getByRole('textbox', { name: 'About you', exact: true });
+  await about.fill('Children\u2019s librarian in Aberystwyth; I run the bilingual storytime.');
+  await page.getByRole('checkbox', { name: 'Welsh' }).check();
+  await page.getByRole('textbox', { name: 'Expertise', exact: true }).fill('storytime, bilingual-services');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await page.getByText('Your profile is saved.').waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-profile.png'), fullPage: true });
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await page.getByRole('heading', { level: 2, name: 'Your profile' }).waitFor();
+  assert.match(await page.getByRole('textbox', { name: 'About you', exact: true }).inputValue(), /bilingual storytime/);
+  assert.equal(await page.getByRole('checkbox', { name: 'Welsh' }).isChecked(), true);
+});
+
 test('signing out forgets the session and hides network-only threads', { skip: signInSkip }, async () => {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.locator('#page-notice', { hasText: 'You have signed out.' }).waitFor();
@@ -328,7 +385,7 @@ test('signing out forgets the session and hides network-only threads', { skip: s
   assert.equal(await storedToken(), null);
   await firstNewestThreadLink();
   assert.equal(await page.locator('#newest-threads .thread-item', { hasText: QUESTION_TITLE }).count(), 0);
-  await page.screenshot({ path: join(ARTIFACTS, 'explorer-signed-out.png'), fullPage: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-signed-out.png') });
 });
 
 test('the link in the sign-in e-mail signs in, and leaves no code in the address bar', { skip: signInSkip }, async () => {

@@ -159,6 +159,7 @@
       signedIn: 'You are signed in as {name}.',
       signedOut: 'You have signed out.',
       sessionEnded: 'Your session has ended: it was signed out elsewhere, or not used for 30 days. Sign in again to carry on.',
+      sessionSuspended: 'Your membership is suspended, so this page has signed you out. Your partner\u2019s coordinator can tell you more.',
       codeMissing: 'Enter the code from the e-mail.',
       emailMissing: 'Enter your e-mail address.',
       signInToAct: 'Sign in to reply, endorse or follow this thread.',
@@ -195,6 +196,7 @@
       actionsLabel: 'What you can do',
       endorseButton: 'Endorse',
       endorsed: 'You endorse this thread.',
+      endorsedByYou: '\u2713 Endorsed by you',
       endorsementCount_one: '{n} endorsement',
       endorsementCount_other: '{n} endorsements',
       followButton: 'Follow',
@@ -359,6 +361,21 @@
       signedIn: 'Rydych wedi mewngofnodi fel {name}.',
       signedOut: 'Rydych wedi allgofnodi.',
       sessionEnded: 'Mae eich sesiwn wedi dod i ben: cafodd ei hallgofnodi yn rhywle arall, neu ni chafodd ei defnyddio am 30 diwrnod. Mewngofnodwch eto i barhau.',
+      sessionSuspended: 'Mae eich aelodaeth wedi\u2019i hatal, felly mae\u2019r dudalen hon wedi eich allgofnodi. Gall cydlynydd eich partner ddweud mwy wrthych.',
+      userErrorCode: {
+        BLANK: 'Mae angen rhoi gwerth yma.',
+        TOO_LONG: 'Mae hyn yn rhy hir.',
+        TOO_SHORT: 'Mae hyn yn rhy fyr.',
+        INVALID: 'Nid yw hyn yn y ffurf gywir.',
+        NOT_FOUND: 'Ni chafwyd hyd i hyn.',
+        CONFLICT: 'Mae rhywun wedi newid hyn ers i chi ei agor.',
+        INVALID_STATE: 'Nid yw hyn yn bosibl fel y mae pethau nawr.',
+        TAKEN: 'Mae hyn wedi\u2019i wneud eisoes.',
+        IDEMPOTENCY_KEY_REUSED: 'Anfonwyd hyn eisoes gyda chynnwys gwahanol.',
+        FORBIDDEN: 'Nid yw eich r\u00f4l yn caniat\u00e1u hyn.',
+        EXPIRED: 'Nid yw\u2019r cod yn gweithio: efallai ei fod wedi\u2019i gamdeipio, wedi\u2019i ddefnyddio neu wedi dod i ben.',
+        RATE_LIMITED: 'Gormod o ymdrechion: arhoswch ychydig, yna rhowch gynnig arall arni.',
+      },
       codeMissing: 'Rhowch y cod o\u2019r e-bost.',
       emailMissing: 'Rhowch eich cyfeiriad e-bost.',
       signInToAct: 'Mewngofnodwch i ateb, cymeradwyo neu ddilyn yr edefyn hwn.',
@@ -395,6 +412,7 @@
       actionsLabel: 'Beth allwch chi ei wneud',
       endorseButton: 'Cymeradwyo',
       endorsed: 'Rydych yn cymeradwyo\u2019r edefyn hwn.',
+      endorsedByYou: '\u2713 Wedi\u2019i gymeradwyo gennych',
       endorsementCount_other: '{n} cymeradwyaeth',
       followButton: 'Dilyn',
       unfollowButton: 'Peidio \u00e2 dilyn',
@@ -535,7 +553,10 @@
     }
     if (body && Array.isArray(body.errors) && body.errors.length > 0) {
       const codes = body.errors.map((e) => e && e.extensions && e.extensions.code).filter(Boolean);
-      if (token && codes.includes('UNAUTHENTICATED')) endSession(token, 'sessionEnded');
+      if (token && codes.includes('UNAUTHENTICATED')) {
+        const suspended = body.errors.some((e) => e && e.extensions && e.extensions.reason === 'SUSPENDED');
+        endSession(token, suspended ? 'sessionSuspended' : 'sessionEnded');
+      }
       const messages = body.errors.map((e) => {
         const code = e && e.extensions && e.extensions.code;
         return code ? `${e.message} (${code})` : String(e && e.message);
@@ -868,6 +889,17 @@
     }
   }
 
+  /** Loads a shown entry again in the background: the page keeps showing what it has until the new data is in. */
+  function refreshQuietly(key, fetcher) {
+    const entry = cache.get(key);
+    if (!entry || entry.status !== 'ok') return;
+    fetcher().then((data) => {
+      if (cache.get(key) !== entry) return;
+      entry.data = data;
+      onLoaded();
+    }, () => { /* what is shown stays; the next visit tries again */ });
+  }
+
   let pendingRender = false;
   function onLoaded() {
     if (pendingRender) return;
@@ -967,12 +999,18 @@
     return parts;
   }
 
-  /** "Title: the title must not be empty": the field in the reader's words, then the API's message. */
+  /**
+   * "Title: the title must not be empty": the field in the reader's words, then the API's message. The API
+   * writes its messages in English; in Welsh the page says what the code means first and keeps the API's
+   * words (which may carry a detail, such as how long to wait) after it.
+   */
   function userErrorText(e) {
     const path = Array.isArray(e.field) ? e.field : [];
     const name = path.length > 0 ? path[path.length - 1] : null;
-    const named = name ? label('fieldNames', name) : null;
-    return named ? `${named}: ${e.message}` : String(e.message);
+    const named = name ? `${label('fieldNames', name)}: ` : '';
+    const own = lang === 'en' ? null : (CATALOGUE[lang].userErrorCode || {})[e.code];
+    if (!own) return `${named}${e.message}`;
+    return [`${named}${own} `, el('span', { lang: 'en', class: 'muted' }, `(${e.message})`)];
   }
 
   /**
@@ -1283,15 +1321,18 @@
   function threadActions(th, form) {
     const own = session.viewer && th.author && th.author.id === session.viewer.id;
     const input = { threadId: th.id };
+    let endorse = null;
+    if (form.endorsed) endorse = el('span', { class: 'endorsed' }, t('endorsedByYou'));
+    else if (!own) {
+      endorse = el('button', {
+        type: 'button', class: 'button button--secondary', id: 'endorse-button',
+        'aria-disabled': form.busy ? 'true' : null,
+        onclick: () => actOnThread(form, threadAction('endorseThread'), input, 'endorseThread', 'endorsed',
+          () => { form.endorsed = true; }),
+      }, t('endorseButton'));
+    }
     return el('div', { class: 'thread-actions', role: 'group', 'aria-label': t('actionsLabel') },
-      own || form.endorsed
-        ? null
-        : el('button', {
-          type: 'button', class: 'button button--secondary', id: 'endorse-button',
-          'aria-disabled': form.busy ? 'true' : null,
-          onclick: () => actOnThread(form, threadAction('endorseThread'), input, 'endorseThread', 'endorsed',
-            () => { form.endorsed = true; }),
-        }, t('endorseButton')),
+      endorse,
       el('span', { class: 'muted endorsements' }, tn('endorsementCount', th.endorsementCount ?? 0)),
       el('button', {
         type: 'button', class: 'button button--secondary', id: 'follow-button',
@@ -1504,7 +1545,7 @@
 
   function freshDraft() {
     return formState('new-thread', {
-      kind: 'QUESTION', title: '', body: '', tags: '', language: lang === 'cy' ? 'CY' : 'EN', visibility: 'NETWORK',
+      kind: 'QUESTION', title: '', body: '', tags: '', language: null, visibility: 'NETWORK',
       key: newKey(), similar: { text: '', status: 'idle', nodes: [] },
     });
   }
@@ -1581,6 +1622,7 @@
         heading, signInPrompt('signInToPost'));
     }
     const form = draft;
+    if (!form.language) form.language = lang === 'cy' ? 'CY' : 'EN'; // the page's language when writing starts
     const title = textField(form, 'title', 'titleLabel', 'titleHint', { maxlength: 200, required: true, autocomplete: 'off' });
     title.querySelector('input').addEventListener('input', titleChanged);
     return el('section', { class: 'panel view', id: 'new-thread', 'aria-labelledby': 'view-heading' },
@@ -1805,6 +1847,8 @@
     input.value = route.name === 'search' ? route.q : '';
     // A new visit to a view tries again what failed before; a mere re-render never does.
     for (const [key, entry] of cache) if (entry.status === 'error') cache.delete(key);
+    // A thread seen before may have new replies since.
+    if (route.name === 'thread') refreshQuietly(`thread:${route.id}`, () => fetchThread(route.id));
     scrollToSection = route.name === 'overview' ? route.section : null;
     render();
     if (route.name === 'overview' && route.section) {
@@ -1845,8 +1889,16 @@
     const member = signedIn();
     for (const node of document.querySelectorAll('[data-signed-in]')) node.hidden = !member;
     for (const node of document.querySelectorAll('[data-signed-out]')) node.hidden = member;
-    document.getElementById('account-name').textContent = member && session.viewer
-      ? t('signedInAs', { name: session.viewer.displayName }) : '';
+    const account = document.getElementById('account-name');
+    if (member && session.viewer) {
+      // "Signed in as <name>", the name linking to the profile, in whichever order the language puts them.
+      const [before, after] = t('signedInAs').split('{name}');
+      account.replaceChildren(before || '',
+        el('a', { href: '#/profile', id: 'profile-link', title: t('profileLink') }, session.viewer.displayName),
+        after || '');
+    } else {
+      account.replaceChildren();
+    }
     document.getElementById('scope-note').textContent = t(member ? 'membersScope' : 'publicOnly');
   }
 

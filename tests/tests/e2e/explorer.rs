@@ -47,6 +47,7 @@ async fn in_a_real_browser_the_explorer_shows_the_network_and_a_member_signs_in_
             assert_eq!(response.headers()["content-security-policy"], POLICY, "{asset}");
         }
         let member = app.member(PARTNER, MemberRole::Member).await;
+        let colleague = app.member_token("british-library", MemberRole::Member).await;
         let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("browser/run.sh");
         let url = app.url("");
         let mail_dir = app.mail().dir().to_owned();
@@ -56,6 +57,7 @@ async fn in_a_real_browser_the_explorer_shows_the_network_and_a_member_signs_in_
                 .env("LKN_URL", url)
                 .env("LKN_MAIL_DIR", mail_dir)
                 .env("LKN_MEMBER_EMAIL", member.email)
+                .env("LKN_COLLEAGUE_TOKEN", colleague)
                 .output()
                 .expect("Failed to run tests/browser/run.sh")
         })
