@@ -346,6 +346,19 @@ test('the member replies to another thread, endorses and follows it', { skip: si
   await page.getByText('You follow this thread: you will hear of its new replies.').waitFor();
   await page.getByRole('button', { name: 'Stop following' }).waitFor();
   await page.screenshot({ path: join(ARTIFACTS, 'explorer-replied.png'), fullPage: true });
+
+  // The same in Welsh, and on a small screen.
+  await page.getByRole('button', { name: 'Cymraeg' }).click();
+  await page.getByRole('button', { name: 'Postio ateb' }).waitFor();
+  await page.getByRole('button', { name: 'Peidio \u00e2 dilyn' }).waitFor();
+  await page.getByText(`Wedi mewngofnodi fel ${signedInName}`, { exact: true }).waitFor();
+  await page.setViewportSize({ width: 360, height: 800 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the signed-in thread page is ${overflow}px wider than a 360px screen`);
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-member-cy-360.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('button', { name: 'Post reply' }).waitFor();
 });
 
 /** Whether the API has the profile mutation (built alongside this page; the test waits for it). */

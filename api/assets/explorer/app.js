@@ -79,6 +79,7 @@
       replyCount_other: '{n} replies',
       tagsLabel: 'Tags',
       unknownAuthor: 'a former member',
+      hiddenAuthor: 'a member of the network',
 
       threadNotFound: 'This thread was not found, or it is not public.',
       signInToSee: 'If it is shared with the network\u2019s members only, sign in to see it.',
@@ -281,6 +282,7 @@
       replyCount_other: '{n} ateb',
       tagsLabel: 'Tagiau',
       unknownAuthor: 'cyn-aelod',
+      hiddenAuthor: 'aelod o\u2019r rhwydwaith',
 
       threadNotFound: 'Ni chafwyd hyd i\u2019r edefyn hwn, neu nid yw\u2019n gyhoeddus.',
       signInToSee: 'Os yw wedi\u2019i rannu ag aelodau\u2019r rhwydwaith yn unig, mewngofnodwch i\u2019w weld.',
@@ -1170,13 +1172,22 @@
       }));
   }
 
+  /**
+   * Who wrote something. The API names members only to members: to anyone else an author is "a member of the
+   * network"; to a member, an author without a name is one who has left and asked to be forgotten.
+   */
+  function authorName(author) {
+    if (author && author.displayName) return author.displayName;
+    return t(signedIn() ? 'unknownAuthor' : 'hiddenAuthor');
+  }
+
   /** Marks a thread only members can see, so nobody mistakes it for something to share outside. */
   function networkOnlyBadge(th) {
     return th.visibility === 'NETWORK' ? badge(t('networkOnly'), 'network-only') : null;
   }
 
   function threadItem(th) {
-    const author = th.author && th.author.displayName ? th.author.displayName : t('unknownAuthor');
+    const author = authorName(th.author);
     const meta = el('p', { class: 'thread-meta' },
       badge(label('threadKind', th.kind), `kind-${String(th.kind).toLowerCase()}`),
       th.status ? badge(label('threadStatus', th.status), `status-${String(th.status).toLowerCase()}`) : null,
@@ -1297,7 +1308,7 @@
 
   function replyItem(th, r, acceptedId, form) {
     const accepted = r.isAccepted || r.id === acceptedId;
-    const who = r.author ? r.author.displayName : t('unknownAuthor');
+    const who = authorName(r.author);
     const where = r.author && r.author.partner ? r.author.partner.name : null;
     const viewer = session.viewer;
     const mayAccept = signedIn() && viewer && th.author && th.author.id === viewer.id && th.kind === 'QUESTION'
@@ -1389,7 +1400,7 @@
           badge(label('threadKind', th.kind), `kind-${String(th.kind).toLowerCase()}`),
           th.status ? badge(label('threadStatus', th.status), `status-${String(th.status).toLowerCase()}`) : null,
           networkOnlyBadge(th),
-          el('span', null, t('byAuthor', { author: th.author ? th.author.displayName : t('unknownAuthor') })),
+          el('span', null, t('byAuthor', { author: authorName(th.author) })),
           th.partner ? el('span', null, th.partner.name) : null,
           el('span', null, t('postedOn', { date: formatDate(th.createdAt) })),
           th.language ? el('span', null, t('threadLanguage', { language: label('threadLanguageName', th.language) })) : null),
