@@ -450,6 +450,20 @@ test('an invitation link opens the joining form, without its code in the address
   await page.getByRole('button', { name: 'English' }).click();
 });
 
+test('the browser enforces the Content-Security-Policy: an inline style is refused, and noticed', async () => {
+  const before = policyViolations.length;
+  await page.evaluate(() => {
+    const style = document.createElement('style');
+    style.textContent = 'body { background: red; }';
+    document.head.append(style);
+  });
+  await page.waitForFunction(() => getComputedStyle(document.body).backgroundColor !== 'rgb(255, 0, 0)');
+  for (let i = 0; i < 50 && policyViolations.length === before; i += 1) await page.waitForTimeout(50);
+  const seen = policyViolations.splice(before);
+  assert.ok(seen.some((v) => /style-src/.test(v)), `the inline style was not reported: ${JSON.stringify(seen)}`);
+  assert.notEqual(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(255, 0, 0)');
+});
+
 test('the page raised no script errors, broke no Content-Security-Policy and no API call failed', () => {
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(policyViolations, []);

@@ -675,8 +675,8 @@
   }
 
   /**
-   * Searches public threads for `q`. Returns { totalCount, nodes } where nodes are thread summaries.
-   * For now a case-insensitive title filter; switch to the full-text `search` query here alone.
+   * Searches the threads the reader may see (public ones, and network-only ones once signed in) for `q`.
+   * Returns { totalCount, nodes } where nodes are thread summaries.
    */
   async function searchThreads(q) {
     // Full-text search (titles, bodies, tags and replies), best matches first.
