@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::mail_catcher::CaughtMail;
 use crate::on_both_databases_with_mail;
 use crate::subscriptions::Subscriber;
-use crate::support::TestApp;
+use crate::support::{Backend, TestApp, run_then_clean_up};
 use crate::waiting::ready_to_hear;
 
 const PARTNER: &str = "glasgow-life";
@@ -20,7 +20,8 @@ const WAIT: Duration = Duration::from_secs(10);
 
 const INVITE: &str = "mutation($i: InviteMemberInput!) { inviteMember(input: $i) { invitation { id status role email partner { slug } } userErrors { field code message } } }";
 const ACCEPT: &str = "mutation($i: AcceptInvitationInput!) { acceptInvitation(input: $i) { token member { displayName role partner { slug } } session { kind } userErrors { field code } } }";
-const REQUEST: &str = "mutation($i: RequestSignInInput!) { requestSignIn(input: $i) { accepted userErrors { field code } } }";
+const REQUEST: &str =
+    "mutation($i: RequestSignInInput!) { requestSignIn(input: $i) { accepted userErrors { field code } } }";
 const COMPLETE: &str = "mutation($i: CompleteSignInInput!) { completeSignIn(input: $i) { token member { displayName } userErrors { field code } } }";
 const SESSIONS: &str = "{ viewer { sessions { id kind current expiresAt } } }";
 const POST: &str = "mutation { postThread(input: {kind: QUESTION, title: \"Who runs a Lego club for teens?\"}) { thread { author { displayName } } } }";
@@ -283,4 +284,49 @@ on_both_databases_with_mail! {
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert!(app.mail().messages_to(&member.email).is_empty());
     }
+}
+
+/// A partner's frontend on another origin signs in with the same two mutations, once
+/// the origin is allowed; the browser's preflight lets it send the token header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partners_frontend_on_an_allowed_origin_signs_in() {
+    const ORIGIN: &str = "https://staff.glasgowlife.example";
+    let edge = lkn_api::edge::EdgeSettings { cors_origins: vec![ORIGIN.to_owned()], ..Default::default() };
+    let Some(app) = TestApp::spawn_with_mail_and(Backend::Sqlite, edge).await else { return };
+    run_then_clean_up(app, async |app: &TestApp| {
+        let member = app.member(PARTNER, MemberRole::Member).await;
+        let preflight = app
+            .http
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("Origin", ORIGIN)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization, content-type")
+            .send()
+            .await
+            .expect("preflight");
+        assert_eq!(preflight.headers()["access-control-allow-origin"], ORIGIN);
+        let allowed = preflight.headers()["access-control-allow-headers"].to_str().expect("text").to_lowercase();
+        assert!(allowed.contains("authorization") && allowed.contains("content-type"), "{allowed}");
+
+        let call = async |query: &str, variables: Value, token: Option<&str>| {
+            let mut request = app
+                .http
+                .post(app.url("/graphql"))
+                .header("Origin", ORIGIN)
+                .json(&json!({ "query": query, "variables": variables }));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.expect("request");
+            assert_eq!(response.headers()["access-control-allow-origin"], ORIGIN);
+            response.json::<Value>().await.expect("json")
+        };
+        call(REQUEST, json!({ "i": { "email": member.email } }), None).await;
+        let typed = sign_in_code(app, &member.email, 1).await;
+        let done = call(COMPLETE, json!({ "i": { "code": typed, "email": member.email } }), None).await;
+        let token = done["data"]["completeSignIn"]["token"].as_str().expect("token").to_owned();
+        let viewer = call("{ viewer { email } }", json!({}), Some(&token)).await;
+        assert_eq!(viewer["data"]["viewer"]["email"], member.email.as_str());
+    })
+    .await;
 }
