@@ -71,6 +71,7 @@ on_both_databases_with_mail! {
         assert!(!queue(app, "test:welsh", sign_in_letter(&to, Language::Welsh)).await);
 
         let mail = app.mail().wait_for(&to).await;
+        assert_eq!(mail.to, std::slice::from_ref(&to));
         assert!(mail.subject.contains("mewngofnodi"), "a Welsh subject: {}", mail.subject);
         assert!(mail.text.contains("K7P2QX") && mail.text.contains("Siân Owen"), "the code in the text: {}", mail.text);
         assert!(mail.text.contains("sign-in code"), "the English follows the Welsh: {}", mail.text);

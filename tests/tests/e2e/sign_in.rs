@@ -147,7 +147,9 @@ on_both_databases_with_mail! {
 
         let done = app.data(None, COMPLETE, json!({ "i": { "code": typed.to_lowercase(), "email": member.email } })).await;
         let token = done["completeSignIn"]["token"].as_str().expect("a session token").to_owned();
-        assert_eq!(app.data(Some(&token), "{ viewer { displayName } }", json!({})).await["viewer"]["displayName"], done["completeSignIn"]["member"]["displayName"]);
+        let viewer = app.data(Some(&token), "{ viewer { id displayName } }", json!({})).await;
+        assert_eq!(viewer["viewer"]["displayName"], done["completeSignIn"]["member"]["displayName"]);
+        assert_eq!(viewer["viewer"]["id"], json!(lkn_api::graphql::ids::encode(lkn_api::graphql::ids::NodeType::Member, member.id)));
         let again = app.data(None, COMPLETE, json!({ "i": { "code": typed, "email": member.email } })).await;
         assert_eq!(again["completeSignIn"]["userErrors"][0]["code"], "EXPIRED", "a code works once");
 
@@ -247,7 +249,7 @@ on_both_databases_with_mail! {
         // Revoked from another session (the member's API token).
         let sessions = app.data(Some(&member.token), SESSIONS, json!({})).await;
         let first = sessions["viewer"]["sessions"].as_array().expect("sessions").iter()
-            .filter(|s| s["kind"] == "SESSION").last().expect("the first session")["id"].clone();
+            .rfind(|s| s["kind"] == "SESSION").expect("the first session")["id"].clone();
         let ended = app.data(Some(&member.token), "mutation($i: RevokeSessionInput!) { revokeSession(input: $i) { ended } }", json!({ "i": { "id": first } })).await;
         assert_eq!(ended["revokeSession"]["ended"], true);
         assert_eq!(code(&app.graphql(Some(revoked), "{ viewer { id } }", json!({})).await), "UNAUTHENTICATED");
