@@ -5,7 +5,8 @@ Usage: python3 catcher.py FOLDER
 Listens on 127.0.0.1 on a free port and prints that port on the first line of stdout. Each accepted message
 is saved in FOLDER as NNNNNN.json (to, from, subject, text, html, headers, raw), written atomically, so a test
 (Rust or node) reads only whole messages. Recipients whose address contains "refuse" are refused with 550, those
-containing "tempfail" with 451: the tests of permanent and passing failures. The server stops when its stdin
+containing "tempfail" with 451 (those containing "tempfail-once" only the first time): the tests of permanent
+and passing failures. The server stops when its stdin
 closes, which is when the test process that started it ends.
 """
 
@@ -26,11 +27,15 @@ class Catcher:
     def __init__(self, folder):
         self.folder = folder
         self.numbers = itertools.count(1)
+        self.deferred_once = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if "refuse" in address:
             return "550 5.1.1 No such mailbox here"
-        if "tempfail" in address:
+        if "tempfail-once" in address and address not in self.deferred_once:
+            self.deferred_once.add(address)
+            return "451 4.3.0 Try again later"
+        if "tempfail" in address and "tempfail-once" not in address:
             return "451 4.3.0 Try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"

@@ -15,6 +15,8 @@
 //!   `write` (posting, editing, the workflow); [`network`]: the figures across them.
 //! - [`identity`] (recognising a caller, linking Discord), [`link_code`], [`discord`]
 //!   (the bot's records), [`access`] (granting and cutting access), [`housekeeping`].
+//! - [`sign_in`] (e-mailed codes and the sessions they start) and [`invitations`]
+//!   (joining a partner by e-mail), on top of `access`.
 //! - [`seed`]: the founding partners and the demo generator — data, not rules.
 
 pub mod access;

@@ -19,7 +19,15 @@ fn address(label: &str) -> String {
 }
 
 fn sign_in_letter(to: &str, language: Language) -> Letter {
-    letters::sign_in_code(to, 1, "Siân Owen", language, "K7P2QX", 15, &Links { public_url: "https://lkn.example".into() })
+    letters::sign_in_code(
+        to,
+        1,
+        "Siân Owen",
+        language,
+        "K7P2QX",
+        15,
+        &Links { public_url: "https://lkn.example".into() },
+    )
 }
 
 /// Queues `letter` under `key` in a write of its own that commits, announcing on the
@@ -63,6 +71,7 @@ on_both_databases_with_mail! {
         assert!(!queue(app, "test:welsh", sign_in_letter(&to, Language::Welsh)).await);
 
         let mail = app.mail().wait_for(&to).await;
+        assert_eq!(mail.to, std::slice::from_ref(&to));
         assert!(mail.subject.contains("mewngofnodi"), "a Welsh subject: {}", mail.subject);
         assert!(mail.text.contains("K7P2QX") && mail.text.contains("Siân Owen"), "the code in the text: {}", mail.text);
         assert!(mail.text.contains("sign-in code"), "the English follows the Welsh: {}", mail.text);
@@ -83,15 +92,30 @@ on_both_databases_with_mail! {
 on_both_databases_with_mail! {
     async fn refused_given_up_deferred_retried(app) {
         let refused = address("refuse");
-        let deferred = address("tempfail");
+        let deferred = address("tempfail-once");
         queue(app, "test:refused", sign_in_letter(&refused, Language::English)).await;
         queue(app, "test:deferred", sign_in_letter(&deferred, Language::English)).await;
 
         let given_up = settled(app, "test:refused", |row| row.failed_at.is_some()).await;
         assert!(given_up.last_error.as_deref().is_some_and(|e| e.contains("550")), "{given_up:?}");
+        assert_eq!(given_up.attempts, 1, "a refusal for good is not tried again");
         let waiting = settled(app, "test:deferred", |row| row.attempts >= 1 && row.claimed_until.is_none()).await;
         assert!(waiting.failed_at.is_none() && waiting.sent_at.is_none(), "a deferral is not the end: {waiting:?}");
-        assert!(waiting.next_attempt_at > chrono::Utc::now(), "tried again later: {waiting:?}");
+        let delay = waiting.next_attempt_at - chrono::Utc::now();
+        assert!(delay > chrono::Duration::seconds(20), "tried again after a backoff: {waiting:?}");
+        assert!(app.mail().messages_to(&deferred).is_empty());
+
+        // The backoff passes (the clock is moved by moving the message's time), and the
+        // second attempt goes through.
+        outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::NextAttemptAt, sea_orm::sea_query::Expr::value(chrono::Utc::now()))
+            .filter(outbox_message::Column::Id.eq(waiting.id))
+            .exec(&app.db)
+            .await
+            .expect("move the clock");
+        app.mail().wait_for(&deferred).await;
+        let sent = settled(app, "test:deferred", |row| row.sent_at.is_some()).await;
+        assert_eq!(sent.attempts, 2);
         assert!(app.mail().messages_to(&refused).is_empty());
     }
 }
@@ -115,5 +139,36 @@ on_both_databases_with_mail! {
             .await
             .expect("read the outbox");
         assert!(none.is_none());
+    }
+}
+
+on_both_databases_with_mail! {
+    async fn mail_queued_by_a_process_that_died_at_the_commit_is_sent_once_by_the_others(app) {
+        // Queued without a wake-up, as by a process that crashed right after its commit.
+        let viewer = Viewer::Anonymous;
+        let context = WriteContext::new(&viewer);
+        let recipients: Vec<String> = (0..10).map(|n| address(&format!("crash{n}"))).collect();
+        let write = Write::begin(&app.db, &context).await.expect("begin");
+        for (n, to) in recipients.iter().enumerate() {
+            outbox::enqueue(&write, &format!("test:crash:{n}"), sign_in_letter(to, Language::English)).await.expect("enqueue");
+        }
+        write.commit().await.expect("commit");
+
+        // Two more senders race the server's own over the same outbox.
+        let catcher = app.mail();
+        let delivery = lkn_api::mail::delivery::Delivery::from_settings(&lkn_api::mail::MailSettings::to_smtp(catcher.smtp_url()))
+            .expect("delivery");
+        let from = lkn_api::mail::DEFAULT_FROM;
+        tokio::join!(
+            lkn_api::mail::sender::send_due(&app.db, &delivery, from),
+            lkn_api::mail::sender::send_due(&app.db, &delivery, from),
+        );
+        for to in &recipients {
+            catcher.wait_for(to).await;
+        }
+        tokio::time::sleep(lkn_api::mail::sender::LOOK_INTERVAL + std::time::Duration::from_millis(500)).await;
+        for to in &recipients {
+            assert_eq!(catcher.messages_to(to).len(), 1, "{to} got exactly one message");
+        }
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! Every test writes to addresses of its own, so tests share the server without seeing
 //! each other's mail. Recipients containing `refuse` are refused (550), those containing
-//! `tempfail` deferred (451).
+//! `tempfail` deferred (451), those containing `tempfail-once` deferred the first time only.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
