@@ -332,10 +332,13 @@ test('the member replies to another thread, endorses and follows it', { skip: si
   await other.locator('.thread-title a').click();
   await page.locator('article.thread h2', { hasText: otherTitle }).waitFor();
 
+  await page.getByRole('button', { name: 'Post reply' }).click(); // nothing written yet
+  await page.locator('#reply-form').getByText('Write your reply first.').waitFor();
+
   const replyText = `We ran one at our branch: pair the older ones with younger ones (${Date.now().toString(36)}).`;
   await page.getByRole('textbox', { name: 'Reply', exact: true }).fill(replyText);
   await page.getByRole('button', { name: 'Post reply' }).click();
-  await page.getByText('Your reply is posted.').waitFor();
+  await page.locator('#reply-form').getByText('Your reply is posted.').waitFor();
   await page.locator('.reply-list .reply', { hasText: replyText }).waitFor();
   assert.equal(await page.getByRole('textbox', { name: 'Reply', exact: true }).inputValue(), '', 'the reply field is emptied');
 

@@ -1285,7 +1285,7 @@
     if (!form) {
       form = {
         id: 'reply', threadId: id, body: '', key: newKey(), busy: false, userErrors: [], error: null, problem: null,
-        done: null, following: false, endorsed: false,
+        done: null, origin: null, following: false, endorsed: false,
       };
       threadForms.set(id, form);
     }
@@ -1297,6 +1297,7 @@
    * the payload when it succeeded.
    */
   async function actOnThread(form, query, input, field, doneKey, after) {
+    form.origin = field === 'replyToThread' ? 'reply' : 'actions'; // where the outcome is shown
     const payload = await submit(form, query, { input }, field);
     if (!payload) return;
     if (payload.thread) replaceLoaded(`thread:${form.threadId}`, payload.thread);
@@ -1365,7 +1366,7 @@
         event.preventDefault();
         const body = form.body.trim();
         if (!body) {
-          form.problem = 'replyMissing';
+          Object.assign(form, { origin: 'reply', problem: 'replyMissing', done: null, userErrors: [], error: null });
           render({ keepFocus: true });
           focusById('reply-body');
           return;
@@ -1376,6 +1377,7 @@
     },
     el('h3', { id: 'reply-form-heading' }, t('replyHeading')),
     textField(form, 'body', 'replyLabel', null, { rows: 5 }),
+    form.origin === 'reply' ? formFeedback(form) : null,
     submitButton(form, 'replyButton'));
   }
 
@@ -1409,7 +1411,7 @@
           : null,
         el('div', { class: 'body-text thread-body', lang: threadLang }, th.body || ''),
         signedIn() ? threadActions(th, form) : null,
-        signedIn() ? formFeedback(form) : null,
+        signedIn() && form.origin !== 'reply' ? formFeedback(form) : null,
         el('section', { class: 'replies', id: 'replies', 'aria-labelledby': 'replies-heading' },
           el('h3', { id: 'replies-heading' }, `${t('repliesHeading')} (${formatNumber(replies.totalCount)})`),
           replyItems.length === 0
