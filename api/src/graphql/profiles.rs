@@ -57,14 +57,15 @@ impl ProfileQuery {
     /// (tagged with it or matching it by full-text search), and what they declare.
     /// Members only.
     #[graphql(complexity = "crate::graphql::limits::SCAN_COST
-        + (first.clamp(1, 50) as usize).saturating_mul(child_complexity.max(1))")]
+        + (first.unwrap_or(10).clamp(1, 50) as usize).saturating_mul(child_complexity.max(1))")]
     async fn who_knows(
         &self,
         ctx: &Context<'_>,
         #[graphql(validator(max_length = 200))] topic: String,
-        #[graphql(default = 10, validator(minimum = 1, maximum = 50))] first: i32,
+        #[graphql(default = 10, validator(minimum = 1, maximum = 50))] first: Option<i32>,
     ) -> async_graphql::Result<Vec<Expertise>> {
-        let experts = expertise::who_knows(db(ctx)?, &request(ctx)?.viewer, &topic, first as u64).await.gql()?;
+        let first = first.unwrap_or(10) as u64;
+        let experts = expertise::who_knows(db(ctx)?, &request(ctx)?.viewer, &topic, first).await.gql()?;
         Ok(experts
             .into_iter()
             .map(|e| Expertise {

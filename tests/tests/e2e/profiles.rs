@@ -233,10 +233,12 @@ async fn every_stored_text(app: &TestApp) -> Vec<(String, String)> {
 on_both_databases_with_mail! {
     async fn member_erase_leaves_no_trace_of_their_name_or_email_and_keeps_their_threads(app) {
         let url = app.database_url();
-        let email = "zephyrine.quillfeather@glasgow.example";
+        // Unique to the run: the SMTP catcher is shared by every test in the binary.
+        let email = format!("zephyrine.quillfeather.{:08x}@glasgow.example", rand::random::<u32>());
+        let email = email.as_str();
         let name = "Zephyrine Quillfeather";
         let discord_id = "712398754321098765";
-        let token = lkn_api(&url, &["member", "add", "--partner", PARTNER, "--email", "Zephyrine.Quillfeather@Glasgow.Example", "--name", name]).await.expect("member add");
+        let token = lkn_api(&url, &["member", "add", "--partner", PARTNER, "--email", &email.to_uppercase(), "--name", name]).await.expect("member add");
         let token = token.trim().to_owned();
         let second = lkn_api(&url, &["token", "issue", "--email", email]).await.expect("token issue");
         app.data(Some(&token), UPDATE, json!({ "i": { "bio": format!("{name} runs reading groups."), "languages": ["EN", "GD"], "expertise": ["reading-groups"] } })).await;
@@ -244,7 +246,13 @@ on_both_databases_with_mail! {
         // A session from an e-mailed sign-in code, which leaves mail to them in the outbox.
         app.data(None, "mutation($i: RequestSignInInput!) { requestSignIn(input: $i) { accepted } }", json!({ "i": { "email": email } })).await;
         let mail = app.mail().wait_for(email).await;
-        let code = mail.text.split_whitespace().find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())).expect("a code").to_owned();
+        let code = mail
+            .text
+            .lines()
+            .filter_map(|line| line.strip_prefix("    ").map(str::trim))
+            .find(|word| word.len() == 6 && word.chars().all(|c| c.is_ascii_alphanumeric()))
+            .expect("the code, indented on its own line")
+            .to_owned();
         let session = app.data(None, "mutation($i: CompleteSignInInput!) { completeSignIn(input: $i) { token } }", json!({ "i": { "code": code, "email": email } })).await;
         let session = session["completeSignIn"]["token"].as_str().expect("a session").to_owned();
 
