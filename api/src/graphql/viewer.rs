@@ -9,7 +9,9 @@ use crate::error::ServiceError;
 use crate::graphql::collaborations::Collaboration;
 use crate::graphql::connection::{Conn, connection, page_request};
 use crate::graphql::ids::{self, NodeType};
-use crate::graphql::loaders::{ExpertiseOf, MemberById, PartnerById, VisibleCollaboration, VisibleReply, VisibleThread};
+use crate::graphql::loaders::{
+    ExpertiseOf, MemberById, PartnerById, VisibleCollaboration, VisibleReply, VisibleThread,
+};
 use crate::graphql::partners::Partner;
 use crate::graphql::threads::{Reply, Thread};
 use crate::graphql::user_errors::UserError;
@@ -70,7 +72,10 @@ impl Member {
     }
     /// Their sessions and API tokens that still work, newest first (no secrets): shown
     /// only to themselves, signed in in person; null for anyone else.
-    async fn sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<crate::graphql::sign_in::Session>>> {
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<crate::graphql::sign_in::Session>>> {
         crate::graphql::sign_in::sessions_of(ctx, &self.0).await
     }
 }

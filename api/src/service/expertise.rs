@@ -69,7 +69,12 @@ impl Signals {
             reasons.push(counted(self.replies, "reply", "replies", label));
         }
         if self.endorsements > 0 {
-            reasons.push(counted(self.endorsements, "endorsement of their posts", "endorsements of their posts", label));
+            reasons.push(counted(
+                self.endorsements,
+                "endorsement of their posts",
+                "endorsements of their posts",
+                label,
+            ));
         }
         if self.declared {
             reasons.push(format!("declares {label}"));

@@ -40,15 +40,13 @@ pub const ERASED: &str = "[erased]";
 /// The member whose address is `email`. An erased member's address is no longer held,
 /// so asking for it again says so rather than "not found" alone.
 async fn member_by_email(db: &impl ConnectionTrait, email: &str) -> Result<member::Model> {
-    member::Entity::find()
-        .filter(member::Column::Email.eq(email.trim().to_lowercase()))
-        .one(db)
-        .await?
-        .ok_or_else(|| {
+    member::Entity::find().filter(member::Column::Email.eq(email.trim().to_lowercase())).one(db).await?.ok_or_else(
+        || {
             ServiceError::BadRequest(
                 "no member has this e-mail address (an erased member's address is no longer held)".into(),
             )
-        })
+        },
+    )
 }
 
 /// The name an erased member's posts are shown under.
@@ -84,7 +82,9 @@ pub async fn export(db: &impl ConnectionTrait, email: &str) -> Result<Value> {
         .all(db)
         .await?;
     let discord_language = match &person.discord_user_id {
-        Some(discord_id) => discord_preference::Entity::find_by_id(discord_id.clone()).one(db).await?.map(|p| p.language),
+        Some(discord_id) => {
+            discord_preference::Entity::find_by_id(discord_id.clone()).one(db).await?.map(|p| p.language)
+        }
         None => None,
     };
     let threads =
@@ -96,8 +96,11 @@ pub async fn export(db: &impl ConnectionTrait, email: &str) -> Result<Value> {
         .order_by_asc(endorsement::Column::ThreadId)
         .all(db)
         .await?;
-    let follows =
-        follow::Entity::find().filter(follow::Column::MemberId.eq(id)).order_by_asc(follow::Column::ThreadId).all(db).await?;
+    let follows = follow::Entity::find()
+        .filter(follow::Column::MemberId.eq(id))
+        .order_by_asc(follow::Column::ThreadId)
+        .all(db)
+        .await?;
     let proposed = collaboration::Entity::find()
         .filter(collaboration::Column::ProposedById.eq(id))
         .order_by_asc(collaboration::Column::Id)
@@ -145,7 +148,8 @@ pub async fn export(db: &impl ConnectionTrait, email: &str) -> Result<Value> {
         )
         .count(db)
         .await?;
-    let enrolment_codes = enrolment_code::Entity::find().filter(enrolment_code::Column::MemberId.eq(id)).count(db).await?;
+    let enrolment_codes =
+        enrolment_code::Entity::find().filter(enrolment_code::Column::MemberId.eq(id)).count(db).await?;
     let discord_link_codes =
         discord_link_code::Entity::find().filter(discord_link_code::Column::MemberId.eq(id)).count(db).await?;
     let mail = outbox_message::Entity::find()
@@ -314,10 +318,15 @@ pub async fn erase(db: &DatabaseConnection, context: &WriteContext<'_>, email: &
         .ok_or_else(|| ServiceError::Internal(format!("member {id} has no partner")))?;
     let mut erased = Erased { member_id: id, ..Erased::default() };
 
-    erased.tokens = api_token::Entity::delete_many().filter(api_token::Column::MemberId.eq(id)).exec(txn).await?.rows_affected;
-    erased.expertise =
-        member_expertise::Entity::delete_many().filter(member_expertise::Column::MemberId.eq(id)).exec(txn).await?.rows_affected;
-    erased.follows = follow::Entity::delete_many().filter(follow::Column::MemberId.eq(id)).exec(txn).await?.rows_affected;
+    erased.tokens =
+        api_token::Entity::delete_many().filter(api_token::Column::MemberId.eq(id)).exec(txn).await?.rows_affected;
+    erased.expertise = member_expertise::Entity::delete_many()
+        .filter(member_expertise::Column::MemberId.eq(id))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    erased.follows =
+        follow::Entity::delete_many().filter(follow::Column::MemberId.eq(id)).exec(txn).await?.rows_affected;
     idempotency_key::Entity::delete_many().filter(idempotency_key::Column::MemberId.eq(id)).exec(txn).await?;
     erased.invitations = invitation::Entity::delete_many()
         .filter(
@@ -337,8 +346,11 @@ pub async fn erase(db: &DatabaseConnection, context: &WriteContext<'_>, email: &
         .exec(txn)
         .await?
         .rows_affected;
-    erased.codes +=
-        enrolment_code::Entity::delete_many().filter(enrolment_code::Column::MemberId.eq(id)).exec(txn).await?.rows_affected;
+    erased.codes += enrolment_code::Entity::delete_many()
+        .filter(enrolment_code::Column::MemberId.eq(id))
+        .exec(txn)
+        .await?
+        .rows_affected;
     erased.codes += discord_link_code::Entity::delete_many()
         .filter(discord_link_code::Column::MemberId.eq(id))
         .exec(txn)
@@ -399,10 +411,8 @@ async fn scrub_copies(write: &Write<'_>, copies: &[String]) -> Result<u64> {
     };
     let scrubbed = |text: &str| copies.iter().fold(text.to_owned(), |text, copy| text.replace(copy.as_str(), ERASED));
     let mut changed = 0;
-    let events = audit_event::Entity::find()
-        .filter(containing(Expr::col(audit_event::Column::Detail)))
-        .all(txn)
-        .await?;
+    let events =
+        audit_event::Entity::find().filter(containing(Expr::col(audit_event::Column::Detail))).all(txn).await?;
     for event in events {
         let detail = scrubbed(&event.detail);
         let mut row: audit_event::ActiveModel = event.into();
@@ -420,7 +430,8 @@ async fn scrub_copies(write: &Write<'_>, copies: &[String]) -> Result<u64> {
         .all(txn)
         .await?;
     for letter in letters {
-        let (subject, text, html) = (scrubbed(&letter.subject), scrubbed(&letter.text_body), scrubbed(&letter.html_body));
+        let (subject, text, html) =
+            (scrubbed(&letter.subject), scrubbed(&letter.text_body), scrubbed(&letter.html_body));
         let mut row: outbox_message::ActiveModel = letter.into();
         row.subject = Set(subject);
         row.text_body = Set(text);

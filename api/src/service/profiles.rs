@@ -43,11 +43,7 @@ pub struct ProfileChanges {
 /// The languages column (`EN,CY`) as languages, in the stored order; unknown codes are
 /// skipped rather than failing a read.
 pub fn languages_of(member: &member::Model) -> Vec<Language> {
-    member
-        .languages
-        .split(',')
-        .filter_map(|code| Language::try_from_value(&code.trim().to_owned()).ok())
-        .collect()
+    member.languages.split(',').filter_map(|code| Language::try_from_value(&code.trim().to_owned()).ok()).collect()
 }
 
 /// Languages as the column stores them: codes joined by commas, each once.

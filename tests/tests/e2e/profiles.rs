@@ -16,7 +16,8 @@ const UPDATE: &str = "mutation($i: UpdateProfileInput!) { updateProfile(input: $
 const PROFILE: &str = "{ viewer { displayName bio languages preferredLanguage expertise } }";
 const WHO_KNOWS: &str = "query($t: String!, $n: Int) { whoKnows(topic: $t, first: $n) { member { id displayName partner { name } } score reasons } }";
 const POST: &str = "mutation($i: PostThreadInput!) { postThread(input: $i) { thread { id } userErrors { code } } }";
-const REPLY: &str = "mutation($i: ReplyToThreadInput!) { replyToThread(input: $i) { reply { id } userErrors { code } } }";
+const REPLY: &str =
+    "mutation($i: ReplyToThreadInput!) { replyToThread(input: $i) { reply { id } userErrors { code } } }";
 
 async fn post(app: &TestApp, token: &str, title: &str, tags: &[&str]) -> String {
     let data = app
@@ -205,7 +206,9 @@ async fn every_stored_text(app: &TestApp) -> Vec<(String, String)> {
         DbBackend::Postgres => {
             "SELECT table_name AS t, column_name AS c FROM information_schema.columns WHERE table_schema = 'public'"
         }
-        _ => "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'",
+        _ => {
+            "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'"
+        }
     };
     let columns = db.query_all_raw(Statement::from_string(backend, list)).await.expect("the catalogue");
     assert!(columns.len() > 50, "the catalogue lists the tables' columns");
@@ -220,7 +223,10 @@ async fn every_stored_text(app: &TestApp) -> Vec<(String, String)> {
         for row in db.query_all_raw(Statement::from_string(backend, select)).await.expect("a column") {
             let text = match backend {
                 DbBackend::Postgres => row.try_get::<Option<String>>("", "v").expect("text"),
-                _ => row.try_get::<Option<Vec<u8>>>("", "v").expect("bytes").map(|b| String::from_utf8_lossy(&b).into_owned()),
+                _ => row
+                    .try_get::<Option<Vec<u8>>>("", "v")
+                    .expect("bytes")
+                    .map(|b| String::from_utf8_lossy(&b).into_owned()),
             };
             if let Some(text) = text {
                 found.push((format!("{table}.{name}"), text));

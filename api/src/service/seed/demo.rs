@@ -287,7 +287,8 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
             let mut chosen = dice.below(thread_replies.len());
             // The asker accepts the answer of someone who knows the topic, when there is one.
             let knowers = experts.get(topic_tags[0]).map_or(&[][..], Vec::as_slice);
-            if let Some(best) = thread_replies.iter().position(|r| knowers.iter().any(|k| members[*k].id == r.author_id))
+            if let Some(best) =
+                thread_replies.iter().position(|r| knowers.iter().any(|k| members[*k].id == r.author_id))
                 && knowing.chance(70)
             {
                 chosen = best;
