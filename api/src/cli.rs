@@ -78,10 +78,10 @@ pub async fn run(
     let settings = DatabaseSettings::new(&cli.database_url);
     let command = match cli.command {
         Some(command) => command,
-        None => Command::Serve(ServeArgs::from_environment()?),
+        None => Command::Serve(Box::new(ServeArgs::from_environment()?)),
     };
     match command {
-        Command::Serve(args) => serve(settings, args, shutdown).await,
+        Command::Serve(args) => serve(settings, *args, shutdown).await,
         Command::Migrate => {
             prepare_database(&settings).await?;
             tracing::info!("migrations applied");
