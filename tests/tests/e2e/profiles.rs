@@ -317,6 +317,13 @@ on_both_databases_with_mail! {
         let replied = app.data(Some(&colleague.token), "query($id: ID!) { node(id: $id) { ... on Thread { replies(first: 5) { nodes { author { displayName } } } } } }", json!({ "id": other })).await;
         assert_eq!(replied["node"]["replies"]["nodes"][0]["author"]["displayName"], "A former member of Glasgow Life");
 
+        // They are no longer listed among the partner's staff.
+        let staff = app
+            .data(Some(&colleague.token), "query($s: String!) { partner(slug: $s) { members(first: 100) { nodes { displayName } } } }", json!({ "s": PARTNER }))
+            .await;
+        let names = staff["partner"]["members"]["nodes"].as_array().expect("staff").clone();
+        assert!(names.iter().all(|m| m["displayName"] != "A former member of Glasgow Life"), "{staff}");
+
         // Nothing they held works; they cannot be found by e-mail; erasing again says why.
         for held in [&token, &session] {
             let body = app.graphql(Some(held), "{ viewer { id } }", json!({})).await;
