@@ -71,8 +71,8 @@ impl Signals {
         if self.endorsements > 0 {
             reasons.push(counted(
                 self.endorsements,
-                "endorsement of their posts",
-                "endorsements of their posts",
+                "endorsement of their threads",
+                "endorsements of their threads",
                 label,
             ));
         }
@@ -221,7 +221,7 @@ mod tests {
             vec![
                 "3 accepted answers on storytime",
                 "1 reply on storytime",
-                "2 endorsements of their posts on storytime",
+                "2 endorsements of their threads on storytime",
                 "declares storytime",
             ]
         );

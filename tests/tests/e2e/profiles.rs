@@ -138,7 +138,7 @@ on_both_databases! {
             ("Answerer".into(), 5, vec!["1 accepted answer on storytime".into()]),
             ("Declarer".into(), 3, vec!["declares storytime".into()]),
             ("Replier".into(), 2, vec!["1 reply on storytime".into()]),
-            ("Asker".into(), 1, vec!["1 endorsement of their posts on storytime".into()]),
+            ("Asker".into(), 1, vec!["1 endorsement of their threads on storytime".into()]),
         ];
         assert_eq!(ranked, expected);
         let first = app.data(Some(&replier.token), WHO_KNOWS, json!({ "t": "storytime", "n": 1 })).await;
