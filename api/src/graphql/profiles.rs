@@ -54,14 +54,14 @@ pub struct ProfileQuery;
 impl ProfileQuery {
     /// The members who know most about `topic` (a tag or a few words), best first, with
     /// their reasons: what they have shown in the threads on it that the caller may see
-    /// (tagged with it or matching it by full-text search), and what they declare.
-    /// Members only.
+    /// (tagged with it or matching it by full-text search), and what they declare. A
+    /// topic has at most 200 characters. Members only.
     #[graphql(complexity = "crate::graphql::limits::SCAN_COST
         + (first.unwrap_or(10).clamp(1, 50) as usize).saturating_mul(child_complexity.max(1))")]
     async fn who_knows(
         &self,
         ctx: &Context<'_>,
-        #[graphql(validator(max_length = 200))] topic: String,
+        topic: String,
         #[graphql(default = 10, validator(minimum = 1, maximum = 50))] first: Option<i32>,
     ) -> async_graphql::Result<Vec<Expertise>> {
         let first = first.unwrap_or(10) as u64;

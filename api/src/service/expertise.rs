@@ -16,7 +16,7 @@ use lkn_entity::{member, member_expertise, reply, tag, thread, thread_tag};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use crate::error::Result;
+use crate::error::{Result, ServiceError};
 use crate::service::input::Tag;
 use crate::service::search::{self, MAX_SEARCH_DEPTH};
 use crate::service::threads;
@@ -124,6 +124,9 @@ fn topic_threads(viewer: &Viewer, matched: &[i64], tag_id: Option<i64>) -> Selec
 #[tracing::instrument(skip(db, viewer))]
 pub async fn who_knows(db: &impl ConnectionTrait, viewer: &Viewer, topic: &str, first: u64) -> Result<Vec<Expert>> {
     viewer.require_network()?;
+    if topic.chars().count() > MAX_TOPIC {
+        return Err(ServiceError::BadRequest(format!("a topic has at most {MAX_TOPIC} characters")));
+    }
     let tag = Tag::parse(topic).ok();
     let label = label(topic, tag.as_ref());
     let matched = search::matching_thread_ids(db, viewer, topic, MAX_SEARCH_DEPTH).await?;

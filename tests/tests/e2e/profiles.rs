@@ -147,6 +147,8 @@ on_both_databases! {
 
         let anonymous = app.graphql(None, WHO_KNOWS, json!({ "t": "storytime" })).await;
         assert_eq!(anonymous["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{anonymous}");
+        let long = app.graphql(Some(&replier.token), WHO_KNOWS, json!({ "t": "story ".repeat(40) })).await;
+        assert_eq!(long["errors"][0]["extensions"]["code"], "BAD_REQUEST", "{long}");
         let nobody = app.data(Some(&replier.token), WHO_KNOWS, json!({ "t": "bookbinding" })).await;
         assert_eq!(nobody["whoKnows"], json!([]));
     }
