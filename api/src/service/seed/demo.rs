@@ -158,9 +158,10 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
             member_id += 1;
         }
     }
-    // Expertise: every member leads one or two topics, says so in their profile, and is
-    // the one who answers on them half the time. A dice of its own, so the rest of the
-    // data set is drawn exactly as before.
+    // Expertise: every member leads one or two topics and says so in their profile; on a
+    // thread about one of them, half the replies come from those who lead it, and the
+    // asker mostly accepts their answer, so "who knows about X?" finds them. A dice of
+    // its own, so everything else (threads, dates, counts) is drawn exactly as before.
     let mut knowing = Dice(0x4B4E_4F57 ^ thread_count as u64);
     let mut experts: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
     let mut declared = Vec::new();
