@@ -10,6 +10,7 @@ use crate::config::{Cli, Command, MemberCommand, RoleArg, SeedCommand, ServeArgs
 use crate::db::DatabaseSettings;
 use crate::error::ServiceError;
 use crate::service::access::{self, Authority};
+use crate::service::personal_data;
 use crate::service::seed::demo;
 use crate::service::viewer::Viewer;
 use crate::service::write::WriteContext;
@@ -104,6 +105,27 @@ pub async fn run(
         }
         Command::Member(MemberCommand::Suspend { email }) => set_suspended(&settings, &email, true).await,
         Command::Member(MemberCommand::Restore { email }) => set_suspended(&settings, &email, false).await,
+        Command::Member(MemberCommand::Export { email }) => {
+            let db = prepare_database(&settings).await?;
+            let held = personal_data::export(&db, &email).await?;
+            let text = serde_json::to_string_pretty(&held).map_err(|e| CliError::Refused(e.to_string()))?;
+            writeln!(out, "{text}")?;
+            Ok(())
+        }
+        Command::Member(MemberCommand::Erase { email }) => {
+            let db = prepare_database(&settings).await?;
+            let erased = personal_data::erase(&db, &operator(), &email).await?;
+            tracing::info!(
+                member_id = erased.member_id,
+                tokens = erased.tokens,
+                invitations = erased.invitations,
+                codes = erased.codes,
+                mail = erased.mail,
+                scrubbed = erased.scrubbed,
+                "personal data erased"
+            );
+            Ok(())
+        }
         Command::Token(command) => {
             let db = prepare_database(&settings).await?;
             match command {

@@ -121,7 +121,7 @@ pub struct ServeArgs {
     /// Most root fields in one operation, aliases included.
     #[arg(long, env = "LKN_MAX_ROOT_FIELDS", default_value_t = 30)]
     pub max_root_fields: usize,
-    /// Most of networkStats, search, similarThreads and tags (each reads every thread) in one operation.
+    /// Most of networkStats, search, similarThreads, tags and whoKnows (each reads every thread) in one operation.
     #[arg(long, env = "LKN_MAX_EXPENSIVE_FIELDS", default_value_t = 3)]
     pub max_expensive_fields: usize,
     /// Most directives in one query document.
@@ -270,6 +270,21 @@ pub enum MemberCommand {
     },
     /// Lift a member's suspension.
     Restore {
+        /// The member's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Print everything LKN holds about a member as one JSON document (a subject access
+    /// request under UK GDPR). Tokens and codes appear without their secrets.
+    Export {
+        /// The member's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+    /// Erase a member's personal data: name, e-mail, bio, expertise, tokens, sessions,
+    /// Discord link and mail to them. Their threads and replies stay, attributed to "A
+    /// former member of <partner>"; the erasure is recorded in the audit trail.
+    Erase {
         /// The member's e-mail address.
         #[arg(long)]
         email: String,

@@ -22,7 +22,7 @@ use crate::error::ErrorCode;
 /// whose cost is multiplied by `first`, and the unfiltered feeds read it from a counter.
 pub const SCAN_COST: usize = 1_000;
 /// Root fields that read every visible thread whatever their arguments.
-pub const EXPENSIVE_ROOT_FIELDS: [&str; 4] = ["networkStats", "search", "similarThreads", "tags"];
+pub const EXPENSIVE_ROOT_FIELDS: [&str; 5] = ["networkStats", "search", "similarThreads", "tags", "whoKnows"];
 
 /// The per-document limits.
 #[derive(Debug, Clone, Copy)]
@@ -136,7 +136,7 @@ impl Extension for DocumentLimitsCheck {
             let expensive = names.iter().filter(|name| EXPENSIVE_ROOT_FIELDS.contains(name)).count();
             if expensive > self.0.max_expensive_fields {
                 return Err(too_complex(format!(
-                    "the operation asks for {expensive} of networkStats, search, similarThreads and tags; \
+                    "the operation asks for {expensive} of networkStats, search, similarThreads, tags and whoKnows; \
                      at most {} are allowed in one request",
                     self.0.max_expensive_fields
                 )));

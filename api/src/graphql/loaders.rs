@@ -12,7 +12,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::error::ServiceError;
 use crate::service::viewer::Viewer;
-use crate::service::{collaborations, partners, threads};
+use crate::service::{collaborations, partners, profiles, threads};
 
 /// The loader behind every key type below: the pool and the viewer whose visibility
 /// rules apply.
@@ -53,6 +53,9 @@ pub struct VisibleCollaboration(pub i64);
 /// The tag names of a thread.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TagsOfThread(pub i64);
+/// The topics a member declares they know about.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExpertiseOf(pub i64);
 /// The first `n` replies of a thread.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FirstReplies {
@@ -133,6 +136,17 @@ impl Loader<TagsOfThread> for Db {
     async fn load(&self, keys: &[TagsOfThread]) -> Result<HashMap<TagsOfThread, Vec<String>>, LoadError> {
         let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let mut found = threads::tags_of(&self.db, &ids).await.map_err(fail)?;
+        Ok(keys.iter().map(|k| (*k, found.remove(&k.0).unwrap_or_default())).collect())
+    }
+}
+
+impl Loader<ExpertiseOf> for Db {
+    type Value = Vec<String>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[ExpertiseOf]) -> Result<HashMap<ExpertiseOf, Vec<String>>, LoadError> {
+        let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
+        let mut found = profiles::expertise_of(&self.db, &ids).await.map_err(fail)?;
         Ok(keys.iter().map(|k| (*k, found.remove(&k.0).unwrap_or_default())).collect())
     }
 }

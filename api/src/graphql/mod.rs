@@ -20,6 +20,7 @@ pub mod network;
 pub mod operation;
 pub mod partners;
 pub mod prefetch;
+pub mod profiles;
 pub mod search;
 pub mod sign_in;
 pub mod subscriptions;
@@ -40,6 +41,7 @@ pub struct QueryRoot(
     search::SearchQuery,
     discord::DiscordQuery,
     sign_in::SignInQuery,
+    profiles::ProfileQuery,
 );
 
 /// Every mutation, merged from the feature modules.
@@ -50,6 +52,7 @@ pub struct MutationRoot(
     viewer::IdentityMutation,
     discord::DiscordMutation,
     sign_in::SignInMutation,
+    profiles::ProfileMutation,
 );
 
 /// The LKN schema type.

@@ -9,13 +9,15 @@ use crate::error::ServiceError;
 use crate::graphql::collaborations::Collaboration;
 use crate::graphql::connection::{Conn, connection, page_request};
 use crate::graphql::ids::{self, NodeType};
-use crate::graphql::loaders::{MemberById, PartnerById, VisibleCollaboration, VisibleReply, VisibleThread};
+use crate::graphql::loaders::{
+    ExpertiseOf, MemberById, PartnerById, VisibleCollaboration, VisibleReply, VisibleThread,
+};
 use crate::graphql::partners::Partner;
 use crate::graphql::threads::{Reply, Thread};
 use crate::graphql::user_errors::UserError;
-use crate::graphql::vocabulary::MemberRole;
+use crate::graphql::vocabulary::{Language, MemberRole};
 use crate::graphql::{OrGraphql, db, request, split_user_errors};
-use crate::service::{access, audit, identity};
+use crate::service::{access, audit, identity, profiles};
 
 /// A staff account at a partner.
 pub struct Member(pub member::Model);
@@ -50,6 +52,23 @@ impl Member {
     /// Their e-mail address: shown only to themselves and to administrators.
     async fn email(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<&str>> {
         Ok(crate::service::members::email_for(&request(ctx)?.viewer, &self.0))
+    }
+    /// A few lines about their work, in their own words; empty until they write some.
+    async fn bio(&self) -> &str {
+        self.0.bio.as_deref().unwrap_or_default()
+    }
+    /// The languages they work in, so colleagues know whom to ask in Welsh or Gaelic.
+    async fn languages(&self) -> Vec<Language> {
+        profiles::languages_of(&self.0).into_iter().map(Into::into).collect()
+    }
+    /// The language LKN writes to them in: e-mails and the bot.
+    async fn preferred_language(&self) -> Language {
+        self.0.preferred_language.into()
+    }
+    /// The topics they declare they know about, as tags, alphabetically: one of the
+    /// signals `whoKnows` ranks by.
+    async fn expertise(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        Ok(request(ctx)?.loader.load_one(ExpertiseOf(self.0.id)).await?.unwrap_or_default())
     }
     /// Their sessions and API tokens that still work, newest first (no secrets): shown
     /// only to themselves, signed in in person; null for anyone else.

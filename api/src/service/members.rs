@@ -13,8 +13,9 @@ use crate::error::Result;
 use crate::service::page::{self, Cursor, Page, PageRequest, TotalCount};
 use crate::service::viewer::Viewer;
 
-/// A partner's staff (not the bot), in id order: for signed-in members and the bot; an
-/// anonymous caller gets an empty list (staff records are not public).
+/// A partner's staff (not the bot, nor members whose personal data was erased), in id
+/// order: for signed-in members and the bot; an anonymous caller gets an empty list
+/// (staff records are not public).
 pub async fn of_partner(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
@@ -31,7 +32,8 @@ pub async fn of_partner(
     }
     let mut select = member::Entity::find()
         .filter(member::Column::PartnerId.eq(partner_id))
-        .filter(member::Column::Role.ne(MemberRole::Bot));
+        .filter(member::Column::Role.ne(MemberRole::Bot))
+        .filter(member::Column::ErasedAt.is_null());
     let total = TotalCount::of(db, select.clone().into_query());
     if let Some(cursor) = &request.after {
         select = select.filter(page::after(cursor, None, Expr::col(member::Column::Id), Order::Asc)?);

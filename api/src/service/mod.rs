@@ -10,19 +10,23 @@
 //!   (`Title`, `Markdown`, `Tag`).
 //! - [`write`](mod@write): a write as a unit of work (lock, audit record, events announced on commit)
 //!   and idempotent creates; [`outbox`]: e-mail queued by a write, claimed and marked by the sender.
-//! - [`audit`] (reading the trail), [`search`], [`partners`], [`members`].
+//! - [`audit`] (reading the trail), [`search`], [`partners`], [`members`], [`profiles`]
+//!   (bios, languages, declared expertise).
 //! - [`threads`] and [`collaborations`]: each a `query` (reads, visibility, filters) and a
 //!   `write` (posting, editing, the workflow); [`network`]: the figures across them.
 //! - [`identity`] (recognising a caller, linking Discord), [`link_code`], [`discord`]
 //!   (the bot's records), [`access`] (granting and cutting access), [`housekeeping`].
 //! - [`sign_in`] (e-mailed codes and the sessions they start) and [`invitations`]
 //!   (joining a partner by e-mail), on top of `access`.
+//! - [`expertise`] ("who knows about X?", over threads, search and profiles);
+//!   [`personal_data`] (a member's data exported, or erased, at the command line).
 //! - [`seed`]: the founding partners and the demo generator — data, not rules.
 
 pub mod access;
 pub mod audit;
 pub mod collaborations;
 pub mod discord;
+pub mod expertise;
 pub mod housekeeping;
 pub mod identity;
 pub mod input;
@@ -33,6 +37,8 @@ pub mod network;
 pub mod outbox;
 pub mod page;
 pub mod partners;
+pub mod personal_data;
+pub mod profiles;
 pub mod search;
 pub mod secret;
 pub mod seed;

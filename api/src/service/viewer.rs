@@ -53,6 +53,12 @@ impl Viewer {
         }
     }
 
+    /// Passes members and the bot, which see staff records; refuses anonymous callers as
+    /// every member-only read does, asking them to sign in.
+    pub fn require_network(&self) -> Result<()> {
+        if self.sees_network() { Ok(()) } else { self.require_member().map(|_| ()) }
+    }
+
     /// The member who made the request (the bot when it acts for someone) and the member
     /// acted for, as the audit trail records them.
     pub fn audit_pair(&self) -> (Option<i64>, Option<i64>) {

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::on_both_databases;
 
 /// Runs `lkn-api ARGS` against `database_url`; returns what it printed, or the error.
-async fn lkn_api(database_url: &str, args: &[&str]) -> Result<String, String> {
+pub(crate) async fn lkn_api(database_url: &str, args: &[&str]) -> Result<String, String> {
     let argv = ["lkn-api", "--database-url", database_url].into_iter().chain(args.iter().copied());
     let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
     let mut out = Vec::new();

@@ -20,6 +20,7 @@ mod mail;
 mod mail_catcher;
 mod outage;
 mod partners;
+mod profiles;
 mod revocation;
 mod schema;
 mod search;

@@ -159,8 +159,8 @@ on_both_databases_with_mail! {
         assert_eq!(kinds, ["SESSION", "API"]);
         let out = app.data(Some(&token), "mutation { signOut { ended } }", json!({})).await;
         assert_eq!(out["signOut"]["ended"], true);
-        assert_eq!(code(&app.graphql(Some(&token), "{ viewer { id } }", json!({})).await), "UNAUTHENTICATED");
-        assert_eq!(code(&app.graphql(Some(&member.token), "{ viewer { id } }", json!({})).await), "ok");
+        assert_eq!(super::code(&app.graphql(Some(&token), "{ viewer { id } }", json!({})).await), "UNAUTHENTICATED");
+        assert_eq!(super::code(&app.graphql(Some(&member.token), "{ viewer { id } }", json!({})).await), "ok");
     }
 }
 

@@ -268,6 +268,35 @@ pub async fn search(
     Ok(Page { items, has_next_page, has_previous_page: offset > 0, total })
 }
 
+/// The ids of the threads `viewer` may see whose text (title, body, tags, replies)
+/// matches `text`, best first, at most `limit`: what "who knows about X?" counts as a
+/// thread on topic X. One statement over the index; nothing is read beyond ids.
+#[tracing::instrument(skip(db, viewer, text), fields(words = words(text).len()))]
+pub async fn matching_thread_ids(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    text: &str,
+    limit: u64,
+) -> Result<Vec<i64>> {
+    let backend = db.get_database_backend();
+    let Some(matcher) = matcher(backend, text) else {
+        return Ok(Vec::new());
+    };
+    let filter = SearchFilter { scope: SearchScope::Threads, ..SearchFilter::default() };
+    let narrowing = Narrowing { viewer, filter: &filter, tag_id: None, partner_id: None };
+    let mut sql = Sql::new(backend);
+    if let Matcher::WebSearch(text) = &matcher {
+        sql.push("WITH ");
+        push_postgres_query(&mut sql, text);
+        sql.push(" ");
+    }
+    sql.push("SELECT id FROM (");
+    push_matches(&mut sql, Kind::Thread, &matcher, Selecting::Scores, &narrowing);
+    sql.push(&format!(") matched ORDER BY score DESC, id DESC LIMIT {limit}"));
+    let rows = db.query_all_raw(sql.statement()).await?;
+    Ok(rows.iter().map(|row| row.try_get::<i64>("", "id")).collect::<Result<_, _>>()?)
+}
+
 fn found_id(found: &Found) -> i64 {
     match found {
         Found::Thread(t) => t.id,

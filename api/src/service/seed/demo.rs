@@ -10,8 +10,8 @@
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use lkn_entity::vocabulary::*;
 use lkn_entity::{
-    collaboration, collaboration_outcome, collaboration_participant, endorsement, follow, member, partner, reply, tag,
-    thread, thread_tag,
+    collaboration, collaboration_outcome, collaboration_participant, endorsement, follow, member, member_expertise,
+    partner, reply, tag, thread, thread_tag,
 };
 
 use sea_orm::{
@@ -158,9 +158,37 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
             member_id += 1;
         }
     }
+    // Expertise: every member leads one or two topics and says so in their profile; on a
+    // thread about one of them, half the replies come from those who lead it, and the
+    // asker mostly accepts their answer, so "who knows about X?" finds them. A dice of
+    // its own, so everything else (threads, dates, counts) is drawn exactly as before.
+    let mut knowing = Dice(0x4B4E_4F57 ^ thread_count as u64);
+    let mut experts: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    let mut declared = Vec::new();
+    for (i, m) in members.iter_mut().enumerate() {
+        let (phrase, tags) = knowing.pick(TOPICS);
+        let partner_name = partners.iter().find(|p| p.id == m.partner_id).map_or("", |p| p.name.as_str());
+        m.bio = Some(format!("Leads {phrase} at {partner_name}."));
+        let mut topics = vec![tags[0]];
+        if knowing.chance(50) {
+            let (_, more) = knowing.pick(TOPICS);
+            if more[0] != tags[0] {
+                topics.push(more[0]);
+            }
+        }
+        for tag in topics {
+            experts.entry(tag).or_default().push(i);
+            declared.push(member_expertise::ActiveModel {
+                member_id: Set(m.id),
+                tag: Set(tag.to_owned()),
+                created_at: Set(start),
+            });
+        }
+    }
     let coordinators: Vec<&member::Model> = members.iter().filter(|m| m.role == MemberRole::Coordinator).collect();
     summary.members = members.len();
     insert_chunked(&txn, members.iter().cloned().map(member::ActiveModel::from).collect(), 500).await?;
+    insert_chunked(&txn, declared, 1_000).await?;
 
     // Tags.
     let mut tag_ids = std::collections::HashMap::new();
@@ -239,7 +267,11 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
         let mut at = created_at;
         for _ in 0..reply_total {
             at += Duration::minutes(30 + dice.below(60 * 72) as i64);
-            let replier = &members[dice.below(members.len())];
+            let drawn = dice.below(members.len());
+            let replier = match experts.get(topic_tags[0]) {
+                Some(knowers) if knowing.chance(50) => &members[knowers[knowing.below(knowers.len())]],
+                _ => &members[drawn],
+            };
             thread_replies.push(reply::Model {
                 id: reply_id,
                 thread_id,
@@ -253,7 +285,15 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
         let mut status = ThreadStatus::Open;
         let mut accepted_reply_id = None;
         if kind == ThreadKind::Question && !thread_replies.is_empty() && dice.chance(60) {
-            let chosen = dice.below(thread_replies.len());
+            let mut chosen = dice.below(thread_replies.len());
+            // The asker accepts the answer of someone who knows the topic, when there is one.
+            let knowers = experts.get(topic_tags[0]).map_or(&[][..], Vec::as_slice);
+            if let Some(best) =
+                thread_replies.iter().position(|r| knowers.iter().any(|k| members[*k].id == r.author_id))
+                && knowing.chance(70)
+            {
+                chosen = best;
+            }
             thread_replies[chosen].is_accepted = true;
             accepted_reply_id = Some(thread_replies[chosen].id);
             status = ThreadStatus::Answered;
