@@ -16,6 +16,7 @@ pub mod discord;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
+pub mod membership;
 pub mod network;
 pub mod operation;
 pub mod partners;
@@ -50,6 +51,7 @@ pub struct MutationRoot(
     viewer::IdentityMutation,
     discord::DiscordMutation,
     sign_in::SignInMutation,
+    membership::MembershipMutation,
 );
 
 /// The LKN schema type.
