@@ -166,7 +166,10 @@ pub fn parse_line(line: &str) -> Result<Command, LineError> {
         ("collab", Some("advance")) => {
             Command::CollabAdvance { id: get("id")?, status: parse_status(&get("status")?)? }
         }
-        ("link", None) => Command::Link { code: get("code")? },
+        ("link", None) => match optional("email") {
+            Some(email) => Command::LinkByEmail { email },
+            None => Command::Link { code: get("code")? },
+        },
         ("unlink", None) => Command::Unlink,
         ("help", None) => Command::Help,
         ("language", None) => Command::Language { code: get("language")? },

@@ -5,8 +5,9 @@
 use std::fmt::Write as _;
 
 use crate::api::{
-    self, ApiError, Caller, CollaborationKind, CollaborationStatus, CollaborationView, Lkn, Nation, NewCollaboration,
-    NewThread, SearchHit, ThreadFeed, ThreadFilter, ThreadKind, ThreadStatus, ThreadSummary, UserError, UserErrorCode,
+    self, ApiError, Caller, CollaborationKind, CollaborationStatus, CollaborationView, Lkn, MembershipRequestStatus,
+    MembershipRequestView, Nation, NewCollaboration, NewThread, SearchHit, ThreadFeed, ThreadFilter, ThreadKind,
+    ThreadStatus, ThreadSummary, UserError, UserErrorCode,
 };
 use crate::catalogue::{self, Lang, Msg, say};
 
@@ -142,6 +143,27 @@ pub enum Command {
         /// The code.
         code: String,
     },
+    /// Have a link code e-mailed to a member's address, to link this Discord account.
+    LinkByEmail {
+        /// The address.
+        email: String,
+    },
+    /// Ask to join a partner, for someone who is not a member yet.
+    Join {
+        /// The partner's slug.
+        partner: String,
+        /// The name to show on their posts.
+        name: String,
+        /// Their work address, for signing in on the web.
+        email: String,
+    },
+    /// Approve or decline a request to join (a coordinator's button press).
+    DecideMembership {
+        /// The request's id.
+        request: String,
+        /// Approve (true) or decline.
+        approve: bool,
+    },
     /// Unlink the Discord account.
     Unlink,
     /// The command list.
@@ -178,16 +200,43 @@ pub struct Reply {
     pub offer: Option<Offer>,
     /// The language the user now speaks, when the command changed it.
     pub language_changed: Option<Lang>,
+    /// A request to join that the command made or decided: a pending one is put to the
+    /// partner's coordinators, a decided one edits their message and is told to the person.
+    pub membership: Option<MembershipRequestView>,
 }
 
 impl Reply {
     /// Text only the user sees.
     pub fn private(text: String) -> Self {
-        Self { text, private: true, offer: None, language_changed: None }
+        Self { text, private: true, offer: None, language_changed: None, membership: None }
     }
 
     fn public(text: String) -> Self {
-        Self { text, private: false, offer: None, language_changed: None }
+        Self { text, private: false, offer: None, language_changed: None, membership: None }
+    }
+}
+
+/// What the partner's coordinators read about a request to join, in `lang`: who asks
+/// while it is pending, who decided once it is.
+pub fn membership_text(lang: Lang, request: &MembershipRequestView, discord_name: &str) -> String {
+    let name = request.display_name.as_str();
+    let partner = request.partner.name.as_str();
+    let by = request.decided_by.as_ref().map_or("?", |member| member.display_name.as_str());
+    match request.status {
+        MembershipRequestStatus::Pending => say(lang, &Msg::MembershipAsk { name, discord_name, partner }),
+        MembershipRequestStatus::Approved => say(lang, &Msg::MembershipDecided { approved: true, name, partner, by }),
+        MembershipRequestStatus::Declined => say(lang, &Msg::MembershipDecided { approved: false, name, partner, by }),
+    }
+}
+
+/// What the person who asked to join is told of the decision, in their language; nothing
+/// while it is pending.
+pub fn membership_outcome(lang: Lang, request: &MembershipRequestView) -> Option<String> {
+    let partner = request.partner.name.as_str();
+    match request.status {
+        MembershipRequestStatus::Pending => None,
+        MembershipRequestStatus::Approved => Some(say(lang, &Msg::Welcome { partner, name: &request.display_name })),
+        MembershipRequestStatus::Declined => Some(say(lang, &Msg::JoinTurnedDown { partner })),
     }
 }
 
@@ -353,6 +402,7 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
                             cancel_label: say(lang, &Msg::Cancel),
                         }),
                         language_changed: None,
+                        membership: None,
                     });
                 }
             }
@@ -538,6 +588,34 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
             };
             let member = api.link(code.trim(), discord_user).await?;
             Ok(Reply::private(say(lang, &Msg::Linked { name: &member.display_name })))
+        }
+        Command::LinkByEmail { email } => {
+            let Some(discord_user) = &actor.discord_user_id else {
+                return Ok(Reply::private(say(lang, &Msg::DiscordOnly)));
+            };
+            api.request_link_by_email(discord_user, email.trim()).await?;
+            Ok(Reply::private(say(lang, &Msg::LinkCodeSent)))
+        }
+        Command::Join { partner, name, email } => {
+            let Some(discord_user) = &actor.discord_user_id else {
+                return Ok(Reply::private(say(lang, &Msg::DiscordOnly)));
+            };
+            match api.viewer(caller).await {
+                Ok(Some(member)) => {
+                    let partner = member.partner.as_ref().map_or("LKN", |p| p.name.as_str());
+                    return Ok(Reply::private(say(lang, &Msg::AlreadyMember { partner })));
+                }
+                Ok(None) | Err(ApiError::Unauthenticated(_)) => {}
+                Err(error) => return Err(error),
+            }
+            let request = api.request_membership(discord_user, partner.trim(), name.trim(), email.trim()).await?;
+            let text = say(lang, &Msg::JoinAsked { partner: &request.partner.name });
+            Ok(Reply { membership: Some(request), ..Reply::private(text) })
+        }
+        Command::DecideMembership { request, approve } => {
+            let decided = api.decide_membership(caller, &request, approve).await?;
+            let text = membership_text(lang, &decided, "");
+            Ok(Reply { membership: Some(decided), ..Reply::private(text) })
         }
         Command::Unlink => {
             let Some(discord_user) = &actor.discord_user_id else {

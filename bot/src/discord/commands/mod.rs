@@ -29,6 +29,7 @@ pub fn commands() -> Vec<poise::Command<BotData, Error>> {
         network::partner(),
         network::stats(),
         collab::collab(),
+        account::join(),
         account::link(),
         account::unlink(),
         account::help(),
