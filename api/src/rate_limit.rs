@@ -241,7 +241,12 @@ mod tests {
     use super::*;
 
     fn limiter(per_minute: u32, writes_per_minute: u32) -> RateLimiter {
-        RateLimiter::new(Limits { per_minute, writes_per_minute, bot_per_minute: per_minute * 10, sign_in_per_minute: 10 })
+        RateLimiter::new(Limits {
+            per_minute,
+            writes_per_minute,
+            bot_per_minute: per_minute * 10,
+            sign_in_per_minute: 10,
+        })
     }
 
     fn address(n: u32) -> Caller {
@@ -319,8 +324,10 @@ mod tests {
 
     #[test]
     fn memory_stays_bounded_under_many_distinct_callers() {
-        let limiter =
-            RateLimiter::tracking(Limits { per_minute: 5, writes_per_minute: 5, bot_per_minute: 5, sign_in_per_minute: 5 }, CAPACITY);
+        let limiter = RateLimiter::tracking(
+            Limits { per_minute: 5, writes_per_minute: 5, bot_per_minute: 5, sign_in_per_minute: 5 },
+            CAPACITY,
+        );
         let now = Instant::now();
         for n in 0..(CAPACITY as u32 * 3 / 2) {
             let _ = limiter.check(&address(n), false, now);
@@ -334,8 +341,10 @@ mod tests {
 
     #[test]
     fn a_busy_caller_keeps_its_spent_budget_while_others_come_and_go() {
-        let limiter =
-            RateLimiter::tracking(Limits { per_minute: 2, writes_per_minute: 2, bot_per_minute: 2, sign_in_per_minute: 2 }, CAPACITY);
+        let limiter = RateLimiter::tracking(
+            Limits { per_minute: 2, writes_per_minute: 2, bot_per_minute: 2, sign_in_per_minute: 2 },
+            CAPACITY,
+        );
         let now = Instant::now();
         let busy = Caller::Member(7);
         assert!(limiter.check(&busy, false, now).is_ok());

@@ -75,10 +75,14 @@ pub async fn sessions_of(ctx: &Context<'_>, member: &member::Model) -> async_gra
     }
     let rows = sign_in::sessions(db(ctx)?, &request.viewer, Utc::now()).await.gql()?;
     let current = request.origin.token_fingerprint.as_deref();
-    Ok(Some(rows.into_iter().map(|row| {
-        let is_current = current == Some(row.token_hash.as_str());
-        Session(row, is_current)
-    }).collect()))
+    Ok(Some(
+        rows.into_iter()
+            .map(|row| {
+                let is_current = current == Some(row.token_hash.as_str());
+                Session(row, is_current)
+            })
+            .collect(),
+    ))
 }
 
 /// Where an invitation stands.
@@ -371,7 +375,11 @@ impl SignInMutation {
     /// Invites someone by e-mail to join a partner: coordinators for their own partner
     /// (as member or coordinator), administrators for any. The invitation works once,
     /// for 7 days. Asking again while one is pending returns it and sends nothing.
-    async fn invite_member(&self, ctx: &Context<'_>, input: InviteMemberInput) -> async_graphql::Result<InvitationPayload> {
+    async fn invite_member(
+        &self,
+        ctx: &Context<'_>,
+        input: InviteMemberInput,
+    ) -> async_graphql::Result<InvitationPayload> {
         let request = request(ctx)?;
         let new = NewInvitation {
             partner_slug: input.partner_slug,

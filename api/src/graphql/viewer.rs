@@ -53,7 +53,10 @@ impl Member {
     }
     /// Their sessions and API tokens that still work, newest first (no secrets): shown
     /// only to themselves, signed in in person; null for anyone else.
-    async fn sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<crate::graphql::sign_in::Session>>> {
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<crate::graphql::sign_in::Session>>> {
         crate::graphql::sign_in::sessions_of(ctx, &self.0).await
     }
 }

@@ -77,7 +77,10 @@ impl Delivery {
     pub fn describe(&self) -> String {
         match self {
             Delivery::Smtp(_) => "an SMTP server".to_owned(),
-            Delivery::Folder(path) => format!("files in {}", path.display()),
+            Delivery::Folder(path) => {
+                let shown = std::path::absolute(path).unwrap_or_else(|_| path.clone());
+                format!(".eml files in {} (no --smtp-url set)", shown.display())
+            }
         }
     }
 
@@ -93,15 +96,15 @@ impl Delivery {
                 }
             }),
             Delivery::Folder(folder) => {
-                tokio::fs::create_dir_all(folder)
-                    .await
-                    .map_err(|error| DeliveryError::Transient(format!("cannot create {}: {error}", folder.display())))?;
+                tokio::fs::create_dir_all(folder).await.map_err(|error| {
+                    DeliveryError::Transient(format!("cannot create {}: {error}", folder.display()))
+                })?;
                 let path = folder.join(format!("{:08}.eml", row.id));
                 let partial = folder.join(format!(".{:08}.eml.partial", row.id));
                 // Written aside, then renamed: a reader never sees half a message.
-                tokio::fs::write(&partial, message.formatted())
-                    .await
-                    .map_err(|error| DeliveryError::Transient(format!("cannot write {}: {error}", partial.display())))?;
+                tokio::fs::write(&partial, message.formatted()).await.map_err(|error| {
+                    DeliveryError::Transient(format!("cannot write {}: {error}", partial.display()))
+                })?;
                 tokio::fs::rename(&partial, &path)
                     .await
                     .map_err(|error| DeliveryError::Transient(format!("cannot write {}: {error}", path.display())))?;
@@ -154,11 +157,11 @@ fn compose(row: &outbox_message::Model, from: &str) -> Result<Message, DeliveryE
         Language::Welsh => "cy, en",
         _ => "en",
     };
-    let mut builder = Message::builder()
-        .from(from)
-        .to(to)
-        .subject(row.subject.clone())
-        .message_id(Some(format!("<lkn-outbox-{}-{}@{domain}>", row.id, row.created_at.timestamp())));
+    let mut builder = Message::builder().from(from).to(to).subject(row.subject.clone()).message_id(Some(format!(
+        "<lkn-outbox-{}-{}@{domain}>",
+        row.id,
+        row.created_at.timestamp()
+    )));
     for (name, value) in [("Content-Language", language), ("Auto-Submitted", "auto-generated")] {
         builder = builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_owned()));
     }
@@ -184,6 +187,9 @@ mod tests {
         for url in ["smtp://127.0.0.1:2525", "smtp://localhost:25", "smtp://[::1]:25", "smtps://mail.example"] {
             assert_eq!(with_tls_default(url).ok().as_deref(), Some(url));
         }
-        assert_eq!(with_tls_default("smtp://relay.example:25?tls=none").ok().as_deref(), Some("smtp://relay.example:25"));
+        assert_eq!(
+            with_tls_default("smtp://relay.example:25?tls=none").ok().as_deref(),
+            Some("smtp://relay.example:25")
+        );
     }
 }

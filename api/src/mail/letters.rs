@@ -252,25 +252,30 @@ pub fn invitation(invitation: &InvitationLetter<'_>, links: &Links) -> Letter {
     .link("Ymuno â'r rhwydwaith", link.clone())
     .paragraph("neu rhowch y cod hwn ar y dudalen ymuno:")
     .code(code)
-    .paragraph(format!("Mae'r gwahoddiad yn gweithio unwaith ac yn dod i ben ar {}.", date(expires_at, Language::Welsh)));
+    .paragraph(format!(
+        "Mae'r gwahoddiad yn gweithio unwaith ac yn dod i ben ar {}.",
+        date(expires_at, Language::Welsh)
+    ));
     let english_role = match role {
         MemberRole::Coordinator => "a coordinator",
         MemberRole::Admin => "an administrator",
         _ => "a member of staff",
     };
-    let english =
-        Draft::new(Language::English, format!("{inviter} invites you to join {partner} on the Living Knowledge Network"))
-            .paragraph(format!("Hello {display_name},"))
-            .paragraph(format!(
-                "{inviter} has invited you to join the Living Knowledge Network as {english_role} at {partner}: \
+    let english = Draft::new(
+        Language::English,
+        format!("{inviter} invites you to join {partner} on the Living Knowledge Network"),
+    )
+    .paragraph(format!("Hello {display_name},"))
+    .paragraph(format!(
+        "{inviter} has invited you to join the Living Knowledge Network as {english_role} at {partner}: \
                  library staff across the UK sharing questions, ideas and resources, and running programmes \
                  together."
-            ))
-            .paragraph("To accept, open this link:")
-            .link("Join the network", link)
-            .paragraph("or enter this code on the joining page:")
-            .code(code)
-            .paragraph(format!("The invitation works once and expires on {}.", date(expires_at, Language::English)));
+    ))
+    .paragraph("To accept, open this link:")
+    .link("Join the network", link)
+    .paragraph("or enter this code on the joining page:")
+    .code(code)
+    .paragraph(format!("The invitation works once and expires on {}.", date(expires_at, Language::English)));
     letter(language, welsh, english, to, None)
 }
 

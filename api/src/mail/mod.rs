@@ -184,6 +184,9 @@ mod tests {
     #[test]
     fn a_sign_in_link_carries_the_address_encoded() {
         let links = Links { public_url: "https://lkn.example".into() };
-        assert_eq!(links.sign_in("K7P2QX", "a+b@x.example"), "https://lkn.example/sign-in?code=K7P2QX&email=a%2Bb%40x.example");
+        assert_eq!(
+            links.sign_in("K7P2QX", "a+b@x.example"),
+            "https://lkn.example/sign-in?code=K7P2QX&email=a%2Bb%40x.example"
+        );
     }
 }

@@ -7,6 +7,11 @@
 //! - Idempotency keys after [`IDEMPOTENCY_KEY_RETENTION_HOURS`]: long past any client's
 //!   retry (the bot's retries of a Discord interaction come within minutes), after which
 //!   the same key would simply create again.
+//! - Sign-in codes after [`SIGN_IN_CODE_RETENTION_HOURS`]: past their 15 minutes and the
+//!   hour in which they count against their address's limit.
+//! - Outbox messages [`OUTBOX_RETENTION_DAYS`] after they were sent or given up: long
+//!   enough to answer "did my invitation go?", short enough not to keep a record of
+//!   everyone ever written to.
 //!
 //! `serve` runs [`purge_expired`] at start and then periodically ([`spawn`]). With
 //! several processes on one database each purges; the deletes are idempotent, so that
@@ -15,7 +20,7 @@
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use lkn_entity::{discord_link_attempt, discord_link_code, idempotency_key};
+use lkn_entity::{discord_link_attempt, discord_link_code, idempotency_key, outbox_message, sign_in_code};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -26,6 +31,10 @@ use crate::service::link_code::ATTEMPT_WINDOW_MINUTES;
 pub const IDEMPOTENCY_KEY_RETENTION_HOURS: i64 = 7 * 24;
 /// How long a used link code is kept after its use.
 pub const USED_LINK_CODE_RETENTION_HOURS: i64 = 1;
+/// How long a sign-in code is kept after it was made.
+pub const SIGN_IN_CODE_RETENTION_HOURS: i64 = 2;
+/// How long a sent or abandoned message stays in the outbox.
+pub const OUTBOX_RETENTION_DAYS: i64 = 30;
 
 /// What one purge deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,6 +45,10 @@ pub struct Purged {
     pub link_attempts: u64,
     /// Idempotency keys past their retention.
     pub idempotency_keys: u64,
+    /// Sign-in codes past their retention.
+    pub sign_in_codes: u64,
+    /// Sent or abandoned outbox messages past their retention.
+    pub outbox_messages: u64,
 }
 
 /// Deletes what has expired as of `now`.
@@ -60,7 +73,22 @@ pub async fn purge_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Res
         .exec(db)
         .await?
         .rows_affected;
-    Ok(Purged { link_codes, link_attempts, idempotency_keys })
+    let sign_in_codes = sign_in_code::Entity::delete_many()
+        .filter(sign_in_code::Column::CreatedAt.lte(now - Duration::hours(SIGN_IN_CODE_RETENTION_HOURS)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let settled_before = now - Duration::days(OUTBOX_RETENTION_DAYS);
+    let outbox_messages = outbox_message::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(outbox_message::Column::SentAt.lte(settled_before))
+                .add(outbox_message::Column::FailedAt.lte(settled_before)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(Purged { link_codes, link_attempts, idempotency_keys, sign_in_codes, outbox_messages })
 }
 
 /// Runs [`purge_expired`] now and then every `every`, until the task is aborted. A

@@ -124,7 +124,11 @@ pub async fn invite(
     let now = write.now();
     let member = member::Entity::find().filter(member::Column::Email.eq(email.as_str())).one(&*write).await?;
     if member.is_some() {
-        return Err(ServiceError::invalid("email", UserErrorCode::Taken, "someone with this e-mail is already a member"));
+        return Err(ServiceError::invalid(
+            "email",
+            UserErrorCode::Taken,
+            "someone with this e-mail is already a member",
+        ));
     }
     let pending = invitation::Entity::find()
         .filter(invitation::Column::Email.eq(email.as_str()))
@@ -254,7 +258,11 @@ pub async fn withdraw(db: &DatabaseConnection, context: &WriteContext<'_>, id: i
         Standing::Pending => {}
         Standing::Withdrawn => return Ok(row),
         Standing::Accepted | Standing::Expired => {
-            return Err(ServiceError::invalid("id", UserErrorCode::InvalidState, "this invitation is no longer pending"));
+            return Err(ServiceError::invalid(
+                "id",
+                UserErrorCode::InvalidState,
+                "this invitation is no longer pending",
+            ));
         }
     }
     invitation::Entity::update_many()

@@ -51,7 +51,11 @@ pub fn normalise_email(field: &str, raw: &str) -> Result<String> {
     let valid = email.len() <= 320
         && !email.contains(char::is_whitespace)
         && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-    if valid { Ok(email) } else { Err(ServiceError::invalid(field, UserErrorCode::Invalid, "enter a valid e-mail address")) }
+    if valid {
+        Ok(email)
+    } else {
+        Err(ServiceError::invalid(field, UserErrorCode::Invalid, "enter a valid e-mail address"))
+    }
 }
 
 /// A new random code.
@@ -76,7 +80,12 @@ fn may_sign_in(member: &member::Model) -> bool {
 /// Asks for a sign-in code for `email`. The answer is the same whoever owns the address:
 /// a member who may sign in is sent a code, anyone else nothing.
 #[tracing::instrument(skip_all)]
-pub async fn request_code(db: &DatabaseConnection, context: &WriteContext<'_>, email: &str, links: &Links) -> Result<()> {
+pub async fn request_code(
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
+    email: &str,
+    links: &Links,
+) -> Result<()> {
     context.viewer.refuse_bot()?;
     let email = normalise_email("email", email)?;
     let email_hash = fingerprint(&email);
@@ -90,11 +99,8 @@ pub async fn request_code(db: &DatabaseConnection, context: &WriteContext<'_>, e
     if recent >= CODES_PER_EMAIL_PER_HOUR {
         return Ok(());
     }
-    let member = member::Entity::find()
-        .filter(member::Column::Email.eq(email.as_str()))
-        .one(&*write)
-        .await?
-        .filter(may_sign_in);
+    let member =
+        member::Entity::find().filter(member::Column::Email.eq(email.as_str())).one(&*write).await?.filter(may_sign_in);
     let code = new_code();
     let row = sign_in_code::ActiveModel {
         email_hash: Set(email_hash),

@@ -12,7 +12,7 @@ use clap::Parser;
 use lkn_api::config::Cli;
 use lkn_api::edge::EdgeSettings;
 use lkn_entity::vocabulary::MemberRole;
-use lkn_entity::{audit_event, discord_link_attempt, discord_link_code, idempotency_key};
+use lkn_entity::{audit_event, discord_link_attempt, discord_link_code, idempotency_key, outbox_message, sign_in_code};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use serde_json::{Value, json};
@@ -446,7 +446,7 @@ on_both_databases! {
 }
 
 on_both_databases! {
-    async fn expired_link_codes_old_attempts_and_old_idempotency_keys_are_purged(app) {
+    async fn expired_link_codes_old_attempts_old_idempotency_keys_sign_in_codes_and_sent_mail_are_purged(app) {
         use lkn_api::service::housekeeping::{Purged, purge_expired};
         let member = app.member_token("leeds-city-council", MemberRole::Member).await;
         let bot = app.member_token("british-library", MemberRole::Bot).await;
@@ -494,8 +494,33 @@ on_both_databases! {
             .await
             .expect("age");
 
+        // Two sign-in codes, one made three hours ago, and their messages, one sent a month ago.
+        let signer = app.member("glasgow-life", MemberRole::Member).await;
+        for _ in 0..2 {
+            app.data(None, "mutation($i: RequestSignInInput!) { requestSignIn(input: $i) { accepted } }", json!({ "i": { "email": signer.email } })).await;
+        }
+        let codes = sign_in_code::Entity::find().all(&app.db).await.expect("codes");
+        assert_eq!(codes.len(), 2);
+        sign_in_code::Entity::update_many()
+            .col_expr(sign_in_code::Column::CreatedAt, Expr::value(now - chrono::Duration::hours(3)))
+            .filter(sign_in_code::Column::Id.eq(codes[0].id))
+            .exec(&app.db)
+            .await
+            .expect("age");
+        eventually("both messages are sent", PATIENCE, async || {
+            let sent = outbox_message::Entity::find().filter(outbox_message::Column::SentAt.is_not_null()).count(&app.db).await.map_err(|e| e.to_string())?;
+            if sent == 2 { Ok(()) } else { Err(format!("{sent} sent")) }
+        }).await;
+        let first_message = outbox_message::Entity::find().all(&app.db).await.expect("messages")[0].id;
+        outbox_message::Entity::update_many()
+            .col_expr(outbox_message::Column::SentAt, Expr::value(now - chrono::Duration::days(31)))
+            .filter(outbox_message::Column::Id.eq(first_message))
+            .exec(&app.db)
+            .await
+            .expect("age");
+
         let purged = purge_expired(&app.db, now).await.expect("purge");
-        assert_eq!(purged, Purged { link_codes: 2, link_attempts: 1, idempotency_keys: 1 });
+        assert_eq!(purged, Purged { link_codes: 2, link_attempts: 1, idempotency_keys: 1, sign_in_codes: 1, outbox_messages: 1 });
         let left: Vec<i64> = discord_link_code::Entity::find().all(&app.db).await.expect("codes").iter().map(|c| c.id).collect();
         assert_eq!(left, vec![ids[1]], "the live code stays");
         assert_eq!(discord_link_attempt::Entity::find().count(&app.db).await.expect("count"), 1);

@@ -19,7 +19,15 @@ fn address(label: &str) -> String {
 }
 
 fn sign_in_letter(to: &str, language: Language) -> Letter {
-    letters::sign_in_code(to, 1, "Siân Owen", language, "K7P2QX", 15, &Links { public_url: "https://lkn.example".into() })
+    letters::sign_in_code(
+        to,
+        1,
+        "Siân Owen",
+        language,
+        "K7P2QX",
+        15,
+        &Links { public_url: "https://lkn.example".into() },
+    )
 }
 
 /// Queues `letter` under `key` in a write of its own that commits, announcing on the

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lkn_api::config::ServeArgs;
-use lkn_api::mail::MailSettings;
 use lkn_api::db::DatabaseSettings;
+use lkn_api::mail::MailSettings;
 use lkn_api::startup::{Application, Settings};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -129,16 +129,22 @@ impl TestApp {
     /// `127.0.0.1:0`, without the periodic purge.
     /// Mail goes to a folder of its own that nobody reads.
     pub async fn spawn_with(backend: Backend, edge: lkn_api::edge::EdgeSettings) -> Option<Self> {
-        let folder = std::env::temp_dir().join(format!("lkn-outbox-{}-{:08x}", std::process::id(), rand::random::<u32>()));
+        let folder =
+            std::env::temp_dir().join(format!("lkn-outbox-{}-{:08x}", std::process::id(), rand::random::<u32>()));
         Self::spawn_configured(backend, edge, MailSettings::to_folder(folder), None).await
     }
 
     /// Starts the server sending its mail to the shared SMTP catcher, read with
     /// [`Self::mail`]; `None` when PostgreSQL or the catcher is unavailable outside CI.
     pub async fn spawn_with_mail(backend: Backend) -> Option<Self> {
+        Self::spawn_with_mail_and(backend, lkn_api::edge::EdgeSettings::default()).await
+    }
+
+    /// Like [`Self::spawn_with_mail`], with the given edge settings.
+    pub async fn spawn_with_mail_and(backend: Backend, edge: lkn_api::edge::EdgeSettings) -> Option<Self> {
         let catcher = MailCatcher::shared()?;
         let mail = MailSettings::to_smtp(catcher.smtp_url());
-        Self::spawn_configured(backend, lkn_api::edge::EdgeSettings::default(), mail, Some(catcher)).await
+        Self::spawn_configured(backend, edge, mail, Some(catcher)).await
     }
 
     async fn spawn_configured(
