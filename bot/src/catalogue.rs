@@ -240,6 +240,24 @@ pub enum Msg<'a> {
     LinkCodeSent,
     /// `/link` with neither a code nor an address.
     LinkHow,
+    /// `/who-knows`: the heading of the list.
+    WhoKnows {
+        /// The topic asked about.
+        topic: &'a str,
+    },
+    /// `/who-knows`: nobody yet.
+    NobodyKnows {
+        /// The topic asked about.
+        topic: &'a str,
+    },
+    /// `/profile`: a member who has written no bio.
+    NoBio,
+    /// `/profile`: "Languages" label.
+    LanguagesLabel,
+    /// `/profile`: "Knows about" label.
+    ExpertiseLabel,
+    /// `/profile member:` names a Discord account linked to no member.
+    NotAMember,
 }
 
 /// The text of `msg` in `lang`.
@@ -442,6 +460,22 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
             .into(),
         (Msg::LinkHow, Cy) => "Rhowch i `/link` y cod o LKN (`code:`), neu eich cyfeiriad e-bost gwaith (`email:`) i             gael cod drwy e-bost."
             .into(),
+        (Msg::WhoKnows { topic }, En) => format!("Who knows about “{topic}”:"),
+        (Msg::WhoKnows { topic }, Cy) => format!("Pwy sy'n gwybod am “{topic}”:"),
+        (Msg::NobodyKnows { topic }, En) => {
+            format!("Nobody has shown or declared knowledge of “{topic}” yet. Ask the network with `/ask`.")
+        }
+        (Msg::NobodyKnows { topic }, Cy) => {
+            format!("Does neb wedi dangos na datgan gwybodaeth am “{topic}” eto. Gofynnwch i'r rhwydwaith gyda `/ask`.")
+        }
+        (Msg::NoBio, En) => "No bio yet.".into(),
+        (Msg::NoBio, Cy) => "Dim bywgraffiad eto.".into(),
+        (Msg::LanguagesLabel, En) => "Languages".into(),
+        (Msg::LanguagesLabel, Cy) => "Ieithoedd".into(),
+        (Msg::ExpertiseLabel, En) => "Knows about".into(),
+        (Msg::ExpertiseLabel, Cy) => "Yn gwybod am".into(),
+        (Msg::NotAMember, En) => "That Discord account is not linked to a member of LKN.".into(),
+        (Msg::NotAMember, Cy) => "Nid yw'r cyfrif Discord hwnnw wedi'i gysylltu ag aelod o LKN.".into(),
     }
 }
 
@@ -492,6 +526,20 @@ pub fn join_status(status: JoinStatus) -> &'static str {
         JoinStatus::Requested => "requested",
         JoinStatus::Accepted => "accepted",
         JoinStatus::Declined => "declined",
+    }
+}
+
+/// The name of a language, as a profile lists it.
+pub fn language(lang: Lang, language: Language) -> &'static str {
+    match (language, lang) {
+        (Language::En, Lang::En) => "English",
+        (Language::En, Lang::Cy) => "Saesneg",
+        (Language::Cy, Lang::En) => "Welsh",
+        (Language::Cy, Lang::Cy) => "Cymraeg",
+        (Language::Gd, Lang::En) => "Scottish Gaelic",
+        (Language::Gd, Lang::Cy) => "Gaeleg yr Alban",
+        (Language::Ga, Lang::En) => "Irish",
+        (Language::Ga, Lang::Cy) => "Gwyddeleg",
     }
 }
 

@@ -171,6 +171,8 @@ pub fn parse_line(line: &str) -> Result<Command, LineError> {
             None => Command::Link { code: get("code")? },
         },
         ("unlink", None) => Command::Unlink,
+        ("who-knows", None) => Command::WhoKnows { topic: get("topic")? },
+        ("profile", None) => Command::Profile { discord_user_id: None },
         ("help", None) => Command::Help,
         ("language", None) => Command::Language { code: get("language")? },
         _ => return Err(LineError::Unknown(full)),

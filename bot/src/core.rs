@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::api::{
     self, ApiError, Caller, CollaborationKind, CollaborationStatus, CollaborationView, Lkn, MembershipRequestStatus,
-    MembershipRequestView, Nation, NewCollaboration, NewThread, SearchHit, ThreadFeed, ThreadFilter, ThreadKind,
+    MembershipRequestView, Nation, NewCollaboration, ProfileView, NewThread, SearchHit, ThreadFeed, ThreadFilter, ThreadKind,
     ThreadStatus, ThreadSummary, UserError, UserErrorCode,
 };
 use crate::catalogue::{self, Lang, Msg, say};
@@ -157,6 +157,16 @@ pub enum Command {
         /// Their work address, for signing in on the web.
         email: String,
     },
+    /// Who knows most about a topic.
+    WhoKnows {
+        /// A tag or a few words.
+        topic: String,
+    },
+    /// A member's profile: one's own, or that of the member linked to a Discord account.
+    Profile {
+        /// The colleague's Discord user id; one's own profile when absent.
+        discord_user_id: Option<String>,
+    },
     /// Approve or decline a request to join (a coordinator's button press).
     DecideMembership {
         /// The request's id.
@@ -214,6 +224,24 @@ impl Reply {
     fn public(text: String) -> Self {
         Self { text, private: false, offer: None, language_changed: None, membership: None }
     }
+}
+
+/// A profile: name and partner, bio, languages and what they know about.
+pub fn profile_text(lang: Lang, profile: &ProfileView) -> String {
+    let mut text = format!("**{}**", profile.display_name);
+    if let Some(partner) = &profile.partner {
+        let _ = write!(text, " — {}", partner.name);
+    }
+    let bio = profile.bio.trim();
+    let _ = write!(text, "\n{}", if bio.is_empty() { say(lang, &Msg::NoBio) } else { excerpt(bio, 1000) });
+    if !profile.languages.is_empty() {
+        let names: Vec<&str> = profile.languages.iter().map(|l| catalogue::language(lang, *l)).collect();
+        let _ = write!(text, "\n{}: {}", say(lang, &Msg::LanguagesLabel), names.join(", "));
+    }
+    if !profile.expertise.is_empty() {
+        let _ = write!(text, "\n{}: {}", say(lang, &Msg::ExpertiseLabel), profile.expertise.join(", "));
+    }
+    text
 }
 
 /// What the partner's coordinators read about a request to join, in `lang`: who asks
@@ -611,6 +639,34 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
             let request = api.request_membership(discord_user, partner.trim(), name.trim(), email.trim()).await?;
             let text = say(lang, &Msg::JoinAsked { partner: &request.partner.name });
             Ok(Reply { membership: Some(request), ..Reply::private(text) })
+        }
+        Command::WhoKnows { topic } => {
+            let topic = topic.trim();
+            let experts = api.who_knows(caller, topic).await?;
+            if experts.is_empty() {
+                return Ok(Reply::private(say(lang, &Msg::NobodyKnows { topic })));
+            }
+            let mut text = say(lang, &Msg::WhoKnows { topic });
+            for expert in &experts {
+                let _ = write!(text, "\n• **{}**", expert.member.display_name);
+                if let Some(partner) = &expert.member.partner {
+                    let _ = write!(text, " — {}", partner.name);
+                }
+                if !expert.reasons.is_empty() {
+                    let _ = write!(text, ": {}", expert.reasons.join("; "));
+                }
+            }
+            Ok(Reply::private(excerpt(&text, 1900)))
+        }
+        Command::Profile { discord_user_id } => {
+            let profile = match &discord_user_id {
+                Some(colleague) => api.discord_member_profile(caller, colleague).await?,
+                None => api.own_profile(caller).await?,
+            };
+            match profile {
+                Some(profile) => Ok(Reply::private(profile_text(lang, &profile))),
+                None => Ok(Reply::private(say(lang, &Msg::NotAMember))),
+            }
         }
         Command::DecideMembership { request, approve } => {
             let decided = api.decide_membership(caller, &request, approve).await?;

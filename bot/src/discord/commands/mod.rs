@@ -9,6 +9,7 @@
 mod account;
 mod collab;
 mod network;
+mod people;
 mod threads;
 
 use crate::discord::{BotData, Error};
@@ -28,6 +29,8 @@ pub fn commands() -> Vec<poise::Command<BotData, Error>> {
         network::partners(),
         network::partner(),
         network::stats(),
+        people::who_knows(),
+        people::profile(),
         collab::collab(),
         account::join(),
         account::link(),

@@ -11,6 +11,7 @@
 //! - `pings.rs`: nothing the bot writes notifies anyone.
 //! - `access.rs`: who may act through the bot: its own records, suspended members.
 //! - `membership.rs`: joining (`/join`, decided by coordinators' buttons) and linking by e-mail.
+//! - `people.rs`: `/who-knows` and `/profile`.
 //! - `console.rs`: the console, running the same commands.
 //!
 //! This file holds what they share: a running bot and the steps every test takes.
@@ -20,6 +21,7 @@ mod commands;
 mod console;
 mod membership;
 mod mirroring;
+mod people;
 mod pings;
 
 use std::time::Duration;

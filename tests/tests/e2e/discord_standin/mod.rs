@@ -250,6 +250,22 @@ impl DiscordStandIn {
         self.deliver(INTERACTION_COMMAND, user, channel_id, data, None).await
     }
 
+    /// A user runs a slash command in the announce channel whose options name Discord users
+    /// (option type 6, the user's id as value): Discord sends those users in `resolved`.
+    pub async fn slash_command_naming(
+        &self,
+        user: &DiscordUser,
+        name: &str,
+        options: Value,
+        named: &[&DiscordUser],
+    ) -> Interaction {
+        let users: serde_json::Map<String, Value> =
+            named.iter().map(|u| (u.id.to_string(), user_json(u.id, &u.name, false))).collect();
+        let extra = json!({ "options": options, "resolved": { "users": users } });
+        let data = self.shared.lock().command_data(name, 1, extra);
+        self.deliver(INTERACTION_COMMAND, user, Self::ANNOUNCE_CHANNEL_ID, data, None).await
+    }
+
     /// Sends the same INTERACTION_CREATE again (same id and token), as if Discord redelivered it.
     /// The three-second deadline for acknowledging starts over; an acknowledgement is still
     /// refused with 40060 if the first delivery was acknowledged.
