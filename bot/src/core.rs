@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use crate::api::{
     self, ApiError, Caller, CollaborationKind, CollaborationStatus, CollaborationView, Lkn, MembershipRequestStatus,
-    MembershipRequestView, Nation, NewCollaboration, ProfileView, NewThread, SearchHit, ThreadFeed, ThreadFilter, ThreadKind,
-    ThreadStatus, ThreadSummary, UserError, UserErrorCode,
+    MembershipRequestView, Nation, NewCollaboration, NewThread, ProfileView, SearchHit, ThreadFeed, ThreadFilter,
+    ThreadKind, ThreadStatus, ThreadSummary, UserError, UserErrorCode,
 };
 use crate::catalogue::{self, Lang, Msg, say};
 

@@ -43,7 +43,10 @@ impl MigrationTrait for Migration {
         manager.create_index(index("membership_requests", &["discord_user_id"])).await?;
         manager
             .alter_table(
-                Table::alter().table("discord_link_codes").add_column(string_len_null("for_discord_user_id", 32)).to_owned(),
+                Table::alter()
+                    .table("discord_link_codes")
+                    .add_column(string_len_null("for_discord_user_id", 32))
+                    .to_owned(),
             )
             .await
     }

@@ -152,7 +152,11 @@ impl DiscordQuery {
 
     /// The member linked to a Discord account, for a member asking through the bot
     /// (`/profile member:@…`); null when none is.
-    async fn discord_member(&self, ctx: &Context<'_>, discord_user_id: String) -> async_graphql::Result<Option<Member>> {
+    async fn discord_member(
+        &self,
+        ctx: &Context<'_>,
+        discord_user_id: String,
+    ) -> async_graphql::Result<Option<Member>> {
         let viewer = &request(ctx)?.viewer;
         Ok(discord::linked_member(db(ctx)?, viewer, &discord_user_id).await.gql()?.map(Member))
     }

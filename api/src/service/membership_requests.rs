@@ -105,8 +105,10 @@ pub async fn request(db: &DatabaseConnection, context: &WriteContext<'_>, new: N
         ));
     }
     let key = pending_key(partner.id, &new.discord_user_id);
-    let pending =
-        membership_request::Entity::find().filter(membership_request::Column::PendingKey.eq(key.as_str())).one(&*write).await?;
+    let pending = membership_request::Entity::find()
+        .filter(membership_request::Column::PendingKey.eq(key.as_str()))
+        .one(&*write)
+        .await?;
     if let Some(request) = pending {
         return Ok(Asked { request, partner });
     }

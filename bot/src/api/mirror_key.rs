@@ -117,7 +117,10 @@ mod tests {
         assert_eq!(proposed.as_str(), "collaboration:Q29sbGFib3JhdGlvbjox:PROPOSED");
         let seeking = MirrorKey::collaboration("Q29sbGFib3JhdGlvbjox", CollaborationStatus::SeekingPartners);
         assert_eq!(seeking.to_string(), "collaboration:Q29sbGFib3JhdGlvbjox:SEEKING_PARTNERS");
-        assert_eq!(MirrorKey::membership("TWVtYmVyc2hpcFJlcXVlc3Q6MQ").as_str(), "membership:TWVtYmVyc2hpcFJlcXVlc3Q6MQ");
+        assert_eq!(
+            MirrorKey::membership("TWVtYmVyc2hpcFJlcXVlc3Q6MQ").as_str(),
+            "membership:TWVtYmVyc2hpcFJlcXVlc3Q6MQ"
+        );
     }
 
     #[test]

@@ -193,7 +193,8 @@ async fn decide_membership(
 ) -> Result<(), Error> {
     press.defer_ephemeral(ctx).await?;
     let actor = data.actor(press.user.id, press.id).await;
-    let reply = core::handle(&data.api, &actor, Command::DecideMembership { request: request.to_owned(), approve }).await;
+    let reply =
+        core::handle(&data.api, &actor, Command::DecideMembership { request: request.to_owned(), approve }).await;
     if let Some(decided) = &reply.membership {
         let shown = outgoing::edit(core::membership_text(SHARED_LANG, decided, "")).components(vec![]);
         if let Err(error) = press.message.channel_id.edit_message(ctx, press.message.id, shown).await {
@@ -208,7 +209,11 @@ async fn decide_membership(
 }
 
 /// Tells the person who asked to join what was decided, by direct message in their language.
-async fn tell_applicant(ctx: &serenity::Context, data: &BotData, request: &MembershipRequestView) -> anyhow::Result<()> {
+async fn tell_applicant(
+    ctx: &serenity::Context,
+    data: &BotData,
+    request: &MembershipRequestView,
+) -> anyhow::Result<()> {
     let user = Snowflake::parse(&request.discord_user_id)?.user();
     let lang = data.language(user.get()).await;
     let Some(text) = core::membership_outcome(lang, request) else { return Ok(()) };

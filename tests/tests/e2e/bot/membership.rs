@@ -15,7 +15,8 @@ use crate::{on_both_databases, on_both_databases_with_mail};
 
 /// `user` runs `/join` for `partner`; returns the follow-up's text.
 async fn join(bot: &RunningBot, user: &DiscordUser, partner: &str, name: &str, email: &str) -> String {
-    let options = json!([option("partner", json!(partner)), option("name", json!(name)), option("email", json!(email))]);
+    let options =
+        json!([option("partner", json!(partner)), option("name", json!(name)), option("email", json!(email))]);
     let joining = bot.discord.slash_command(user, "join", options).await;
     bot.follow_up(&joining).await
 }
@@ -26,7 +27,9 @@ async fn request_message(bot: &RunningBot, name: &str) -> (u64, String, String) 
     let posted = bot
         .discord
         .wait_for_call("the request put to the coordinators", WAIT, |c| {
-            c.method == "POST" && c.path.ends_with(&path) && c.body["content"].as_str().is_some_and(|t| t.contains(name))
+            c.method == "POST"
+                && c.path.ends_with(&path)
+                && c.body["content"].as_str().is_some_and(|t| t.contains(name))
         })
         .await
         .expect("the coordinators are asked");

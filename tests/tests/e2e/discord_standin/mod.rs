@@ -405,7 +405,12 @@ impl DiscordStandIn {
     }
 
     /// Polls until the bot has sent `user_id` a direct message containing `text`.
-    pub async fn wait_for_direct_message(&self, user_id: u64, text: &str, timeout: Duration) -> anyhow::Result<StoredMessage> {
+    pub async fn wait_for_direct_message(
+        &self,
+        user_id: u64,
+        text: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<StoredMessage> {
         let started = Instant::now();
         loop {
             if let Some(message) = self.direct_messages(user_id).into_iter().find(|m| m.content.contains(text)) {

@@ -67,11 +67,9 @@ impl Inner {
                 self.channel(snowflake_str(id)).map_or_else(unknown_channel, |_| no_content())
             }
             ("GET", ["guilds", g]) if *g == guild => ok(self.guild_json()),
-            ("GET", ["guilds", g, "channels"]) if *g == guild => {
-                ok(json!(
-                    self.channels.values().filter(|channel| in_guild(channel) && !is_thread(channel)).collect::<Vec<_>>()
-                ))
-            }
+            ("GET", ["guilds", g, "channels"]) if *g == guild => ok(json!(
+                self.channels.values().filter(|channel| in_guild(channel) && !is_thread(channel)).collect::<Vec<_>>()
+            )),
             ("GET", ["guilds", g, "threads", "active"]) if *g == guild => ok(json!({
                 "threads": self.channels.values().filter(|channel| is_thread(channel)).collect::<Vec<_>>(),
                 "members": [],
