@@ -87,7 +87,8 @@ on_both_databases! {
     /// asked once (a retried /join asks nobody again); a plain member's press is refused and
     /// changes nothing; the coordinator's approval creates the member with Discord linked, shows
     /// the decision, tells the person, and their next /ask posts as them; deciding twice is
-    /// refused; a declined request links nobody; someone linked is told they are a member.
+    /// refused; a declined request links nobody; someone linked is told they are a member; nothing
+    /// pings anyone, and the audit trail has it all.
     async fn strangers_join_from_discord_and_coordinators_decide(app) {
         let bot_token = app.member_token("british-library", MemberRole::Bot).await;
         let coordinator_token = app.member_token("national-library-of-wales", MemberRole::Coordinator).await;
@@ -140,13 +141,21 @@ on_both_databases! {
 
         // A declined request links nobody, and the person hears so.
         let rhys = DiscordUser::new(500_000_000_000_000_104, "rhys");
-        join(&bot, &rhys, "national-library-of-wales", "Rhys Pugh", &format!("rhys-{:08x}@llgc.test", rand::random::<u32>())).await;
+        let rhys_email = format!("rhys-{:08x}@llgc.test", rand::random::<u32>());
+        join(&bot, &rhys, "national-library-of-wales", "Rhys Pugh @everyone <@500000000000000101>", &rhys_email).await;
         let (message, _, decline) = request_message(&bot, "Rhys Pugh").await;
         let declined = press(&bot, &coordinator, message, &decline).await;
         assert!(declined.contains("Declined by"), "{declined}");
         bot.discord.wait_for_direct_message(rhys.id, "declined", WAIT).await.expect("the person is told");
         let not_linked = ask(&bot, &rhys, "Declined but asking anyway").await;
         assert!(not_linked.contains("/join"), "{not_linked}");
+        // The requests, their decisions and the direct messages ping nobody, whatever the names say.
+        let writes = bot.discord.content_writes();
+        assert!(writes.iter().any(|w| w.content.contains("Rhys Pugh @everyone") && w.method == "PATCH"), "{writes:#?}");
+        for write in &writes {
+            assert_eq!(write.allowed_mentions["parse"], json!([]), "{} {} parses mentions", write.method, write.path);
+            assert!(write.pings.is_empty(), "{} {} would ping {:?}", write.method, write.path, write.pings);
+        }
         let admin_token = app.member_token("british-library", MemberRole::Admin).await;
         let audit = app.data(Some(&admin_token), "{ auditEvents(first: 50) { nodes { action } } }", json!({})).await;
         let actions: Vec<&str> = audit["auditEvents"]["nodes"].as_array().expect("events").iter().filter_map(|e| e["action"].as_str()).collect();
