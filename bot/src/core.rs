@@ -705,6 +705,42 @@ mod tests {
         assert_eq!(collaboration_kind("street party"), CollaborationKind::Other("STREET_PARTY".into()));
     }
 
+    fn request(status: MembershipRequestStatus) -> MembershipRequestView {
+        MembershipRequestView {
+            id: cynic::Id::new("TWVtYmVyc2hpcFJlcXVlc3Q6MQ"),
+            display_name: "Gwen Ellis".into(),
+            discord_user_id: "500000000000000103".into(),
+            status,
+            partner: api::PartnerRef {
+                slug: "national-library-of-wales".into(),
+                name: "National Library of Wales".into(),
+            },
+            decided_by: None,
+        }
+    }
+
+    #[test]
+    fn the_person_who_asked_hears_the_decision_in_their_language_and_nothing_while_it_waits() {
+        assert_eq!(membership_outcome(Lang::En, &request(MembershipRequestStatus::Pending)), None);
+        let welcome = membership_outcome(Lang::Cy, &request(MembershipRequestStatus::Approved)).expect("told");
+        assert!(welcome.starts_with("Croeso") && welcome.contains("**Gwen Ellis**"), "{welcome}");
+        let declined = membership_outcome(Lang::En, &request(MembershipRequestStatus::Declined)).expect("told");
+        assert!(declined.contains("declined"), "{declined}");
+    }
+
+    #[test]
+    fn coordinators_read_who_asks_and_then_who_decided() {
+        let asking = membership_text(Lang::En, &request(MembershipRequestStatus::Pending), "gwen");
+        assert!(
+            asking.starts_with("**Gwen Ellis** (Discord: gwen) asks to join **National Library of Wales**"),
+            "{asking}"
+        );
+        let mut decided = request(MembershipRequestStatus::Approved);
+        decided.decided_by = Some(api::MemberView { display_name: "Eleri".into(), partner: None });
+        let approved = membership_text(Lang::En, &decided, "");
+        assert_eq!(approved, "✅ Approved by Eleri: **Gwen Ellis** is now a member of **National Library of Wales**.");
+    }
+
     #[test]
     fn a_refusal_names_the_field_in_either_language() {
         let error = UserError {

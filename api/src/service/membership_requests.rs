@@ -252,11 +252,69 @@ async fn admit(write: &Write<'_>, row: &membership_request::Model) -> Result<i64
 
 #[cfg(test)]
 mod tests {
+    use chrono::Utc;
+
     use super::*;
+
+    const PARTNER: i64 = 7;
+
+    fn member(id: i64, partner_id: i64, role: MemberRole) -> member::Model {
+        member::Model {
+            id,
+            partner_id,
+            display_name: format!("Member {id}"),
+            email: format!("m{id}@library.example"),
+            role,
+            discord_user_id: Some(format!("60000000000000000{id}")),
+            created_at: Utc::now(),
+            suspended_at: None,
+            bio: None,
+            languages: String::new(),
+            preferred_language: lkn_entity::vocabulary::Language::English,
+            erased_at: None,
+        }
+    }
+
+    fn through_the_bot(member: member::Model) -> Viewer {
+        Viewer::Member { member, via_bot: Some(self::member(99, 1, MemberRole::Bot)) }
+    }
+
+    #[test]
+    fn the_partners_coordinators_and_administrators_decide_in_person_or_through_the_bot() {
+        let coordinator = member(1, PARTNER, MemberRole::Coordinator);
+        let admin = member(2, PARTNER + 1, MemberRole::Admin);
+        for viewer in [
+            Viewer::Member { member: coordinator.clone(), via_bot: None },
+            through_the_bot(coordinator),
+            through_the_bot(admin),
+        ] {
+            assert!(may_decide(&viewer, PARTNER).is_ok(), "{viewer:?}");
+        }
+    }
+
+    #[test]
+    fn colleagues_other_partners_coordinators_and_the_bot_alone_do_not_decide() {
+        let refused = [
+            through_the_bot(member(3, PARTNER, MemberRole::Member)),
+            through_the_bot(member(4, PARTNER + 1, MemberRole::Coordinator)),
+            Viewer::Bot(member(99, 1, MemberRole::Bot)),
+        ];
+        for viewer in refused {
+            assert!(matches!(may_decide(&viewer, PARTNER), Err(ServiceError::Forbidden)), "{viewer:?}");
+        }
+        assert!(matches!(may_decide(&Viewer::Anonymous, PARTNER), Err(ServiceError::Unauthenticated(_))));
+    }
+
+    #[test]
+    fn only_the_bot_in_its_own_name_asks_for_someone_to_join() {
+        assert!(require_bot_alone(&Viewer::Bot(member(99, 1, MemberRole::Bot))).is_ok());
+        let member_through_the_bot = through_the_bot(member(3, PARTNER, MemberRole::Member));
+        assert!(matches!(require_bot_alone(&member_through_the_bot), Err(ServiceError::Forbidden)));
+        assert!(matches!(require_bot_alone(&Viewer::Anonymous), Err(ServiceError::Unauthenticated(_))));
+    }
 
     #[test]
     fn a_pending_request_is_keyed_by_partner_and_discord_account() {
-        assert_eq!(pending_key(7, "500000000000000001"), "7:500000000000000001");
-        assert_ne!(pending_key(7, "1"), pending_key(71, ""));
+        assert_eq!(pending_key(PARTNER, "500000000000000001"), "7:500000000000000001");
     }
 }

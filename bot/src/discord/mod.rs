@@ -331,3 +331,19 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
     }
     Ok(outcome?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_to_joins_buttons_say_what_they_decide_and_on_which_request() {
+        assert_eq!(
+            membership_decision("lkn-membership:approve:TWVtYmVyc2hpcFJlcXVlc3Q6MQ"),
+            Some((true, "TWVtYmVyc2hpcFJlcXVlc3Q6MQ"))
+        );
+        assert_eq!(membership_decision("lkn-membership:decline:abc"), Some((false, "abc")));
+        assert_eq!(membership_decision("lkn-join:Q29sbGFib3JhdGlvbjox"), None);
+        assert_eq!(membership_decision("lkn-membership:maybe:abc"), None);
+    }
+}

@@ -13,7 +13,8 @@ use lkn_api::config::Cli;
 use lkn_api::edge::EdgeSettings;
 use lkn_entity::vocabulary::MemberRole;
 use lkn_entity::{
-    audit_event, discord_link_attempt, discord_link_code, idempotency_key, membership_request, outbox_message, sign_in_code,
+    audit_event, discord_link_attempt, discord_link_code, idempotency_key, membership_request, outbox_message,
+    sign_in_code,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
