@@ -206,6 +206,8 @@ pub enum Msg<'a> {
         name: &'a str,
         /// Their Discord username.
         discord_name: &'a str,
+        /// The domain of the address they gave (the address itself stays private).
+        domain: &'a str,
         /// The partner's name.
         partner: &'a str,
     },
@@ -412,13 +414,16 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
             "Asked to join **{partner}**. Its coordinators will decide, and I will send you a direct message then."
         ),
         (Msg::JoinAsked { partner }, Cy) => format!(
-            "Wedi gofyn i ymuno â **{partner}**. Ei gydlynwyr fydd yn penderfynu, a byddaf yn anfon neges              uniongyrchol atoch bryd hynny."
+            "Wedi gofyn i ymuno â **{partner}**. Ei gydlynwyr fydd yn penderfynu, a byddaf yn anfon neges \
+             uniongyrchol atoch bryd hynny."
         ),
-        (Msg::MembershipAsk { name, discord_name, partner }, En) => format!(
-            "**{name}** (Discord: {discord_name}) asks to join **{partner}**. A coordinator of {partner} may              approve or decline."
+        (Msg::MembershipAsk { name, discord_name, domain, partner }, En) => format!(
+            "**{name}** (Discord: {discord_name}; e-mail at {domain}) asks to join **{partner}**. A coordinator of \
+             {partner} may approve or decline."
         ),
-        (Msg::MembershipAsk { name, discord_name, partner }, Cy) => format!(
-            "Mae **{name}** (Discord: {discord_name}) yn gofyn i ymuno â **{partner}**. Gall un o gydlynwyr              {partner} gymeradwyo neu wrthod."
+        (Msg::MembershipAsk { name, discord_name, domain, partner }, Cy) => format!(
+            "Mae **{name}** (Discord: {discord_name}; e-bost yn {domain}) yn gofyn i ymuno â **{partner}**. Gall \
+             un o gydlynwyr {partner} gymeradwyo neu wrthod."
         ),
         (Msg::Approve, En) => "Approve".into(),
         (Msg::Approve, Cy) => "Cymeradwyo".into(),
@@ -437,28 +442,36 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
             format!("Wedi'i wrthod gan {by}: gofynnodd **{name}** i ymuno â **{partner}**.")
         }
         (Msg::Welcome { partner, name }, En) => format!(
-            "Welcome to the Living Knowledge Network: your request to join **{partner}** was approved. You now act              in LKN as **{name}**; try `/ask` or `/help`. On the web, sign in with the e-mail address you gave."
+            "Welcome to the Living Knowledge Network: your request to join **{partner}** was approved. You now act \
+             in LKN as **{name}**; try `/ask` or `/help`. On the web, sign in with the e-mail address you gave."
         ),
         (Msg::Welcome { partner, name }, Cy) => format!(
-            "Croeso i'r Rhwydwaith Gwybodaeth Fyw: cymeradwywyd eich cais i ymuno â **{partner}**. Rydych nawr yn              gweithredu yn LKN fel **{name}**; rhowch gynnig ar `/ask` neu `/help`. Ar y we, mewngofnodwch gyda'r              cyfeiriad e-bost a roesoch."
+            "Croeso i'r Rhwydwaith Gwybodaeth Fyw: cymeradwywyd eich cais i ymuno â **{partner}**. Rydych nawr yn \
+             gweithredu yn LKN fel **{name}**; rhowch gynnig ar `/ask` neu `/help`. Ar y we, mewngofnodwch gyda'r \
+             cyfeiriad e-bost a roesoch."
         ),
         (Msg::JoinTurnedDown { partner }, En) => format!(
             "Your request to join **{partner}** was declined. If you think that is a mistake, ask a coordinator there."
         ),
         (Msg::JoinTurnedDown { partner }, Cy) => format!(
-            "Gwrthodwyd eich cais i ymuno â **{partner}**. Os ydych yn credu bod hynny'n gamgymeriad, gofynnwch i              gydlynydd yno."
+            "Gwrthodwyd eich cais i ymuno â **{partner}**. Os ydych yn credu bod hynny'n gamgymeriad, gofynnwch i \
+             gydlynydd yno."
         ),
         (Msg::LinkCodeSent, En) => format!(
-            "If that address belongs to a member of LKN, a link code is on its way to it. Then type `/link              code:<code>` here; the code works for {minutes} minutes, and only for this Discord account.",
+            "If that address belongs to a member of LKN, a link code is on its way to it. Then type `/link \
+             code:<code>` here; the code works for {minutes} minutes, and only for this Discord account.",
             minutes = LINK_CODE_MINUTES
         ),
         (Msg::LinkCodeSent, Cy) => format!(
-            "Os yw'r cyfeiriad hwnnw'n perthyn i aelod o LKN, mae cod cysylltu ar ei ffordd ato. Yna teipiwch              `/link code:<cod>` yma; mae'r cod yn gweithio am {minutes} munud, a dim ond i'r cyfrif Discord hwn.",
+            "Os yw'r cyfeiriad hwnnw'n perthyn i aelod o LKN, mae cod cysylltu ar ei ffordd ato. Yna teipiwch \
+             `/link code:<cod>` yma; mae'r cod yn gweithio am {minutes} munud, a dim ond i'r cyfrif Discord hwn.",
             minutes = LINK_CODE_MINUTES
         ),
-        (Msg::LinkHow, En) => "Give `/link` the code from LKN (`code:`), or your work e-mail address (`email:`) to             get a code by e-mail."
+        (Msg::LinkHow, En) => "Give `/link` the code from LKN (`code:`), or your work e-mail address (`email:`) to \
+            get a code by e-mail."
             .into(),
-        (Msg::LinkHow, Cy) => "Rhowch i `/link` y cod o LKN (`code:`), neu eich cyfeiriad e-bost gwaith (`email:`) i             gael cod drwy e-bost."
+        (Msg::LinkHow, Cy) => "Rhowch i `/link` y cod o LKN (`code:`), neu eich cyfeiriad e-bost gwaith (`email:`) i \
+            gael cod drwy e-bost."
             .into(),
         (Msg::WhoKnows { topic }, En) => format!("Who knows about “{topic}”:"),
         (Msg::WhoKnows { topic }, Cy) => format!("Pwy sy'n gwybod am “{topic}”:"),

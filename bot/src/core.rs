@@ -251,7 +251,10 @@ pub fn membership_text(lang: Lang, request: &MembershipRequestView, discord_name
     let partner = request.partner.name.as_str();
     let by = request.decided_by.as_ref().map_or("?", |member| member.display_name.as_str());
     match request.status {
-        MembershipRequestStatus::Pending => say(lang, &Msg::MembershipAsk { name, discord_name, partner }),
+        MembershipRequestStatus::Pending => {
+            let domain = request.email.rsplit_once('@').map_or("?", |(_, domain)| domain);
+            say(lang, &Msg::MembershipAsk { name, discord_name, domain, partner })
+        }
         MembershipRequestStatus::Approved => say(lang, &Msg::MembershipDecided { approved: true, name, partner, by }),
         MembershipRequestStatus::Declined => say(lang, &Msg::MembershipDecided { approved: false, name, partner, by }),
     }
@@ -710,6 +713,7 @@ mod tests {
             id: cynic::Id::new("TWVtYmVyc2hpcFJlcXVlc3Q6MQ"),
             display_name: "Gwen Ellis".into(),
             discord_user_id: "500000000000000103".into(),
+            email: "gwen.ellis@llgc.org.uk".into(),
             status,
             partner: api::PartnerRef {
                 slug: "national-library-of-wales".into(),
@@ -731,10 +735,10 @@ mod tests {
     #[test]
     fn coordinators_read_who_asks_and_then_who_decided() {
         let asking = membership_text(Lang::En, &request(MembershipRequestStatus::Pending), "gwen");
-        assert!(
-            asking.starts_with("**Gwen Ellis** (Discord: gwen) asks to join **National Library of Wales**"),
-            "{asking}"
-        );
+        let expected =
+            "**Gwen Ellis** (Discord: gwen; e-mail at llgc.org.uk) asks to join **National Library of Wales**";
+        assert!(asking.starts_with(expected), "{asking}");
+        assert!(!asking.contains("gwen.ellis@"), "the address itself stays private: {asking}");
         let mut decided = request(MembershipRequestStatus::Approved);
         decided.decided_by = Some(api::MemberView { display_name: "Eleri".into(), partner: None });
         let approved = membership_text(Lang::En, &decided, "");

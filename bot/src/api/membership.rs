@@ -27,6 +27,8 @@ pub struct MembershipRequestView {
     pub display_name: String,
     /// The Discord account that asked: told of the decision.
     pub discord_user_id: String,
+    /// The address the person gave; coordinators are shown its domain only.
+    pub email: String,
     /// Where it stands.
     pub status: MembershipRequestStatus,
     /// The partner asked to join.
