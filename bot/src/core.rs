@@ -380,6 +380,18 @@ pub fn excerpt(text: &str, max: usize) -> String {
     cut
 }
 
+/// The slug of the partner someone typed: a slug, or (typed without autocomplete) part
+/// of a partner's name; as typed when nothing matches, for the API to refuse in its words.
+async fn partner_slug(api: &Lkn, caller: &Caller, typed: &str) -> Result<String, ApiError> {
+    let wanted = typed.trim().to_lowercase();
+    let partners = api.partners(caller, None).await?;
+    let found = partners
+        .iter()
+        .find(|p| p.slug == wanted)
+        .or_else(|| partners.iter().find(|p| p.name.to_lowercase().contains(&wanted)));
+    Ok(found.map_or_else(|| typed.trim().to_owned(), |p| p.slug.clone()))
+}
+
 fn tags_of(text: &str) -> Vec<String> {
     text.split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect()
 }
@@ -639,7 +651,8 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
                 Ok(None) | Err(ApiError::Unauthenticated(_)) => {}
                 Err(error) => return Err(error),
             }
-            let request = api.request_membership(discord_user, partner.trim(), name.trim(), email.trim()).await?;
+            let slug = partner_slug(api, caller, &partner).await?;
+            let request = api.request_membership(discord_user, &slug, name.trim(), email.trim()).await?;
             let text = say(lang, &Msg::JoinAsked { partner: &request.partner.name });
             Ok(Reply { membership: Some(request), ..Reply::private(text) })
         }

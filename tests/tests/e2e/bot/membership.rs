@@ -139,10 +139,10 @@ on_both_databases! {
         let already = join(&bot, &gwen, "glasgow-life", "Gwen Ellis", &email).await;
         assert!(already.contains("already a member of **National Library of Wales**"), "{already}");
 
-        // A declined request links nobody, and the person hears so.
+        // A declined request links nobody, and the person hears so (the partner typed by name this time).
         let rhys = DiscordUser::new(500_000_000_000_000_104, "rhys");
         let rhys_email = format!("rhys-{:08x}@llgc.test", rand::random::<u32>());
-        join(&bot, &rhys, "national-library-of-wales", "Rhys Pugh @everyone <@500000000000000101>", &rhys_email).await;
+        join(&bot, &rhys, "Library of Wales", "Rhys Pugh @everyone <@500000000000000101>", &rhys_email).await;
         let (message, _, decline) = request_message(&bot, "Rhys Pugh").await;
         let declined = press(&bot, &coordinator, message, &decline).await;
         assert!(declined.contains("Declined by"), "{declined}");
