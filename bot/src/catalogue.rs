@@ -190,18 +190,89 @@ pub enum Msg<'a> {
     ReplyNotMirrored,
     /// The thread could not be posted from a modal (nothing arrived in time).
     TimedOut,
+    /// `/join` by someone already linked to a member.
+    AlreadyMember {
+        /// Their partner's name.
+        partner: &'a str,
+    },
+    /// `/join` was put to the partner's coordinators.
+    JoinAsked {
+        /// The partner's name.
+        partner: &'a str,
+    },
+    /// The coordinators' message: someone asks to join.
+    MembershipAsk {
+        /// The name they gave.
+        name: &'a str,
+        /// Their Discord username.
+        discord_name: &'a str,
+        /// The domain of the address they gave (the address itself stays private).
+        domain: &'a str,
+        /// The partner's name.
+        partner: &'a str,
+    },
+    /// Button: approve a request to join.
+    Approve,
+    /// Button: decline a request to join.
+    Decline,
+    /// The coordinators' message once decided (and what the coordinator is told).
+    MembershipDecided {
+        /// Approved or declined.
+        approved: bool,
+        /// The name the person gave.
+        name: &'a str,
+        /// The partner's name.
+        partner: &'a str,
+        /// Who decided.
+        by: &'a str,
+    },
+    /// Told to the person whose request was approved.
+    Welcome {
+        /// The partner's name.
+        partner: &'a str,
+        /// The name they act under.
+        name: &'a str,
+    },
+    /// Told to the person whose request was declined.
+    JoinTurnedDown {
+        /// The partner's name.
+        partner: &'a str,
+    },
+    /// `/link email:` was taken: a code goes to the address if it is a member's.
+    LinkCodeSent,
+    /// `/link` with neither a code nor an address.
+    LinkHow,
+    /// `/who-knows`: the heading of the list.
+    WhoKnows {
+        /// The topic asked about.
+        topic: &'a str,
+    },
+    /// `/who-knows`: nobody yet.
+    NobodyKnows {
+        /// The topic asked about.
+        topic: &'a str,
+    },
+    /// `/profile`: a member who has written no bio.
+    NoBio,
+    /// `/profile`: "Languages" label.
+    LanguagesLabel,
+    /// `/profile`: "Knows about" label.
+    ExpertiseLabel,
+    /// `/profile member:` names a Discord account linked to no member.
+    NotAMember,
 }
 
 /// The text of `msg` in `lang`.
 pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
     use Lang::{Cy, En};
     match (msg, lang) {
-        (Msg::NotLinked, En) => "Your Discord account is not linked to an LKN member yet. In LKN, create a link code \
-            (`createDiscordLinkCode`), then use `/link code:<code>` here. Until then you can search public threads."
+        (Msg::NotLinked, En) => "Your Discord account is not linked to an LKN member yet. Use `/link email:<your \
+            work address>` to get a link code by e-mail, then `/link code:<code>`; not a member yet? Ask to join \
+            with `/join`. Until then you can search public threads."
             .into(),
-        (Msg::NotLinked, Cy) => "Nid yw eich cyfrif Discord wedi'i gysylltu ag aelod o LKN eto. Yn LKN, crëwch god \
-            cysylltu (`createDiscordLinkCode`), yna defnyddiwch `/link code:<cod>` yma. Tan hynny gallwch chwilio \
-            edafedd cyhoeddus."
+        (Msg::NotLinked, Cy) => "Nid yw eich cyfrif Discord wedi'i gysylltu ag aelod o LKN eto. Defnyddiwch `/link \
+            email:<eich cyfeiriad gwaith>` i gael cod cysylltu drwy e-bost, yna `/link code:<cod>`; heb fod yn aelod \
+            eto? Gofynnwch i ymuno gyda `/join`. Tan hynny gallwch chwilio edafedd cyhoeddus."
             .into(),
         (Msg::Suspended, En) => "Your LKN account is suspended, so the bot cannot act for you. Ask your partner's \
             coordinator."
@@ -333,6 +404,91 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
         }
         (Msg::TimedOut, En) => "Nothing was posted: the form was not sent in time.".into(),
         (Msg::TimedOut, Cy) => "Ni phostiwyd dim: ni anfonwyd y ffurflen mewn pryd.".into(),
+        (Msg::AlreadyMember { partner }, En) => {
+            format!("You are already a member of **{partner}**: there is nothing to join. Try `/help`.")
+        }
+        (Msg::AlreadyMember { partner }, Cy) => {
+            format!("Rydych eisoes yn aelod o **{partner}**: does dim i ymuno ag ef. Rhowch gynnig ar `/help`.")
+        }
+        (Msg::JoinAsked { partner }, En) => format!(
+            "Asked to join **{partner}**. Its coordinators will decide, and I will send you a direct message then."
+        ),
+        (Msg::JoinAsked { partner }, Cy) => format!(
+            "Wedi gofyn i ymuno â **{partner}**. Ei gydlynwyr fydd yn penderfynu, a byddaf yn anfon neges \
+             uniongyrchol atoch bryd hynny."
+        ),
+        (Msg::MembershipAsk { name, discord_name, domain, partner }, En) => format!(
+            "**{name}** (Discord: {discord_name}; e-mail at {domain}) asks to join **{partner}**. A coordinator of \
+             {partner} may approve or decline."
+        ),
+        (Msg::MembershipAsk { name, discord_name, domain, partner }, Cy) => format!(
+            "Mae **{name}** (Discord: {discord_name}; e-bost yn {domain}) yn gofyn i ymuno â **{partner}**. Gall \
+             un o gydlynwyr {partner} gymeradwyo neu wrthod."
+        ),
+        (Msg::Approve, En) => "Approve".into(),
+        (Msg::Approve, Cy) => "Cymeradwyo".into(),
+        (Msg::Decline, En) => "Decline".into(),
+        (Msg::Decline, Cy) => "Gwrthod".into(),
+        (Msg::MembershipDecided { approved: true, name, partner, by }, En) => {
+            format!("✅ Approved by {by}: **{name}** is now a member of **{partner}**.")
+        }
+        (Msg::MembershipDecided { approved: true, name, partner, by }, Cy) => {
+            format!("✅ Wedi'i gymeradwyo gan {by}: mae **{name}** bellach yn aelod o **{partner}**.")
+        }
+        (Msg::MembershipDecided { approved: false, name, partner, by }, En) => {
+            format!("Declined by {by}: **{name}** asked to join **{partner}**.")
+        }
+        (Msg::MembershipDecided { approved: false, name, partner, by }, Cy) => {
+            format!("Wedi'i wrthod gan {by}: gofynnodd **{name}** i ymuno â **{partner}**.")
+        }
+        (Msg::Welcome { partner, name }, En) => format!(
+            "Welcome to the Living Knowledge Network: your request to join **{partner}** was approved. You now act \
+             in LKN as **{name}**; try `/ask` or `/help`. On the web, sign in with the e-mail address you gave."
+        ),
+        (Msg::Welcome { partner, name }, Cy) => format!(
+            "Croeso i'r Rhwydwaith Gwybodaeth Fyw: cymeradwywyd eich cais i ymuno â **{partner}**. Rydych nawr yn \
+             gweithredu yn LKN fel **{name}**; rhowch gynnig ar `/ask` neu `/help`. Ar y we, mewngofnodwch gyda'r \
+             cyfeiriad e-bost a roesoch."
+        ),
+        (Msg::JoinTurnedDown { partner }, En) => format!(
+            "Your request to join **{partner}** was declined. If you think that is a mistake, ask a coordinator there."
+        ),
+        (Msg::JoinTurnedDown { partner }, Cy) => format!(
+            "Gwrthodwyd eich cais i ymuno â **{partner}**. Os ydych yn credu bod hynny'n gamgymeriad, gofynnwch i \
+             gydlynydd yno."
+        ),
+        (Msg::LinkCodeSent, En) => format!(
+            "If that address belongs to a member of LKN, a link code is on its way to it. Then type `/link \
+             code:<code>` here; the code works for {minutes} minutes, and only for this Discord account.",
+            minutes = LINK_CODE_MINUTES
+        ),
+        (Msg::LinkCodeSent, Cy) => format!(
+            "Os yw'r cyfeiriad hwnnw'n perthyn i aelod o LKN, mae cod cysylltu ar ei ffordd ato. Yna teipiwch \
+             `/link code:<cod>` yma; mae'r cod yn gweithio am {minutes} munud, a dim ond i'r cyfrif Discord hwn.",
+            minutes = LINK_CODE_MINUTES
+        ),
+        (Msg::LinkHow, En) => "Give `/link` the code from LKN (`code:`), or your work e-mail address (`email:`) to \
+            get a code by e-mail."
+            .into(),
+        (Msg::LinkHow, Cy) => "Rhowch i `/link` y cod o LKN (`code:`), neu eich cyfeiriad e-bost gwaith (`email:`) i \
+            gael cod drwy e-bost."
+            .into(),
+        (Msg::WhoKnows { topic }, En) => format!("Who knows about “{topic}”:"),
+        (Msg::WhoKnows { topic }, Cy) => format!("Pwy sy'n gwybod am “{topic}”:"),
+        (Msg::NobodyKnows { topic }, En) => {
+            format!("Nobody has shown or declared knowledge of “{topic}” yet. Ask the network with `/ask`.")
+        }
+        (Msg::NobodyKnows { topic }, Cy) => {
+            format!("Does neb wedi dangos na datgan gwybodaeth am “{topic}” eto. Gofynnwch i'r rhwydwaith gyda `/ask`.")
+        }
+        (Msg::NoBio, En) => "No bio yet.".into(),
+        (Msg::NoBio, Cy) => "Dim bywgraffiad eto.".into(),
+        (Msg::LanguagesLabel, En) => "Languages".into(),
+        (Msg::LanguagesLabel, Cy) => "Ieithoedd".into(),
+        (Msg::ExpertiseLabel, En) => "Knows about".into(),
+        (Msg::ExpertiseLabel, Cy) => "Yn gwybod am".into(),
+        (Msg::NotAMember, En) => "That Discord account is not linked to a member of LKN.".into(),
+        (Msg::NotAMember, Cy) => "Nid yw'r cyfrif Discord hwnnw wedi'i gysylltu ag aelod o LKN.".into(),
     }
 }
 
@@ -386,6 +542,20 @@ pub fn join_status(status: JoinStatus) -> &'static str {
     }
 }
 
+/// The name of a language, as a profile lists it.
+pub fn language(lang: Lang, language: Language) -> &'static str {
+    match (language, lang) {
+        (Language::En, Lang::En) => "English",
+        (Language::En, Lang::Cy) => "Saesneg",
+        (Language::Cy, Lang::En) => "Welsh",
+        (Language::Cy, Lang::Cy) => "Cymraeg",
+        (Language::Gd, Lang::En) => "Scottish Gaelic",
+        (Language::Gd, Lang::Cy) => "Gaeleg yr Alban",
+        (Language::Ga, Lang::En) => "Irish",
+        (Language::Ga, Lang::Cy) => "Gwyddeleg",
+    }
+}
+
 /// The name of a nation.
 pub fn nation(lang: Lang, nation: Nation) -> &'static str {
     match (nation, lang) {
@@ -409,7 +579,8 @@ const HELP_EN: &str = "**LKN bot** — the Living Knowledge Network from Discord
 `/partners [nation]` · `/partner name` · `/stats`
 `/collab propose` · `/collab list [status]` · `/collab show id` · `/collab join id`
 `/collab decide id partner accept|decline` · `/collab advance id status`
-`/link code` · `/unlink` · `/language en|cy` · `/help`";
+`/join partner name email` ask to join a partner · `/who-knows topic` · `/profile [member]`
+`/link code` · `/link email` · `/unlink` · `/language en|cy` · `/help`";
 
 const HELP_CY: &str = "**Bot LKN** — y Rhwydwaith Gwybodaeth Fyw o Discord.
 `/ask` gofyn cwestiwn i'r rhwydwaith (dangosir edafedd tebyg yn gyntaf)
@@ -420,7 +591,11 @@ const HELP_CY: &str = "**Bot LKN** — y Rhwydwaith Gwybodaeth Fyw o Discord.
 `/partners [nation]` · `/partner name` · `/stats`
 `/collab propose` · `/collab list [status]` · `/collab show id` · `/collab join id`
 `/collab decide id partner accept|decline` · `/collab advance id status`
-`/link code` · `/unlink` · `/language en|cy` · `/help`";
+`/join partner name email` gofyn i ymuno â phartner · `/who-knows topic` · `/profile [member]`
+`/link code` · `/link email` · `/unlink` · `/language en|cy` · `/help`";
+
+/// How long a link code works, as the API makes it: told to whoever asks for one by e-mail.
+const LINK_CODE_MINUTES: u32 = 10;
 
 #[cfg(test)]
 mod tests {

@@ -56,6 +56,10 @@ pub struct RunArgs {
     /// The channel where collaboration proposals and status changes are announced.
     #[arg(long = "announce-channel", env = "LKN_ANNOUNCE_CHANNEL_ID")]
     pub announce_channel_id: u64,
+    /// The channel where requests to join (`/join`) are put to partners' coordinators;
+    /// the announcement channel when not set.
+    #[arg(long = "coordinators-channel", env = "LKN_COORDINATORS_CHANNEL_ID")]
+    pub coordinators_channel_id: Option<u64>,
     /// How far back, in hours, the bot mirrors what it missed when it starts.
     #[arg(long, env = "LKN_CATCH_UP_HOURS", default_value_t = 24)]
     pub catch_up_hours: u32,

@@ -166,8 +166,13 @@ pub fn parse_line(line: &str) -> Result<Command, LineError> {
         ("collab", Some("advance")) => {
             Command::CollabAdvance { id: get("id")?, status: parse_status(&get("status")?)? }
         }
-        ("link", None) => Command::Link { code: get("code")? },
+        ("link", None) => match optional("email") {
+            Some(email) => Command::LinkByEmail { email },
+            None => Command::Link { code: get("code")? },
+        },
         ("unlink", None) => Command::Unlink,
+        ("who-knows", None) => Command::WhoKnows { topic: get("topic")? },
+        ("profile", None) => Command::Profile { discord_user_id: None },
         ("help", None) => Command::Help,
         ("language", None) => Command::Language { code: get("language")? },
         _ => return Err(LineError::Unknown(full)),

@@ -5,8 +5,9 @@
 use std::fmt::Write as _;
 
 use crate::api::{
-    self, ApiError, Caller, CollaborationKind, CollaborationStatus, CollaborationView, Lkn, Nation, NewCollaboration,
-    NewThread, SearchHit, ThreadFeed, ThreadFilter, ThreadKind, ThreadStatus, ThreadSummary, UserError, UserErrorCode,
+    self, ApiError, Caller, CollaborationKind, CollaborationStatus, CollaborationView, Lkn, MembershipRequestStatus,
+    MembershipRequestView, Nation, NewCollaboration, NewThread, ProfileView, SearchHit, ThreadFeed, ThreadFilter,
+    ThreadKind, ThreadStatus, ThreadSummary, UserError, UserErrorCode,
 };
 use crate::catalogue::{self, Lang, Msg, say};
 
@@ -142,6 +143,37 @@ pub enum Command {
         /// The code.
         code: String,
     },
+    /// Have a link code e-mailed to a member's address, to link this Discord account.
+    LinkByEmail {
+        /// The address.
+        email: String,
+    },
+    /// Ask to join a partner, for someone who is not a member yet.
+    Join {
+        /// The partner's slug.
+        partner: String,
+        /// The name to show on their posts.
+        name: String,
+        /// Their work address, for signing in on the web.
+        email: String,
+    },
+    /// Who knows most about a topic.
+    WhoKnows {
+        /// A tag or a few words.
+        topic: String,
+    },
+    /// A member's profile: one's own, or that of the member linked to a Discord account.
+    Profile {
+        /// The colleague's Discord user id; one's own profile when absent.
+        discord_user_id: Option<String>,
+    },
+    /// Approve or decline a request to join (a coordinator's button press).
+    DecideMembership {
+        /// The request's id.
+        request: String,
+        /// Approve (true) or decline.
+        approve: bool,
+    },
     /// Unlink the Discord account.
     Unlink,
     /// The command list.
@@ -178,16 +210,64 @@ pub struct Reply {
     pub offer: Option<Offer>,
     /// The language the user now speaks, when the command changed it.
     pub language_changed: Option<Lang>,
+    /// A request to join that the command made or decided: a pending one is put to the
+    /// partner's coordinators, a decided one edits their message and is told to the person.
+    pub membership: Option<MembershipRequestView>,
 }
 
 impl Reply {
     /// Text only the user sees.
     pub fn private(text: String) -> Self {
-        Self { text, private: true, offer: None, language_changed: None }
+        Self { text, private: true, offer: None, language_changed: None, membership: None }
     }
 
     fn public(text: String) -> Self {
-        Self { text, private: false, offer: None, language_changed: None }
+        Self { text, private: false, offer: None, language_changed: None, membership: None }
+    }
+}
+
+/// A profile: name and partner, bio, languages and what they know about.
+pub fn profile_text(lang: Lang, profile: &ProfileView) -> String {
+    let mut text = format!("**{}**", profile.display_name);
+    if let Some(partner) = &profile.partner {
+        let _ = write!(text, " — {}", partner.name);
+    }
+    let bio = profile.bio.trim();
+    let _ = write!(text, "\n{}", if bio.is_empty() { say(lang, &Msg::NoBio) } else { excerpt(bio, 1000) });
+    if !profile.languages.is_empty() {
+        let names: Vec<&str> = profile.languages.iter().map(|l| catalogue::language(lang, *l)).collect();
+        let _ = write!(text, "\n{}: {}", say(lang, &Msg::LanguagesLabel), names.join(", "));
+    }
+    if !profile.expertise.is_empty() {
+        let _ = write!(text, "\n{}: {}", say(lang, &Msg::ExpertiseLabel), profile.expertise.join(", "));
+    }
+    text
+}
+
+/// What the partner's coordinators read about a request to join, in `lang`: who asks
+/// while it is pending, who decided once it is.
+pub fn membership_text(lang: Lang, request: &MembershipRequestView, discord_name: &str) -> String {
+    let name = request.display_name.as_str();
+    let partner = request.partner.name.as_str();
+    let by = request.decided_by.as_ref().map_or("?", |member| member.display_name.as_str());
+    match request.status {
+        MembershipRequestStatus::Pending => {
+            let domain = request.email.rsplit_once('@').map_or("?", |(_, domain)| domain);
+            say(lang, &Msg::MembershipAsk { name, discord_name, domain, partner })
+        }
+        MembershipRequestStatus::Approved => say(lang, &Msg::MembershipDecided { approved: true, name, partner, by }),
+        MembershipRequestStatus::Declined => say(lang, &Msg::MembershipDecided { approved: false, name, partner, by }),
+    }
+}
+
+/// What the person who asked to join is told of the decision, in their language; nothing
+/// while it is pending.
+pub fn membership_outcome(lang: Lang, request: &MembershipRequestView) -> Option<String> {
+    let partner = request.partner.name.as_str();
+    match request.status {
+        MembershipRequestStatus::Pending => None,
+        MembershipRequestStatus::Approved => Some(say(lang, &Msg::Welcome { partner, name: &request.display_name })),
+        MembershipRequestStatus::Declined => Some(say(lang, &Msg::JoinTurnedDown { partner })),
     }
 }
 
@@ -300,6 +380,18 @@ pub fn excerpt(text: &str, max: usize) -> String {
     cut
 }
 
+/// The slug of the partner someone typed: a slug, or (typed without autocomplete) part
+/// of a partner's name; as typed when nothing matches, for the API to refuse in its words.
+async fn partner_slug(api: &Lkn, caller: &Caller, typed: &str) -> Result<String, ApiError> {
+    let wanted = typed.trim().to_lowercase();
+    let partners = api.partners(caller, None).await?;
+    let found = partners
+        .iter()
+        .find(|p| p.slug == wanted)
+        .or_else(|| partners.iter().find(|p| p.name.to_lowercase().contains(&wanted)));
+    Ok(found.map_or_else(|| typed.trim().to_owned(), |p| p.slug.clone()))
+}
+
 fn tags_of(text: &str) -> Vec<String> {
     text.split(',').map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).collect()
 }
@@ -353,6 +445,7 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
                             cancel_label: say(lang, &Msg::Cancel),
                         }),
                         language_changed: None,
+                        membership: None,
                     });
                 }
             }
@@ -539,6 +632,63 @@ async fn run(api: &Lkn, actor: &Actor, command: Command) -> Result<Reply, ApiErr
             let member = api.link(code.trim(), discord_user).await?;
             Ok(Reply::private(say(lang, &Msg::Linked { name: &member.display_name })))
         }
+        Command::LinkByEmail { email } => {
+            let Some(discord_user) = &actor.discord_user_id else {
+                return Ok(Reply::private(say(lang, &Msg::DiscordOnly)));
+            };
+            api.request_link_by_email(discord_user, email.trim()).await?;
+            Ok(Reply::private(say(lang, &Msg::LinkCodeSent)))
+        }
+        Command::Join { partner, name, email } => {
+            let Some(discord_user) = &actor.discord_user_id else {
+                return Ok(Reply::private(say(lang, &Msg::DiscordOnly)));
+            };
+            match api.viewer(caller).await {
+                Ok(Some(member)) => {
+                    let partner = member.partner.as_ref().map_or("LKN", |p| p.name.as_str());
+                    return Ok(Reply::private(say(lang, &Msg::AlreadyMember { partner })));
+                }
+                Ok(None) | Err(ApiError::Unauthenticated(_)) => {}
+                Err(error) => return Err(error),
+            }
+            let slug = partner_slug(api, caller, &partner).await?;
+            let request = api.request_membership(discord_user, &slug, name.trim(), email.trim()).await?;
+            let text = say(lang, &Msg::JoinAsked { partner: &request.partner.name });
+            Ok(Reply { membership: Some(request), ..Reply::private(text) })
+        }
+        Command::WhoKnows { topic } => {
+            let topic = topic.trim();
+            let experts = api.who_knows(caller, topic).await?;
+            if experts.is_empty() {
+                return Ok(Reply::private(say(lang, &Msg::NobodyKnows { topic })));
+            }
+            let mut text = say(lang, &Msg::WhoKnows { topic });
+            for expert in &experts {
+                let _ = write!(text, "\n• **{}**", expert.member.display_name);
+                if let Some(partner) = &expert.member.partner {
+                    let _ = write!(text, " — {}", partner.name);
+                }
+                if !expert.reasons.is_empty() {
+                    let _ = write!(text, ": {}", expert.reasons.join("; "));
+                }
+            }
+            Ok(Reply::private(excerpt(&text, 1900)))
+        }
+        Command::Profile { discord_user_id } => {
+            let profile = match &discord_user_id {
+                Some(colleague) => api.discord_member_profile(caller, colleague).await?,
+                None => api.own_profile(caller).await?,
+            };
+            match profile {
+                Some(profile) => Ok(Reply::private(profile_text(lang, &profile))),
+                None => Ok(Reply::private(say(lang, &Msg::NotAMember))),
+            }
+        }
+        Command::DecideMembership { request, approve } => {
+            let decided = api.decide_membership(caller, &request, approve).await?;
+            let text = membership_text(lang, &decided, "");
+            Ok(Reply { membership: Some(decided), ..Reply::private(text) })
+        }
         Command::Unlink => {
             let Some(discord_user) = &actor.discord_user_id else {
                 return Ok(Reply::private(say(lang, &Msg::DiscordOnly)));
@@ -569,6 +719,43 @@ mod tests {
         assert_eq!(collaboration_kind(" shared content "), CollaborationKind::SharedContent);
         assert_eq!(collaboration_kind("Funding-Application"), CollaborationKind::FundingApplication);
         assert_eq!(collaboration_kind("street party"), CollaborationKind::Other("STREET_PARTY".into()));
+    }
+
+    fn request(status: MembershipRequestStatus) -> MembershipRequestView {
+        MembershipRequestView {
+            id: cynic::Id::new("TWVtYmVyc2hpcFJlcXVlc3Q6MQ"),
+            display_name: "Gwen Ellis".into(),
+            discord_user_id: "500000000000000103".into(),
+            email: "gwen.ellis@llgc.org.uk".into(),
+            status,
+            partner: api::PartnerRef {
+                slug: "national-library-of-wales".into(),
+                name: "National Library of Wales".into(),
+            },
+            decided_by: None,
+        }
+    }
+
+    #[test]
+    fn the_person_who_asked_hears_the_decision_in_their_language_and_nothing_while_it_waits() {
+        assert_eq!(membership_outcome(Lang::En, &request(MembershipRequestStatus::Pending)), None);
+        let welcome = membership_outcome(Lang::Cy, &request(MembershipRequestStatus::Approved)).expect("told");
+        assert!(welcome.starts_with("Croeso") && welcome.contains("**Gwen Ellis**"), "{welcome}");
+        let declined = membership_outcome(Lang::En, &request(MembershipRequestStatus::Declined)).expect("told");
+        assert!(declined.contains("declined"), "{declined}");
+    }
+
+    #[test]
+    fn coordinators_read_who_asks_and_then_who_decided() {
+        let asking = membership_text(Lang::En, &request(MembershipRequestStatus::Pending), "gwen");
+        let expected =
+            "**Gwen Ellis** (Discord: gwen; e-mail at llgc.org.uk) asks to join **National Library of Wales**";
+        assert!(asking.starts_with(expected), "{asking}");
+        assert!(!asking.contains("gwen.ellis@"), "the address itself stays private: {asking}");
+        let mut decided = request(MembershipRequestStatus::Approved);
+        decided.decided_by = Some(api::MemberView { display_name: "Eleri".into(), partner: None });
+        let approved = membership_text(Lang::En, &decided, "");
+        assert_eq!(approved, "✅ Approved by Eleri: **Gwen Ellis** is now a member of **National Library of Wales**.");
     }
 
     #[test]

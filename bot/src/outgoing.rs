@@ -9,7 +9,7 @@
 //! with [`forum_post`]).
 
 use poise::serenity_prelude::{
-    CreateAllowedMentions, CreateForumPost, CreateInteractionResponseFollowup, CreateMessage,
+    CreateAllowedMentions, CreateForumPost, CreateInteractionResponseFollowup, CreateMessage, EditMessage,
 };
 
 /// Mentions that notify nobody: Discord parses no `@everyone` or `@here`, no role and no
@@ -21,6 +21,11 @@ pub fn no_pings() -> CreateAllowedMentions {
 /// A message in a channel or a forum post.
 pub fn message(content: impl Into<String>) -> CreateMessage {
     CreateMessage::new().content(content).allowed_mentions(no_pings())
+}
+
+/// New text for a message the bot posted before (a request to join, once decided).
+pub fn edit(content: impl Into<String>) -> EditMessage {
+    EditMessage::new().content(content).allowed_mentions(no_pings())
 }
 
 /// A forum post titled `title` whose first message is `content`.
@@ -42,7 +47,7 @@ pub fn followup(content: impl Into<String>) -> CreateInteractionResponseFollowup
 mod tests {
     use serde_json::{Value, json};
 
-    use super::{followup, forum_post, message};
+    use super::{edit, followup, forum_post, message};
 
     fn quiet() -> Value {
         json!({ "parse": [], "users": [], "roles": [], "replied_user": false })
@@ -54,6 +59,7 @@ mod tests {
         let as_json = |value: Result<Value, serde_json::Error>| value.expect("serializes");
         assert_eq!(as_json(serde_json::to_value(message(text)))["allowed_mentions"], quiet());
         assert_eq!(as_json(serde_json::to_value(followup(text)))["allowed_mentions"], quiet());
+        assert_eq!(as_json(serde_json::to_value(edit(text)))["allowed_mentions"], quiet());
         let post = as_json(serde_json::to_value(forum_post(text, text)));
         assert_eq!(post["message"]["allowed_mentions"], quiet(), "{post}");
     }

@@ -3,13 +3,15 @@
 //! in Discord under the key the bot would have used, so that it is never posted back.
 //!
 //! The strings are a contract with every record already in the database, so they never
-//! change: `thread:<thread id>`, `reply:<reply id>`, `solved:<thread id>` and
-//! `collaboration:<collaboration id>:<STATUS>`, where ids are the API's global ids.
+//! change: `thread:<thread id>`, `reply:<reply id>`, `solved:<thread id>`,
+//! `collaboration:<collaboration id>:<STATUS>` and `membership:<request id>` (a request
+//! to join, put to a partner's coordinators), where ids are the API's global ids.
 
 const THREAD: &str = "thread:";
 const REPLY: &str = "reply:";
 const SOLVED: &str = "solved:";
 const COLLABORATION: &str = "collaboration:";
+const MEMBERSHIP: &str = "membership:";
 
 /// The statuses a collaboration's key may name, as the API's schema spells them.
 pub const COLLABORATION_STATUSES: &[&str] = &["PROPOSED", "SEEKING_PARTNERS", "ACTIVE", "COMPLETED", "WITHDRAWN"];
@@ -34,6 +36,11 @@ pub fn collaboration(collaboration_id: &str, status: &str) -> String {
     format!("{COLLABORATION}{collaboration_id}:{status}")
 }
 
+/// The message that puts a request to join to the partner's coordinators.
+pub fn membership(request_id: &str) -> String {
+    format!("{MEMBERSHIP}{request_id}")
+}
+
 /// The thread whose post `key` is, for a thread's key.
 pub fn thread_of(key: &str) -> Option<&str> {
     key.strip_prefix(THREAD)
@@ -51,7 +58,7 @@ fn is_id(id: &str) -> bool {
 
 /// Whether `key` has the shape of a mirror key.
 pub fn is_key(key: &str) -> bool {
-    let simple = [THREAD, REPLY, SOLVED].iter().any(|prefix| key.strip_prefix(prefix).is_some_and(is_id));
+    let simple = [THREAD, REPLY, SOLVED, MEMBERSHIP].iter().any(|prefix| key.strip_prefix(prefix).is_some_and(is_id));
     let collaboration = key
         .strip_prefix(COLLABORATION)
         .and_then(|rest| rest.split_once(':'))
@@ -73,7 +80,7 @@ mod tests {
 
     #[test]
     fn every_key_built_here_is_a_key_and_names_what_it_mirrors() {
-        let mut keys = vec![thread("a1"), reply("b2"), solved("c3")];
+        let mut keys = vec![thread("a1"), reply("b2"), solved("c3"), membership("e5")];
         keys.extend(COLLABORATION_STATUSES.iter().map(|status| collaboration("d4", status)));
         assert!(keys.iter().all(|key| is_key(key)), "{keys:?}");
         assert_eq!(thread_of(&thread("a1")), Some("a1"));

@@ -20,6 +20,9 @@ pub struct Model {
     pub used_at: Option<DateTimeUtc>,
     /// When the code was made.
     pub created_at: DateTimeUtc,
+    /// The only Discord account the code links, when it was e-mailed because that account
+    /// asked (`/link email:`); any account when the member made it themselves.
+    pub for_discord_user_id: Option<String>,
 }
 
 /// Relations are resolved by the API's loaders, not by the entity.

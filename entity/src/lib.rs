@@ -21,6 +21,7 @@ pub mod idempotency_key;
 pub mod invitation;
 pub mod member;
 pub mod member_expertise;
+pub mod membership_request;
 pub mod network_figure;
 pub mod outbox_message;
 pub mod partner;

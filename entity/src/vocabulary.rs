@@ -210,3 +210,18 @@ pub enum TokenKind {
     #[sea_orm(string_value = "SESSION")]
     Session,
 }
+
+/// Where a request to join a partner from Discord stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum MembershipRequestStatus {
+    /// Waiting for a coordinator of the partner.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// Approved: the member exists, with the Discord account linked.
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    /// Turned down.
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+}

@@ -25,6 +25,7 @@ mod m20261202_000013_create_suspensions_and_enrolments;
 mod m20261202_000014_harden_thread_search;
 mod m20261202_000015_create_discord_link_attempts;
 mod m20261202_000016_create_membership_records;
+mod m20261202_000017_create_membership_requests;
 
 /// The ordered list of every migration step.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000014_harden_thread_search::Migration),
             Box::new(m20261202_000015_create_discord_link_attempts::Migration),
             Box::new(m20261202_000016_create_membership_records::Migration),
+            Box::new(m20261202_000017_create_membership_requests::Migration),
         ]
     }
 }

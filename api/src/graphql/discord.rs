@@ -5,6 +5,7 @@ use async_graphql::{Context, InputObject, Object, SimpleObject};
 use lkn_entity::discord_mirror;
 
 use crate::graphql::user_errors::UserError;
+use crate::graphql::viewer::Member;
 use crate::graphql::vocabulary::Language;
 use crate::graphql::{OrGraphql, db, request, split_user_errors};
 use crate::service::discord;
@@ -147,6 +148,17 @@ impl DiscordQuery {
     ) -> async_graphql::Result<Option<DiscordMirror>> {
         let viewer = &request(ctx)?.viewer;
         Ok(discord::mirror_of_message(db(ctx)?, viewer, &message_id).await.gql()?.map(DiscordMirror::from))
+    }
+
+    /// The member linked to a Discord account, for a member asking through the bot
+    /// (`/profile member:@…`); null when none is.
+    async fn discord_member(
+        &self,
+        ctx: &Context<'_>,
+        discord_user_id: String,
+    ) -> async_graphql::Result<Option<Member>> {
+        let viewer = &request(ctx)?.viewer;
+        Ok(discord::linked_member(db(ctx)?, viewer, &discord_user_id).await.gql()?.map(Member))
     }
 
     /// The language a Discord user chose with `/language`, if any. Bot only.

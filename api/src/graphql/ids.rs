@@ -26,6 +26,8 @@ pub enum NodeType {
     Session,
     /// An invitation to join a partner (never reachable through `node`).
     Invitation,
+    /// A request to join a partner from Discord (never reachable through `node`).
+    MembershipRequest,
 }
 
 impl NodeType {
@@ -38,6 +40,7 @@ impl NodeType {
             Self::Collaboration => "Collaboration",
             Self::Session => "Session",
             Self::Invitation => "Invitation",
+            Self::MembershipRequest => "MembershipRequest",
         }
     }
 
@@ -50,6 +53,7 @@ impl NodeType {
             "Collaboration" => Self::Collaboration,
             "Session" => Self::Session,
             "Invitation" => Self::Invitation,
+            "MembershipRequest" => Self::MembershipRequest,
             _ => return None,
         })
     }

@@ -16,6 +16,7 @@ pub mod discord;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
+pub mod membership;
 pub mod network;
 pub mod operation;
 pub mod partners;
@@ -53,6 +54,7 @@ pub struct MutationRoot(
     discord::DiscordMutation,
     sign_in::SignInMutation,
     profiles::ProfileMutation,
+    membership::MembershipMutation,
 );
 
 /// The LKN schema type.

@@ -121,7 +121,7 @@ impl ViewerQuery {
             NodeType::Collaboration => {
                 loader.load_one(VisibleCollaboration(id)).await?.map(|c| Node::Collaboration(Collaboration(c)))
             }
-            NodeType::Session | NodeType::Invitation => None,
+            NodeType::Session | NodeType::Invitation | NodeType::MembershipRequest => None,
         })
     }
 }

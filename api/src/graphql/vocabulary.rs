@@ -157,3 +157,15 @@ pub enum JoinStatus {
     /// Turned down.
     Declined,
 }
+
+/// Where a request to join a partner from Discord stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "stored::MembershipRequestStatus")]
+pub enum MembershipRequestStatus {
+    /// Waiting for a coordinator of the partner.
+    Pending,
+    /// Approved: the member exists, with the Discord account linked.
+    Approved,
+    /// Turned down.
+    Declined,
+}

@@ -236,6 +236,27 @@ pub async fn unlink(db: &DatabaseConnection, context: &WriteContext<'_>, discord
     Ok(true)
 }
 
+/// The member linked to a Discord account (not erased), for a member asking through the
+/// bot about a colleague they see in Discord (`/profile member:@…`). Nobody else may
+/// ask: linking is the bot's record, and profiles are for members.
+pub async fn linked_member(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    discord_user_id: &str,
+) -> Result<Option<member::Model>> {
+    match viewer {
+        Viewer::Member { via_bot: Some(_), .. } => {}
+        Viewer::Anonymous => return Err(ServiceError::Unauthenticated("sign in with the bot's API token".into())),
+        Viewer::Member { .. } | Viewer::Bot(_) => return Err(ServiceError::Forbidden),
+    }
+    check_snowflake("discordUserId", discord_user_id)?;
+    Ok(member::Entity::find()
+        .filter(member::Column::DiscordUserId.eq(discord_user_id))
+        .filter(member::Column::ErasedAt.is_null())
+        .one(db)
+        .await?)
+}
+
 /// The language a Discord user chose, if they chose one.
 pub async fn language(db: &DatabaseConnection, viewer: &Viewer, discord_user_id: &str) -> Result<Option<Language>> {
     require_bot(viewer)?;

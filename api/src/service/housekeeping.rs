@@ -12,6 +12,9 @@
 //! - Outbox messages [`OUTBOX_RETENTION_DAYS`] after they were sent or given up: long
 //!   enough to answer "did my invitation go?", short enough not to keep a record of
 //!   everyone ever written to.
+//! - Requests to join from Discord [`MEMBERSHIP_REQUEST_RETENTION_DAYS`] after they were
+//!   decided: they hold a name and an address, the member (if approved) holds their own,
+//!   and the audit trail keeps the decision.
 //!
 //! `serve` runs [`purge_expired`] at start and then periodically ([`spawn`]). With
 //! several processes on one database each purges; the deletes are idempotent, so that
@@ -20,7 +23,9 @@
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
-use lkn_entity::{discord_link_attempt, discord_link_code, idempotency_key, outbox_message, sign_in_code};
+use lkn_entity::{
+    discord_link_attempt, discord_link_code, idempotency_key, membership_request, outbox_message, sign_in_code,
+};
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
@@ -35,6 +40,8 @@ pub const USED_LINK_CODE_RETENTION_HOURS: i64 = 1;
 pub const SIGN_IN_CODE_RETENTION_HOURS: i64 = 2;
 /// How long a sent or abandoned message stays in the outbox.
 pub const OUTBOX_RETENTION_DAYS: i64 = 30;
+/// How long a decided request to join is kept after its decision.
+pub const MEMBERSHIP_REQUEST_RETENTION_DAYS: i64 = 30;
 
 /// What one purge deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,6 +56,8 @@ pub struct Purged {
     pub sign_in_codes: u64,
     /// Sent or abandoned outbox messages past their retention.
     pub outbox_messages: u64,
+    /// Decided requests to join past their retention.
+    pub membership_requests: u64,
 }
 
 /// Deletes what has expired as of `now`.
@@ -88,7 +97,12 @@ pub async fn purge_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Res
         .exec(db)
         .await?
         .rows_affected;
-    Ok(Purged { link_codes, link_attempts, idempotency_keys, sign_in_codes, outbox_messages })
+    let membership_requests = membership_request::Entity::delete_many()
+        .filter(membership_request::Column::DecidedAt.lte(now - Duration::days(MEMBERSHIP_REQUEST_RETENTION_DAYS)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(Purged { link_codes, link_attempts, idempotency_keys, sign_in_codes, outbox_messages, membership_requests })
 }
 
 /// Runs [`purge_expired`] now and then every `every`, until the task is aborted. A

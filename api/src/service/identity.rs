@@ -140,6 +140,77 @@ pub async fn create_discord_link_code(
     Ok((code.shown, expires_at))
 }
 
+/// Asks, for a Discord user, that a link code be e-mailed to `email` (`/link email:`).
+/// The answer is the same whoever owns the address, so nobody learns who is a member:
+/// only when it is an active member's is a code made and sent, in their language, and
+/// that code links only the Discord account that asked. Only the bot identity may call
+/// it, and each request counts against the Discord user's link attempts (see
+/// `link_code`), so nobody can flood an inbox or keep guessing.
+#[tracing::instrument(skip(db, context, email))]
+pub async fn request_discord_link_by_email(
+    db: &DatabaseConnection,
+    context: &WriteContext<'_>,
+    discord_user_id: &str,
+    email: &str,
+) -> Result<()> {
+    use crate::mail::letters;
+    use crate::service::{link_code, outbox};
+    match context.viewer {
+        Viewer::Bot(_) => {}
+        Viewer::Anonymous => {
+            return Err(ServiceError::Unauthenticated("sign in with the bot's API token".into()));
+        }
+        Viewer::Member { .. } => return Err(ServiceError::Forbidden),
+    }
+    if !crate::service::discord::is_snowflake(discord_user_id) {
+        return Err(ServiceError::invalid("discordUserId", UserErrorCode::Invalid, "a Discord user id is a number"));
+    }
+    let email = crate::service::sign_in::normalise_email("email", email)?;
+    let now = context.now;
+    let attempt = link_code::begin_attempt(db, discord_user_id, now).await?;
+    if !attempt.allowed {
+        link_code::forget_attempt(db, &attempt).await?;
+        return Err(ServiceError::invalid(
+            "email",
+            UserErrorCode::RateLimited,
+            format!(
+                "too many link requests from this Discord account: wait up to {} minutes, then try again",
+                link_code::ATTEMPT_WINDOW_MINUTES
+            ),
+        ));
+    }
+    let write = Write::begin(db, context).await?;
+    let holder = member::Entity::find()
+        .filter(member::Column::Email.eq(email.as_str()))
+        .one(&*write)
+        .await?
+        .filter(|m| m.suspended_at.is_none() && m.erased_at.is_none() && m.role != MemberRole::Bot);
+    let Some(holder) = holder else { return write.commit().await };
+    let code = link_code::generate();
+    let row = discord_link_code::ActiveModel {
+        member_id: Set(holder.id),
+        code_hash: Set(code.hash),
+        expires_at: Set(now + Duration::minutes(LINK_CODE_LIFETIME_MINUTES)),
+        used_at: Set(None),
+        created_at: Set(now),
+        for_discord_user_id: Set(Some(discord_user_id.to_owned())),
+        ..Default::default()
+    }
+    .insert(&*write)
+    .await?;
+    let letter = letters::discord_link_code(
+        &holder.email,
+        holder.id,
+        &holder.display_name,
+        holder.preferred_language,
+        &code.shown,
+        LINK_CODE_LIFETIME_MINUTES,
+    );
+    outbox::enqueue(&write, &format!("discord-link:{}", row.id), letter).await?;
+    write.audit("discord.link_code.email", "Member", holder.id, json!({ "discordUserId": discord_user_id })).await?;
+    write.commit().await
+}
+
 /// Links a Discord user to the member who made `code`, typed in any case. Only the bot
 /// identity may call it. A Discord user with too many wrong codes lately is refused
 /// (`RATE_LIMITED`) without the code being looked at.
@@ -185,6 +256,11 @@ pub async fn link_discord_account(
         .filter(discord_link_code::Column::CodeHash.eq(hash.as_str()))
         .filter(discord_link_code::Column::UsedAt.is_null())
         .filter(discord_link_code::Column::ExpiresAt.gt(now))
+        .filter(
+            discord_link_code::Column::ForDiscordUserId
+                .is_null()
+                .or(discord_link_code::Column::ForDiscordUserId.eq(discord_user_id)),
+        )
         .exec(txn)
         .await?;
     if claimed.rows_affected != 1 {

@@ -15,7 +15,8 @@
 //! - [`threads`] and [`collaborations`]: each a `query` (reads, visibility, filters) and a
 //!   `write` (posting, editing, the workflow); [`network`]: the figures across them.
 //! - [`identity`] (recognising a caller, linking Discord), [`link_code`], [`discord`]
-//!   (the bot's records), [`access`] (granting and cutting access), [`housekeeping`].
+//!   (the bot's records), [`access`] (granting and cutting access), [`membership_requests`]
+//!   (joining from Discord), [`housekeeping`].
 //! - [`sign_in`] (e-mailed codes and the sessions they start) and [`invitations`]
 //!   (joining a partner by e-mail), on top of `access`.
 //! - [`expertise`] ("who knows about X?", over threads, search and profiles);
@@ -33,6 +34,7 @@ pub mod input;
 pub mod invitations;
 pub mod link_code;
 pub mod members;
+pub mod membership_requests;
 pub mod network;
 pub mod outbox;
 pub mod page;

@@ -4,8 +4,8 @@
 //!
 //! The strings are a contract with every record already in the database (and with the
 //! API, which records replies written in Discord as `reply:<id>`), so they never change:
-//! `thread:<thread id>`, `reply:<reply id>`, `solved:<thread id>` and
-//! `collaboration:<collaboration id>:<STATUS>`.
+//! `thread:<thread id>`, `reply:<reply id>`, `solved:<thread id>`,
+//! `collaboration:<collaboration id>:<STATUS>` and `membership:<request id>`.
 
 use std::fmt;
 
@@ -56,6 +56,11 @@ impl MirrorKey {
     /// [`CollaborationStatus::Proposed`]).
     pub fn collaboration(collaboration_id: &str, status: CollaborationStatus) -> Self {
         Self(mirror::collaboration(collaboration_id, status_word(status)))
+    }
+
+    /// The message that puts a request to join to the partner's coordinators.
+    pub fn membership(request_id: &str) -> Self {
+        Self(mirror::membership(request_id))
     }
 
     /// Reads a key as the API returns it.
@@ -112,6 +117,10 @@ mod tests {
         assert_eq!(proposed.as_str(), "collaboration:Q29sbGFib3JhdGlvbjox:PROPOSED");
         let seeking = MirrorKey::collaboration("Q29sbGFib3JhdGlvbjox", CollaborationStatus::SeekingPartners);
         assert_eq!(seeking.to_string(), "collaboration:Q29sbGFib3JhdGlvbjox:SEEKING_PARTNERS");
+        assert_eq!(
+            MirrorKey::membership("TWVtYmVyc2hpcFJlcXVlc3Q6MQ").as_str(),
+            "membership:TWVtYmVyc2hpcFJlcXVlc3Q6MQ"
+        );
     }
 
     #[test]

@@ -25,16 +25,18 @@
 //!   operations over it;
 //! - [`http`]: the transport to a running lkn-api;
 //! - `types`: the scalars, enums and small fragments every feature shares;
-//! - `threads`, `collaborations`, `network` and `discord`: each feature's documents and
-//!   the calls that send them;
+//! - `threads`, `collaborations`, `network`, `discord`, `membership` and `profiles`: each
+//!   feature's documents and the calls that send them;
 //! - `mirror_key`: the keys mirrors are recorded under;
 //! - [`subscriptions`]: the documents the live connection subscribes with.
 
 mod collaborations;
 mod discord;
 pub mod http;
+mod membership;
 mod mirror_key;
 mod network;
+mod profiles;
 pub mod subscriptions;
 mod threads;
 mod types;
@@ -50,8 +52,10 @@ use serde::de::DeserializeOwned;
 pub use collaborations::{CollaborationView, NewCollaboration, ParticipantView};
 pub use discord::{MemberView, Mirror};
 pub use http::HttpTransport;
+pub use membership::{MembershipRequestStatus, MembershipRequestView};
 pub use mirror_key::{MirrorKey, MirrorKeyError};
 pub use network::{AudienceReach, PartnerView, Stats, TagCount};
+pub use profiles::{Expert, ExpertiseView, ProfileView};
 pub use threads::{
     NewThread, Replies, ReplyInThread, ReplyView, SearchHit, SearchResults, ThreadDetail, ThreadFeed, ThreadFilter,
     ThreadSummary,

@@ -21,13 +21,13 @@ use std::time::Duration;
 
 use poise::serenity_prelude as serenity;
 use serenity::{
-    ButtonStyle, ChannelId, ComponentInteractionCollector, CreateActionRow, CreateButton, CreateInteractionResponse,
-    FullEvent, GatewayIntents, Interaction,
+    ButtonStyle, ChannelId, ComponentInteraction, ComponentInteractionCollector, CreateActionRow, CreateButton,
+    CreateInteractionResponse, FullEvent, GatewayIntents, Interaction,
 };
 
 pub use self::commands::commands;
 pub use self::sink::{DiscordSink, Snowflake, SnowflakeError};
-use crate::api::{ApiError, Caller, HttpTransport, Lkn};
+use crate::api::{ApiError, Caller, HttpTransport, Lkn, MembershipRequestView, MirrorKey};
 use crate::catalogue::{Lang, Msg, say};
 use crate::config::{RunArgs, loopback_base_url};
 use crate::core::{self, Actor, Command, Offer, Reply};
@@ -38,6 +38,8 @@ use crate::outgoing;
 /// What every command handler shares.
 pub struct BotData {
     api: Lkn,
+    /// Where requests to join are put to partners' coordinators.
+    coordinators: ChannelId,
 }
 
 type Error = anyhow::Error;
@@ -46,6 +48,12 @@ type AppCtx<'a> = poise::ApplicationContext<'a, BotData, Error>;
 
 /// How long a user has to press "post anyway" after seeing similar threads.
 const OFFER_TIMEOUT: Duration = Duration::from_secs(600);
+/// The custom id of a request to join's "approve" button, before the request's id.
+const APPROVE_MEMBERSHIP: &str = "lkn-membership:approve:";
+/// The custom id of a request to join's "decline" button, before the request's id.
+const DECLINE_MEMBERSHIP: &str = "lkn-membership:decline:";
+/// The language of what the bot writes in shared channels, as the mirror writes.
+const SHARED_LANG: Lang = Lang::En;
 
 impl BotData {
     /// The language `user` chose, asked of the API on every interaction (one small
@@ -90,8 +98,14 @@ async fn run_command(ctx: Ctx<'_>, command: Command, private: bool) -> Result<()
     send(ctx, &actor, reply).await
 }
 
-/// Sends a reply as a follow-up; an offer to post a draft waits for the button.
+/// Sends a reply as a follow-up; an offer to post a draft waits for the button. A new
+/// request to join is put to the partner's coordinators first.
 async fn send(ctx: Ctx<'_>, actor: &Actor, reply: Reply) -> Result<(), Error> {
+    if let Some(request) = &reply.membership
+        && let Err(error) = ask_coordinators(ctx.serenity_context(), ctx.data(), request, &ctx.author().name).await
+    {
+        tracing::warn!(error = format!("{error:#}"), "could not put a request to join to the coordinators");
+    }
     let Some(Offer::PostDraft { draft, post_label, cancel_label }) = reply.offer else {
         ctx.send(outgoing::reply(reply.text).ephemeral(reply.private)).await?;
         return Ok(());
@@ -120,8 +134,96 @@ async fn send(ctx: Ctx<'_>, actor: &Actor, reply: Reply) -> Result<(), Error> {
     Ok(())
 }
 
+/// Puts a pending request to join to the partner's coordinators: a message with Approve
+/// and Decline buttons. The message is claimed in the API like a mirror
+/// (`membership:<id>`), so a retried `/join`, or a second bot process, never posts it twice.
+async fn ask_coordinators(
+    ctx: &serenity::Context,
+    data: &BotData,
+    request: &MembershipRequestView,
+    discord_name: &str,
+) -> anyhow::Result<()> {
+    let key = MirrorKey::membership(request.id.inner());
+    let (claimed, _) = data.api.claim_mirror(&key).await?;
+    if !claimed {
+        return Ok(());
+    }
+    let id = request.id.inner();
+    let buttons = CreateActionRow::Buttons(vec![
+        CreateButton::new(format!("{APPROVE_MEMBERSHIP}{id}"))
+            .label(say(SHARED_LANG, &Msg::Approve))
+            .style(ButtonStyle::Success),
+        CreateButton::new(format!("{DECLINE_MEMBERSHIP}{id}"))
+            .label(say(SHARED_LANG, &Msg::Decline))
+            .style(ButtonStyle::Danger),
+    ]);
+    let text = core::membership_text(SHARED_LANG, request, discord_name);
+    match data.coordinators.send_message(ctx, outgoing::message(text).components(vec![buttons])).await {
+        Ok(sent) => {
+            data.api.complete_mirror(&key, &data.coordinators.to_string(), &sent.id.to_string()).await?;
+            Ok(())
+        }
+        Err(error) => {
+            if let Err(release) = data.api.release_mirror(&key).await {
+                tracing::warn!(%release, %key, "could not release a claim whose post failed");
+            }
+            Err(error.into())
+        }
+    }
+}
+
+/// Whether a button approves or declines a request to join, and which.
+fn membership_decision(custom_id: &str) -> Option<(bool, &str)> {
+    custom_id
+        .strip_prefix(APPROVE_MEMBERSHIP)
+        .map(|id| (true, id))
+        .or_else(|| custom_id.strip_prefix(DECLINE_MEMBERSHIP).map(|id| (false, id)))
+}
+
+/// A coordinator pressed Approve or Decline: decides as the presser (the API refuses
+/// anyone who may not), then shows the decision in place of the buttons and tells the
+/// person who asked, by direct message. A refusal is told to the presser alone and
+/// changes nothing.
+async fn decide_membership(
+    ctx: &serenity::Context,
+    data: &BotData,
+    press: &ComponentInteraction,
+    approve: bool,
+    request: &str,
+) -> Result<(), Error> {
+    press.defer_ephemeral(ctx).await?;
+    let actor = data.actor(press.user.id, press.id).await;
+    let reply =
+        core::handle(&data.api, &actor, Command::DecideMembership { request: request.to_owned(), approve }).await;
+    if let Some(decided) = &reply.membership {
+        let shown = outgoing::edit(core::membership_text(SHARED_LANG, decided, "")).components(vec![]);
+        if let Err(error) = press.message.channel_id.edit_message(ctx, press.message.id, shown).await {
+            tracing::warn!(%error, "could not show a decision on the coordinators' message");
+        }
+        if let Err(error) = tell_applicant(ctx, data, decided).await {
+            tracing::warn!(error = format!("{error:#}"), "could not tell someone the decision on their request");
+        }
+    }
+    press.create_followup(ctx, outgoing::followup(reply.text).ephemeral(true)).await?;
+    Ok(())
+}
+
+/// Tells the person who asked to join what was decided, by direct message in their language.
+async fn tell_applicant(
+    ctx: &serenity::Context,
+    data: &BotData,
+    request: &MembershipRequestView,
+) -> anyhow::Result<()> {
+    let user = Snowflake::parse(&request.discord_user_id)?.user();
+    let lang = data.language(user.get()).await;
+    let Some(text) = core::membership_outcome(lang, request) else { return Ok(()) };
+    let channel = user.create_dm_channel(ctx).await?;
+    channel.send_message(ctx, outgoing::message(text)).await?;
+    Ok(())
+}
+
 /// Messages written in mirrored posts become replies; "request to join" buttons on
-/// announcements ask to join.
+/// announcements ask to join; Approve and Decline on requests to join decide them.
 async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &BotData) -> Result<(), Error> {
     match event {
         FullEvent::Message { new_message: message } if !message.author.bot => {
@@ -146,7 +248,9 @@ async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &BotData) ->
             }
         }
         FullEvent::InteractionCreate { interaction: Interaction::Component(press) } => {
-            if let Some(id) = press.data.custom_id.strip_prefix("lkn-join:") {
+            if let Some((approve, request)) = membership_decision(&press.data.custom_id) {
+                decide_membership(ctx, data, press, approve, request).await?;
+            } else if let Some(id) = press.data.custom_id.strip_prefix("lkn-join:") {
                 press.defer_ephemeral(ctx).await?;
                 let actor = data.actor(press.user.id, press.id).await;
                 let reply = core::handle(&data.api, &actor, Command::CollabJoin { id: id.to_owned() }).await;
@@ -196,7 +300,9 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
                     None => poise::builtins::register_globally(ctx, &framework.options().commands).await?,
                 }
                 let forum = ChannelId::new(settings.forum_channel_id);
-                let sink = DiscordSink::new(ctx.http.clone(), forum, ChannelId::new(settings.announce_channel_id));
+                let announce = ChannelId::new(settings.announce_channel_id);
+                let coordinators = settings.coordinators_channel_id.map_or(announce, ChannelId::new);
+                let sink = DiscordSink::new(ctx.http.clone(), forum, announce);
                 let catch_up = Duration::from_secs(u64::from(settings.catch_up_hours) * 3600);
                 let mirror = Mirror::new(api.clone(), sink, Lang::En, catch_up);
                 let events = live::spawn(&settings.api_url, settings.api_token.clone());
@@ -205,7 +311,7 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
                     *slot = Some(task);
                 }
                 tracing::info!("commands registered; mirroring threads");
-                Ok(BotData { api })
+                Ok(BotData { api, coordinators })
             })
         })
         .build();
@@ -224,4 +330,20 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
         task.abort();
     }
     Ok(outcome?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_to_joins_buttons_say_what_they_decide_and_on_which_request() {
+        assert_eq!(
+            membership_decision("lkn-membership:approve:TWVtYmVyc2hpcFJlcXVlc3Q6MQ"),
+            Some((true, "TWVtYmVyc2hpcFJlcXVlc3Q6MQ"))
+        );
+        assert_eq!(membership_decision("lkn-membership:decline:abc"), Some((false, "abc")));
+        assert_eq!(membership_decision("lkn-join:Q29sbGFib3JhdGlvbjox"), None);
+        assert_eq!(membership_decision("lkn-membership:maybe:abc"), None);
+    }
 }

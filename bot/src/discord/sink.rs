@@ -33,6 +33,11 @@ impl Snowflake {
     pub fn channel(self) -> ChannelId {
         ChannelId::from(self.0)
     }
+
+    /// The user with this id.
+    pub fn user(self) -> serenity::UserId {
+        serenity::UserId::from(self.0)
+    }
 }
 
 /// The forum and announcement channels, through serenity's HTTP client.

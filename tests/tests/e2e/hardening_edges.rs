@@ -12,7 +12,10 @@ use clap::Parser;
 use lkn_api::config::Cli;
 use lkn_api::edge::EdgeSettings;
 use lkn_entity::vocabulary::MemberRole;
-use lkn_entity::{audit_event, discord_link_attempt, discord_link_code, idempotency_key, outbox_message, sign_in_code};
+use lkn_entity::{
+    audit_event, discord_link_attempt, discord_link_code, idempotency_key, membership_request, outbox_message,
+    sign_in_code,
+};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use serde_json::{Value, json};
@@ -519,8 +522,28 @@ on_both_databases! {
             .await
             .expect("age");
 
+        // Three requests to join: one declined a month ago, one declined today, one pending.
+        let ask = "mutation($i: RequestMembershipInput!) { requestMembership(input: $i) { request { id } } }";
+        let decide = "mutation($i: DecideMembershipRequestInput!) { decideMembershipRequest(input: $i) { request { id } } }";
+        let admin = app.member_token("british-library", MemberRole::Admin).await;
+        for n in 0..3 {
+            let input = json!({ "i": { "partnerSlug": "leeds-city-council", "discordUserId": format!("70000000000000003{n}"), "displayName": "Asker", "email": format!("asker{n}@leeds.test") } });
+            let asked = app.data(Some(&bot), ask, input).await;
+            if n < 2 {
+                app.data(Some(&admin), decide, json!({ "i": { "id": asked["requestMembership"]["request"]["id"], "approve": false } })).await;
+            }
+        }
+        membership_request::Entity::update_many()
+            .col_expr(membership_request::Column::DecidedAt, Expr::value(now - chrono::Duration::days(31)))
+            .filter(membership_request::Column::DiscordUserId.eq("700000000000000030"))
+            .exec(&app.db)
+            .await
+            .expect("age");
+
         let purged = purge_expired(&app.db, now).await.expect("purge");
-        assert_eq!(purged, Purged { link_codes: 2, link_attempts: 1, idempotency_keys: 1, sign_in_codes: 1, outbox_messages: 1 });
+        let expected = Purged { link_codes: 2, link_attempts: 1, idempotency_keys: 1, sign_in_codes: 1, outbox_messages: 1, membership_requests: 1 };
+        assert_eq!(purged, expected);
+        assert_eq!(membership_request::Entity::find().count(&app.db).await.expect("count"), 2, "the recent and the pending stay");
         let left: Vec<i64> = discord_link_code::Entity::find().all(&app.db).await.expect("codes").iter().map(|c| c.id).collect();
         assert_eq!(left, vec![ids[1]], "the live code stays");
         assert_eq!(discord_link_attempt::Entity::find().count(&app.db).await.expect("count"), 1);

@@ -18,6 +18,7 @@ mod http;
 mod live_benchmark;
 mod mail;
 mod mail_catcher;
+mod membership_requests;
 mod outage;
 mod partners;
 mod profiles;

@@ -9,6 +9,7 @@
 mod account;
 mod collab;
 mod network;
+mod people;
 mod threads;
 
 use crate::discord::{BotData, Error};
@@ -28,7 +29,10 @@ pub fn commands() -> Vec<poise::Command<BotData, Error>> {
         network::partners(),
         network::partner(),
         network::stats(),
+        people::who_knows(),
+        people::profile(),
         collab::collab(),
+        account::join(),
         account::link(),
         account::unlink(),
         account::help(),

@@ -10,6 +10,8 @@
 //!   failures.
 //! - `pings.rs`: nothing the bot writes notifies anyone.
 //! - `access.rs`: who may act through the bot: its own records, suspended members.
+//! - `membership.rs`: joining (`/join`, decided by coordinators' buttons) and linking by e-mail.
+//! - `people.rs`: `/who-knows` and `/profile`.
 //! - `console.rs`: the console, running the same commands.
 //!
 //! This file holds what they share: a running bot and the steps every test takes.
@@ -17,7 +19,9 @@
 mod access;
 mod commands;
 mod console;
+mod membership;
 mod mirroring;
+mod people;
 mod pings;
 
 use std::time::Duration;
@@ -56,6 +60,7 @@ impl RunningBot {
             guild_id: Some(DiscordStandIn::GUILD_ID),
             forum_channel_id: DiscordStandIn::FORUM_CHANNEL_ID,
             announce_channel_id: DiscordStandIn::ANNOUNCE_CHANNEL_ID,
+            coordinators_channel_id: Some(DiscordStandIn::COORDINATORS_CHANNEL_ID),
             catch_up_hours: 24,
             discord_base_url: Some(discord.base_url()),
         };

@@ -1,18 +1,50 @@
 //! The REST routes of channels, threads and messages: reading and editing channels, forum
-//! posts and threads, posting, reading, editing and deleting messages.
+//! posts and threads, posting, reading, editing and deleting messages, and opening a
+//! direct-message channel with a user.
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::checks::{check_length, check_tags, message_problems};
-use super::json::{bot_user_json, edit_message, is_thread, message_json, now_timestamp, snowflake, text, visible};
+use super::json::{
+    bot_user_json, edit_message, is_thread, message_json, now_timestamp, snowflake, text, user_json, visible,
+};
 use super::rest::{Reply, error, invalid_form, no_content, not_found, ok, unknown, unknown_channel};
 use super::state::Inner;
-use super::{CHANNEL_FORUM, CHANNEL_PRIVATE_THREAD, CHANNEL_PUBLIC_THREAD, CHANNEL_TEXT, DiscordStandIn};
+use super::{CHANNEL_DM, CHANNEL_FORUM, CHANNEL_PRIVATE_THREAD, CHANNEL_PUBLIC_THREAD, CHANNEL_TEXT, DiscordStandIn};
 
 impl Inner {
     pub(super) fn channel(&self, id: u64) -> Option<Value> {
         self.channels.get(&id).cloned()
+    }
+
+    /// The direct-message channel with `user_id`, if the bot opened one.
+    pub(super) fn dm_channel_of(&self, user_id: u64) -> Option<u64> {
+        self.channels.iter().find_map(|(id, channel)| {
+            let with_user = channel["type"] == CHANNEL_DM && snowflake(&channel["recipients"][0]["id"]) == user_id;
+            with_user.then_some(*id)
+        })
+    }
+
+    /// POST /users/@me/channels: the direct-message channel with `recipient_id`, opened once.
+    pub(super) fn open_direct_messages(&mut self, body: &Value) -> Reply {
+        let recipient = body["recipient_id"].as_u64().unwrap_or_else(|| snowflake(&body["recipient_id"]));
+        if recipient == 0 {
+            return invalid_form(vec![("recipient_id".to_owned(), "This field is required".to_owned())]);
+        }
+        if let Some(id) = self.dm_channel_of(recipient) {
+            return ok(self.channels[&id].clone());
+        }
+        let id = self.next_id();
+        let channel = json!({
+            "id": id.to_string(),
+            "type": CHANNEL_DM,
+            "last_message_id": null,
+            "flags": 0,
+            "recipients": [user_json(recipient, &format!("user{recipient}"), false)],
+        });
+        self.channels.insert(id, channel.clone());
+        ok(channel)
     }
 
     /// PATCH /channels/{id}: rename, retag, archive or lock a thread; rename or retopic a channel.

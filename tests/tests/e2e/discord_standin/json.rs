@@ -5,13 +5,15 @@ use serde_json::{Value, json};
 
 use super::state::Inner;
 use super::{
-    APPLICATION_FLAGS, BOT_NAME, BOT_PERMISSIONS, CHANNEL_PRIVATE_THREAD, CHANNEL_PUBLIC_THREAD, DiscordStandIn,
-    DiscordUser, FLAG_EPHEMERAL, FLAG_LOADING, JOINED_AT, MEMBER_PERMISSIONS, OWNER_ID, SESSION_ID, StoredMessage,
+    APPLICATION_FLAGS, BOT_NAME, BOT_PERMISSIONS, CHANNEL_DM, CHANNEL_PRIVATE_THREAD, CHANNEL_PUBLIC_THREAD,
+    DiscordStandIn, DiscordUser, FLAG_EPHEMERAL, FLAG_LOADING, JOINED_AT, MEMBER_PERMISSIONS, OWNER_ID, SESSION_ID,
+    StoredMessage,
 };
 
 impl Inner {
     pub(super) fn guild_json(&self) -> Value {
-        let (threads, channels): (Vec<Value>, Vec<Value>) = self.channels.values().cloned().partition(is_thread);
+        let (threads, channels): (Vec<Value>, Vec<Value>) =
+            self.channels.values().filter(|channel| in_guild(channel)).cloned().partition(is_thread);
         let guild = json!({
             "id": DiscordStandIn::GUILD_ID.to_string(),
             "name": "Living Knowledge Network",
@@ -129,6 +131,11 @@ pub(super) fn flags(message: &Value) -> u64 {
 /// Whether everyone in the channel sees the message: not ephemeral, not a deferral "thinking".
 pub(super) fn visible(message: &Value) -> bool {
     flags(message) & (FLAG_EPHEMERAL | FLAG_LOADING) == 0
+}
+
+/// Whether a channel belongs to the guild (every channel but direct messages).
+pub(super) fn in_guild(channel: &Value) -> bool {
+    channel["type"] != CHANNEL_DM
 }
 
 pub(super) fn is_thread(channel: &Value) -> bool {

@@ -17,7 +17,8 @@
 //! - `state.rs`: what the stand-in knows (channels, messages, interactions, commands) and how it
 //!   dispatches events.
 //! - `gateway.rs`: the gateway WebSocket: Hello, Identify, Resume, heartbeats.
-//! - `rest.rs`: the REST handler and its routes; `channels.rs` (channels, threads, messages)
+//! - `rest.rs`: the REST handler and its routes; `channels.rs` (channels, threads, messages,
+//!   direct messages)
 //!   and `interactions.rs` (commands, interaction callbacks, webhooks) answer them.
 //! - `checks.rs`: what Discord refuses; `pings.rs`: whom Discord would notify.
 //! - `json.rs`: Discord's payloads as the stand-in builds and reads them.
@@ -63,10 +64,12 @@ const BOT_PERMISSIONS: &str = "2251799813685239";
 const MEMBER_PERMISSIONS: &str = "2248473465835073";
 const INTENT_GUILDS: u64 = 1;
 const INTENT_GUILD_MESSAGES: u64 = 1 << 9;
+const INTENT_DIRECT_MESSAGES: u64 = 1 << 12;
 const INTENT_MESSAGE_CONTENT: u64 = 1 << 15;
 const FLAG_EPHEMERAL: u64 = 1 << 6;
 const FLAG_LOADING: u64 = 1 << 7;
 const CHANNEL_TEXT: u64 = 0;
+const CHANNEL_DM: u64 = 1;
 const CHANNEL_PUBLIC_THREAD: u64 = 11;
 const CHANNEL_PRIVATE_THREAD: u64 = 12;
 const CHANNEL_FORUM: u64 = 15;
@@ -180,6 +183,8 @@ impl DiscordStandIn {
     pub const FORUM_CHANNEL_ID: u64 = 1_300_000_000_000_000_020;
     /// A text channel (type 0); interactions happen here unless a test says otherwise.
     pub const ANNOUNCE_CHANNEL_ID: u64 = 1_300_000_000_000_000_030;
+    /// A second text channel (type 0), where the bot puts requests to join to coordinators.
+    pub const COORDINATORS_CHANNEL_ID: u64 = 1_300_000_000_000_000_040;
 
     /// Starts REST and gateway on 127.0.0.1, on an ephemeral port.
     pub async fn start() -> Self {
@@ -243,6 +248,22 @@ impl DiscordStandIn {
     ) -> Interaction {
         let data = self.shared.lock().command_data(name, 1, json!({ "options": options }));
         self.deliver(INTERACTION_COMMAND, user, channel_id, data, None).await
+    }
+
+    /// A user runs a slash command in the announce channel whose options name Discord users
+    /// (option type 6, the user's id as value): Discord sends those users in `resolved`.
+    pub async fn slash_command_naming(
+        &self,
+        user: &DiscordUser,
+        name: &str,
+        options: Value,
+        named: &[&DiscordUser],
+    ) -> Interaction {
+        let users: serde_json::Map<String, Value> =
+            named.iter().map(|u| (u.id.to_string(), user_json(u.id, &u.name, false))).collect();
+        let extra = json!({ "options": options, "resolved": { "users": users } });
+        let data = self.shared.lock().command_data(name, 1, extra);
+        self.deliver(INTERACTION_COMMAND, user, Self::ANNOUNCE_CHANNEL_ID, data, None).await
     }
 
     /// Sends the same INTERACTION_CREATE again (same id and token), as if Discord redelivered it.
@@ -374,6 +395,35 @@ impl DiscordStandIn {
                 }
             })
             .collect()
+    }
+
+    /// The direct messages the bot sent `user_id`, oldest first.
+    pub fn direct_messages(&self, user_id: u64) -> Vec<StoredMessage> {
+        let inner = self.shared.lock();
+        let Some(dm) = inner.dm_channel_of(user_id) else { return Vec::new() };
+        inner.messages.values().filter(|message| snowflake(&message["channel_id"]) == dm).map(stored).collect()
+    }
+
+    /// Polls until the bot has sent `user_id` a direct message containing `text`.
+    pub async fn wait_for_direct_message(
+        &self,
+        user_id: u64,
+        text: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<StoredMessage> {
+        let started = Instant::now();
+        loop {
+            if let Some(message) = self.direct_messages(user_id).into_iter().find(|m| m.content.contains(text)) {
+                return Ok(message);
+            }
+            if started.elapsed() > timeout {
+                anyhow::bail!(
+                    "timed out after {timeout:?} waiting for a direct message to {user_id} containing {text:?}; recent REST calls:\n{}",
+                    self.shared.lock().recent_calls()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// The messages everyone can see in a channel or thread, oldest first (not ephemeral ones,

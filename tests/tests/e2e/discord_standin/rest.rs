@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::json::{application_json, bot_user_json, is_thread, snowflake_str};
+use super::json::{application_json, bot_user_json, in_guild, is_thread, snowflake_str};
 use super::pings::content_write;
 use super::state::{Inner, Shared};
 use super::{BOT_TOKEN, DiscordStandIn, RestCall};
@@ -41,6 +41,7 @@ impl Inner {
             })),
             ("GET", ["oauth2", "applications", "@me"]) => ok(application_json()),
             ("GET", ["users", "@me"]) => ok(bot_user_json()),
+            ("POST", ["users", "@me", "channels"]) => self.open_direct_messages(body),
             ("GET", ["applications", a, "commands"]) if *a == app => ok(json!(self.commands_in(None))),
             ("GET", ["applications", a, "guilds", g, "commands"]) if *a == app && *g == guild => {
                 ok(json!(self.commands_in(Some(DiscordStandIn::GUILD_ID))))
@@ -66,9 +67,9 @@ impl Inner {
                 self.channel(snowflake_str(id)).map_or_else(unknown_channel, |_| no_content())
             }
             ("GET", ["guilds", g]) if *g == guild => ok(self.guild_json()),
-            ("GET", ["guilds", g, "channels"]) if *g == guild => {
-                ok(json!(self.channels.values().filter(|channel| !is_thread(channel)).collect::<Vec<_>>()))
-            }
+            ("GET", ["guilds", g, "channels"]) if *g == guild => ok(json!(
+                self.channels.values().filter(|channel| in_guild(channel) && !is_thread(channel)).collect::<Vec<_>>()
+            )),
             ("GET", ["guilds", g, "threads", "active"]) if *g == guild => ok(json!({
                 "threads": self.channels.values().filter(|channel| is_thread(channel)).collect::<Vec<_>>(),
                 "members": [],

@@ -11,8 +11,8 @@ use tokio::sync::{mpsc, watch};
 
 use super::json::{member_json, merged, snowflake, visible};
 use super::{
-    CHANNEL_FORUM, CHANNEL_TEXT, ContentWrite, DISCORD_EPOCH_MS, DiscordStandIn, FORUM_TAGS, INTENT_GUILD_MESSAGES,
-    INTENT_GUILDS, INTENT_MESSAGE_CONTENT, RestCall,
+    CHANNEL_DM, CHANNEL_FORUM, CHANNEL_TEXT, ContentWrite, DISCORD_EPOCH_MS, DiscordStandIn, FORUM_TAGS,
+    INTENT_DIRECT_MESSAGES, INTENT_GUILD_MESSAGES, INTENT_GUILDS, INTENT_MESSAGE_CONTENT, RestCall,
 };
 
 /// What the test, the REST handler and the gateway connections share.
@@ -102,9 +102,14 @@ impl Inner {
             "last_message_id": null,
             "flags": 0,
         });
+        let mut coordinators = announce.clone();
+        coordinators["id"] = json!(DiscordStandIn::COORDINATORS_CHANNEL_ID.to_string());
+        coordinators["name"] = json!("coordinators");
+        coordinators["position"] = json!(2);
         let channels = BTreeMap::from([
             (DiscordStandIn::FORUM_CHANNEL_ID, forum),
             (DiscordStandIn::ANNOUNCE_CHANNEL_ID, announce),
+            (DiscordStandIn::COORDINATORS_CHANNEL_ID, coordinators),
         ]);
         Self {
             gateway_url,
@@ -162,7 +167,9 @@ impl Inner {
     }
 
     pub(super) fn dispatch_message_create(&mut self, message: &Value) {
-        if self.intents & INTENT_GUILD_MESSAGES == 0 || !visible(message) {
+        let direct = self.channels.get(&snowflake(&message["channel_id"])).is_some_and(|c| c["type"] == CHANNEL_DM);
+        let intent = if direct { INTENT_DIRECT_MESSAGES } else { INTENT_GUILD_MESSAGES };
+        if self.intents & intent == 0 || !visible(message) {
             return;
         }
         let mut event = message.clone();
