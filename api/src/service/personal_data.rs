@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use lkn_entity::{
     api_token, audit_event, collaboration, collaboration_outcome, collaboration_participant, discord_link_attempt,
     discord_link_code, discord_preference, endorsement, enrolment_code, follow, idempotency_key, invitation, member,
-    member_expertise, outbox_message, partner, reply, sign_in_code, thread,
+    member_expertise, membership_request, outbox_message, partner, reply, sign_in_code, thread,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
@@ -138,6 +138,17 @@ pub async fn export(db: &impl ConnectionTrait, email: &str) -> Result<Value> {
                 .add(invitation::Column::AcceptedMemberId.eq(id)),
         )
         .order_by_asc(invitation::Column::Id)
+        .all(db)
+        .await?;
+    let mut asked_to_join = Condition::any()
+        .add(membership_request::Column::MemberId.eq(id))
+        .add(membership_request::Column::Email.eq(person.email.as_str()));
+    if let Some(discord_id) = &person.discord_user_id {
+        asked_to_join = asked_to_join.add(membership_request::Column::DiscordUserId.eq(discord_id.as_str()));
+    }
+    let requests_to_join = membership_request::Entity::find()
+        .filter(asked_to_join)
+        .order_by_asc(membership_request::Column::Id)
         .all(db)
         .await?;
     let sign_in_codes = sign_in_code::Entity::find()
@@ -262,6 +273,16 @@ pub async fn export(db: &impl ConnectionTrait, email: &str) -> Result<Value> {
             "acceptedAt": i.accepted_at,
             "withdrawnAt": i.withdrawn_at,
         })).collect::<Vec<_>>(),
+        "requestsToJoin": requests_to_join.iter().map(|r| json!({
+            "id": r.id,
+            "partnerId": r.partner_id,
+            "discordUserId": r.discord_user_id,
+            "displayName": r.display_name,
+            "email": r.email,
+            "status": r.status,
+            "createdAt": time(r.created_at),
+            "decidedAt": r.decided_at,
+        })).collect::<Vec<_>>(),
         "signInCodes": sign_in_codes,
         "enrolmentCodes": enrolment_codes,
         "discordLinkCodes": discord_link_codes,
@@ -289,6 +310,8 @@ pub struct Erased {
     pub expertise: u64,
     /// Invitations to their address deleted.
     pub invitations: u64,
+    /// Their requests to join from Discord deleted.
+    pub requests_to_join: u64,
     /// Sign-in, enrolment and Discord link codes deleted.
     pub codes: u64,
     /// Mail to them deleted.
@@ -337,6 +360,14 @@ pub async fn erase(db: &DatabaseConnection, context: &WriteContext<'_>, email: &
         .exec(txn)
         .await?
         .rows_affected;
+    let mut asked_to_join = Condition::any()
+        .add(membership_request::Column::MemberId.eq(id))
+        .add(membership_request::Column::Email.eq(person.email.as_str()));
+    if let Some(discord_id) = &person.discord_user_id {
+        asked_to_join = asked_to_join.add(membership_request::Column::DiscordUserId.eq(discord_id.as_str()));
+    }
+    erased.requests_to_join =
+        membership_request::Entity::delete_many().filter(asked_to_join).exec(txn).await?.rows_affected;
     erased.codes += sign_in_code::Entity::delete_many()
         .filter(
             Condition::any()

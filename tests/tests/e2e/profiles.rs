@@ -3,7 +3,9 @@
 
 use lkn_entity::vocabulary::MemberRole;
 use lkn_entity::{audit_event, member};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, Statement,
+};
 use serde_json::{Value, json};
 
 use crate::cli::lkn_api;
@@ -271,6 +273,30 @@ on_both_databases_with_mail! {
         let linked = app.data(Some(&bot), "mutation($i: LinkDiscordAccountInput!) { linkDiscordAccount(input: $i) { member { discordLinked } userErrors { code } } }", json!({ "i": { "code": link, "discordUserId": discord_id } })).await;
         assert_eq!(linked["linkDiscordAccount"]["member"]["discordLinked"], true, "{linked}");
         app.data(Some(&token), "mutation { createDiscordLinkCode { code } }", json!({})).await;
+        // An earlier request to join from that Discord account, turned down.
+        let partner_id = lkn_entity::partner::Entity::find()
+            .filter(lkn_entity::partner::Column::Slug.eq(PARTNER))
+            .one(&app.db)
+            .await
+            .expect("read")
+            .expect("the partner")
+            .id;
+        lkn_entity::membership_request::ActiveModel {
+            partner_id: sea_orm::Set(partner_id),
+            discord_user_id: sea_orm::Set(discord_id.to_owned()),
+            display_name: sea_orm::Set(name.to_owned()),
+            email: sea_orm::Set(email.to_owned()),
+            status: sea_orm::Set(lkn_entity::vocabulary::MembershipRequestStatus::Declined),
+            pending_key: sea_orm::Set(None),
+            decided_by_id: sea_orm::Set(None),
+            member_id: sea_orm::Set(None),
+            created_at: sea_orm::Set(chrono::Utc::now()),
+            decided_at: sea_orm::Set(Some(chrono::Utc::now())),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .expect("a request to join");
 
         // Threads, replies, an endorsement and a follow.
         let colleague = app.member(PARTNER, MemberRole::Member).await;
@@ -292,6 +318,7 @@ on_both_databases_with_mail! {
         assert_eq!(held["tokens"].as_array().map(Vec::len), Some(3), "two API tokens and a session");
         assert_eq!(held["endorsements"].as_array().map(Vec::len), Some(1));
         assert!(held["mail"].as_array().is_some_and(|m| !m.is_empty()));
+        assert_eq!(held["requestsToJoin"][0]["status"], "Declined");
         for secret in [&token, &second.trim().to_owned(), &session, &code] {
             assert!(!export.contains(secret.as_str()), "the export carries no secrets");
         }
