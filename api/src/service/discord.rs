@@ -60,7 +60,8 @@ fn check_key(key: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_snowflake(field: &str, value: &str) -> Result<()> {
+/// A typed error on `field` unless `value` is a Discord id.
+pub fn check_snowflake(field: &str, value: &str) -> Result<()> {
     if is_snowflake(value) {
         Ok(())
     } else {

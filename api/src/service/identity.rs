@@ -155,16 +155,8 @@ pub async fn request_discord_link_by_email(
 ) -> Result<()> {
     use crate::mail::letters;
     use crate::service::{link_code, outbox};
-    match context.viewer {
-        Viewer::Bot(_) => {}
-        Viewer::Anonymous => {
-            return Err(ServiceError::Unauthenticated("sign in with the bot's API token".into()));
-        }
-        Viewer::Member { .. } => return Err(ServiceError::Forbidden),
-    }
-    if !crate::service::discord::is_snowflake(discord_user_id) {
-        return Err(ServiceError::invalid("discordUserId", UserErrorCode::Invalid, "a Discord user id is a number"));
-    }
+    context.viewer.require_bot_alone()?;
+    crate::service::discord::check_snowflake("discordUserId", discord_user_id)?;
     let email = crate::service::sign_in::normalise_email("email", email)?;
     let now = context.now;
     let attempt = link_code::begin_attempt(db, discord_user_id, now).await?;
@@ -223,16 +215,8 @@ pub async fn link_discord_account(
 ) -> Result<member::Model> {
     use crate::service::link_code;
     let now = context.now;
-    match context.viewer {
-        Viewer::Bot(_) => {}
-        Viewer::Anonymous => {
-            return Err(ServiceError::Unauthenticated("sign in with the bot's API token".into()));
-        }
-        Viewer::Member { .. } => return Err(ServiceError::Forbidden),
-    }
-    if !crate::service::discord::is_snowflake(discord_user_id) {
-        return Err(ServiceError::invalid("discordUserId", UserErrorCode::Invalid, "a Discord user id is a number"));
-    }
+    context.viewer.require_bot_alone()?;
+    crate::service::discord::check_snowflake("discordUserId", discord_user_id)?;
     let attempt = link_code::begin_attempt(db, discord_user_id, now).await?;
     if !attempt.allowed {
         link_code::forget_attempt(db, &attempt).await?;

@@ -49,15 +49,6 @@ fn pending_key(partner_id: i64, discord_user_id: &str) -> String {
     format!("{partner_id}:{discord_user_id}")
 }
 
-/// Only the bot, in its own name: the person asking has no member to act as.
-fn require_bot_alone(viewer: &Viewer) -> Result<()> {
-    match viewer {
-        Viewer::Bot(_) => Ok(()),
-        Viewer::Anonymous => Err(ServiceError::Unauthenticated("sign in with the bot's API token".into())),
-        Viewer::Member { .. } => Err(ServiceError::Forbidden),
-    }
-}
-
 async fn linked_member(db: &impl ConnectionTrait, discord_user_id: &str) -> Result<Option<member::Model>> {
     Ok(member::Entity::find().filter(member::Column::DiscordUserId.eq(discord_user_id)).one(db).await?)
 }
@@ -69,7 +60,7 @@ async fn linked_member(db: &impl ConnectionTrait, discord_user_id: &str) -> Resu
 /// by asking); the coordinator deciding is told.
 #[tracing::instrument(skip(db, context, new), fields(partner = %new.partner_slug))]
 pub async fn request(db: &DatabaseConnection, context: &WriteContext<'_>, new: NewMembershipRequest) -> Result<Asked> {
-    require_bot_alone(context.viewer)?;
+    context.viewer.require_bot_alone()?;
     let mut checks = Checks::default();
     if !is_snowflake(&new.discord_user_id) {
         checks.fail("discordUserId", UserErrorCode::Invalid, "a Discord user id is a number of up to 20 digits");
@@ -307,10 +298,10 @@ mod tests {
 
     #[test]
     fn only_the_bot_in_its_own_name_asks_for_someone_to_join() {
-        assert!(require_bot_alone(&Viewer::Bot(member(99, 1, MemberRole::Bot))).is_ok());
+        assert!(Viewer::Bot(member(99, 1, MemberRole::Bot)).require_bot_alone().is_ok());
         let member_through_the_bot = through_the_bot(member(3, PARTNER, MemberRole::Member));
-        assert!(matches!(require_bot_alone(&member_through_the_bot), Err(ServiceError::Forbidden)));
-        assert!(matches!(require_bot_alone(&Viewer::Anonymous), Err(ServiceError::Unauthenticated(_))));
+        assert!(matches!(member_through_the_bot.require_bot_alone(), Err(ServiceError::Forbidden)));
+        assert!(matches!(Viewer::Anonymous.require_bot_alone(), Err(ServiceError::Unauthenticated(_))));
     }
 
     #[test]

@@ -80,6 +80,16 @@ impl Viewer {
         }
     }
 
+    /// Only the bot, in its own name: for what it does for Discord users who have no member
+    /// to act as yet (linking an account, asking to join).
+    pub fn require_bot_alone(&self) -> Result<()> {
+        match self {
+            Self::Bot(_) => Ok(()),
+            Self::Anonymous => Err(ServiceError::Unauthenticated("sign in with the bot's API token".into())),
+            Self::Member { .. } => Err(ServiceError::Forbidden),
+        }
+    }
+
     /// Refuses the bot, for itself or for anyone: signing in hands out session tokens, and
     /// a Discord account must never become a way to mint one.
     pub fn refuse_bot(&self) -> Result<()> {
