@@ -259,27 +259,7 @@ pub async fn run_then_clean_up(app: TestApp, body: impl AsyncFnOnce(&TestApp)) {
 #[macro_export]
 macro_rules! on_both_databases {
     ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
-        $(#[$meta])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            use $crate::support::{Backend, TestApp, run_then_clean_up};
-
-            async fn run($app: &TestApp) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let app = TestApp::spawn(Backend::Sqlite).await.expect("SQLite is always available");
-                run_then_clean_up(app, run).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                if let Some(app) = TestApp::spawn(Backend::Postgres).await {
-                    run_then_clean_up(app, run).await;
-                }
-            }
-        }
+        $crate::on_both_databases_started_by!(spawn, $(#[$meta])* async fn $name($app) $body);
     };
 }
 
@@ -288,6 +268,16 @@ macro_rules! on_both_databases {
 #[macro_export]
 macro_rules! on_both_databases_with_mail {
     ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $crate::on_both_databases_started_by!(spawn_with_mail, $(#[$meta])* async fn $name($app) $body);
+    };
+}
+
+/// The two tests of the macros above, each starting its server with `TestApp::$spawn`,
+/// which says `None` only when what the test needs is missing outside CI (and fails
+/// under `CI=true`).
+#[macro_export]
+macro_rules! on_both_databases_started_by {
+    ($spawn:ident, $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
         $(#[$meta])*
         mod $name {
             #[allow(unused_imports)]
@@ -298,14 +288,14 @@ macro_rules! on_both_databases_with_mail {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                if let Some(app) = TestApp::spawn_with_mail(Backend::Sqlite).await {
+                if let Some(app) = TestApp::$spawn(Backend::Sqlite).await {
                     run_then_clean_up(app, run).await;
                 }
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = TestApp::spawn_with_mail(Backend::Postgres).await {
+                if let Some(app) = TestApp::$spawn(Backend::Postgres).await {
                     run_then_clean_up(app, run).await;
                 }
             }
