@@ -29,6 +29,7 @@ pub mod discord;
 pub mod live;
 pub mod mirror;
 pub mod outgoing;
+pub mod render;
 
 use std::sync::Arc;
 

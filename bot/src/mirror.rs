@@ -26,8 +26,8 @@ use crate::api::{
     ThreadFeed, ThreadFilter, ThreadStatus, ThreadSummary,
 };
 use crate::catalogue::{self, Lang, Msg, say};
-use crate::core::excerpt;
 use crate::live::LiveEvent;
+use crate::render::excerpt;
 
 /// Where mirrors go: the Discord side, behind a trait so that the mirroring rules
 /// know no Discord types.
@@ -326,8 +326,11 @@ impl<S: Sink> Mirror<S> {
         if let Claim::Lost(_) = self.claim(&key).await? {
             return Ok(());
         }
-        let content =
-            format!("**{}:** {}", say(self.lang, &heading), crate::core::collaboration_text(self.lang, collaboration));
+        let content = format!(
+            "**{}:** {}",
+            say(self.lang, &heading),
+            crate::render::collaboration_text(self.lang, collaboration)
+        );
         let open = matches!(collaboration.status, CollaborationStatus::Proposed | CollaborationStatus::SeekingPartners);
         let custom_id = format!("lkn-join:{id}");
         let label = say(self.lang, &Msg::RequestToJoin);

@@ -5,13 +5,13 @@ use poise::serenity_prelude as serenity;
 use serenity::CreateAutocompleteResponse;
 
 use crate::api::{Caller, ThreadFeed, ThreadFilter};
-use crate::core;
 use crate::discord::Ctx;
+use crate::render;
 
 async fn choices(items: impl Iterator<Item = (String, String)>) -> CreateAutocompleteResponse {
     let choices = items
         .take(25)
-        .map(|(name, value)| serenity::AutocompleteChoice::new(core::excerpt(&name, 100), value))
+        .map(|(name, value)| serenity::AutocompleteChoice::new(render::excerpt(&name, 100), value))
         .collect();
     CreateAutocompleteResponse::new().set_choices(choices)
 }

@@ -34,6 +34,7 @@ use crate::core::{self, Actor, Command, Offer, Reply};
 use crate::live;
 use crate::mirror::{self, Mirror};
 use crate::outgoing;
+use crate::render;
 
 /// What every command handler shares.
 pub struct BotData {
@@ -157,7 +158,7 @@ async fn ask_coordinators(
             .label(say(SHARED_LANG, &Msg::Decline))
             .style(ButtonStyle::Danger),
     ]);
-    let text = core::membership_text(SHARED_LANG, request, discord_name);
+    let text = render::membership_text(SHARED_LANG, request, discord_name);
     match data.coordinators.send_message(ctx, outgoing::message(text).components(vec![buttons])).await {
         Ok(sent) => {
             data.api.complete_mirror(&key, &data.coordinators.to_string(), &sent.id.to_string()).await?;
@@ -196,7 +197,7 @@ async fn decide_membership(
     let reply =
         core::handle(&data.api, &actor, Command::DecideMembership { request: request.to_owned(), approve }).await;
     if let Some(decided) = &reply.membership {
-        let shown = outgoing::edit(core::membership_text(SHARED_LANG, decided, "")).components(vec![]);
+        let shown = outgoing::edit(render::membership_text(SHARED_LANG, decided, "")).components(vec![]);
         if let Err(error) = press.message.channel_id.edit_message(ctx, press.message.id, shown).await {
             tracing::warn!(%error, "could not show a decision on the coordinators' message");
         }
@@ -216,7 +217,7 @@ async fn tell_applicant(
 ) -> anyhow::Result<()> {
     let user = Snowflake::parse(&request.discord_user_id)?.user();
     let lang = data.language(user.get()).await;
-    let Some(text) = core::membership_outcome(lang, request) else { return Ok(()) };
+    let Some(text) = render::membership_outcome(lang, request) else { return Ok(()) };
     let channel = user.create_dm_channel(ctx).await?;
     channel.send_message(ctx, outgoing::message(text)).await?;
     Ok(())
