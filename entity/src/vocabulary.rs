@@ -225,3 +225,55 @@ pub enum MembershipRequestStatus {
     #[sea_orm(string_value = "DECLINED")]
     Declined,
 }
+
+/// What a member is told about. Each kind has its own delivery preferences, so a member
+/// can hear of replies to their own questions at once and of everything else weekly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum NotificationKind {
+    /// Someone replied on a thread the member started.
+    #[sea_orm(string_value = "REPLY_ON_YOUR_THREAD")]
+    ReplyOnYourThread,
+    /// Someone replied on a thread the member follows.
+    #[sea_orm(string_value = "REPLY_ON_FOLLOWED_THREAD")]
+    ReplyOnFollowedThread,
+    /// A followed thread had an answer accepted, was edited or was closed.
+    #[sea_orm(string_value = "FOLLOWED_THREAD_CHANGED")]
+    FollowedThreadChanged,
+    /// Another partner endorsed a thread the member started.
+    #[sea_orm(string_value = "ENDORSEMENT")]
+    Endorsement,
+    /// A partner asked to join a collaboration the member's partner leads (coordinators).
+    #[sea_orm(string_value = "JOIN_REQUEST")]
+    JoinRequest,
+    /// The member's partner's request to join a collaboration was decided.
+    #[sea_orm(string_value = "JOIN_DECISION")]
+    JoinDecision,
+    /// A collaboration the member's partner takes part in changed status.
+    #[sea_orm(string_value = "COLLABORATION_STATUS")]
+    CollaborationStatus,
+    /// A bid deadline of a collaboration the member's partner is in is 14 or 3 days away.
+    #[sea_orm(string_value = "BID_DEADLINE")]
+    BidDeadline,
+    /// A new question was tagged with one of the member's areas of expertise (off by default).
+    #[sea_orm(string_value = "QUESTION_IN_YOUR_EXPERTISE")]
+    QuestionInYourExpertise,
+}
+
+/// When a member hears of a kind of notification on one channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Cadence {
+    /// As it happens.
+    #[sea_orm(string_value = "IMMEDIATELY")]
+    Immediately,
+    /// Gathered into the daily digest.
+    #[sea_orm(string_value = "DAILY")]
+    Daily,
+    /// Gathered into the weekly digest.
+    #[sea_orm(string_value = "WEEKLY")]
+    Weekly,
+    /// Not at all.
+    #[sea_orm(string_value = "NEVER")]
+    Never,
+}
