@@ -22,8 +22,6 @@ use crate::events::Event;
 use crate::mail::Letter;
 use crate::service::write::Write;
 
-/// How long a sender holds a message before another process may take it over.
-pub const CLAIM_LEASE_SECONDS: i64 = 120;
 /// Attempts after which a message that keeps failing is given up.
 pub const MAX_ATTEMPTS: i32 = 8;
 
@@ -90,11 +88,17 @@ pub async fn due(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> R
         .await?)
 }
 
-/// Takes message `id` for one attempt, unless it was sent, given up or is held by
-/// another sender: one statement, so of two processes racing for it one wins.
-pub async fn claim(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<Option<outbox_message::Model>> {
+/// Takes message `id` for one attempt, holding it for `lease`, unless it was sent, given
+/// up or is held by another sender: one statement, so of two processes racing for it one
+/// wins.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Option<outbox_message::Model>> {
     let claimed = outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(now + Duration::seconds(CLAIM_LEASE_SECONDS)))
+        .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(now + lease))
         .col_expr(outbox_message::Column::Attempts, Expr::col(outbox_message::Column::Attempts).add(1))
         .filter(outbox_message::Column::Id.eq(id))
         .filter(outbox_message::Column::SentAt.is_null())
