@@ -21,7 +21,8 @@ use chrono::{DateTime, Duration, Utc};
 use lkn_entity::job;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, FromQueryResult, QueryFilter, Set, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, FromQueryResult, PaginatorTrait, QueryFilter, Set,
+    Statement,
 };
 use serde::Serialize;
 
@@ -249,6 +250,56 @@ pub async fn postpone(db: &impl ConnectionTrait, job: &job::Model, retry_at: Dat
 /// The job `id`, if it exists.
 pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<job::Model>> {
     Ok(job::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The state of the queues at one moment, for `/metrics`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Backlog {
+    /// Per task: jobs not yet done, and jobs given up.
+    pub jobs: Vec<(String, i64, i64)>,
+    /// E-mails not yet sent, and e-mails given up.
+    pub mail: (i64, i64),
+    /// Seconds the oldest job that is due has waited (0 when none).
+    pub oldest_due_seconds: i64,
+}
+
+/// Counts what waits and what was given up, in three grouped statements.
+pub async fn backlog(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<Backlog> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let waiting = Expr::col(job::Column::CompletedAt).is_null().and(Expr::col(job::Column::FailedAt).is_null());
+    let counted: Vec<(String, i64, i64)> = job::Entity::find()
+        .select_only()
+        .column(job::Column::Task)
+        .column_as(Expr::case(waiting, 1).finally(0).sum(), "waiting")
+        .column_as(Expr::case(Expr::col(job::Column::FailedAt).is_not_null(), 1).finally(0).sum(), "failed")
+        .group_by(job::Column::Task)
+        .order_by_asc(job::Column::Task)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let oldest: Option<DateTime<Utc>> = job::Entity::find()
+        .select_only()
+        .column(job::Column::RunAt)
+        .filter(job::Column::CompletedAt.is_null())
+        .filter(job::Column::FailedAt.is_null())
+        .filter(job::Column::RunAt.lte(now))
+        .order_by_asc(job::Column::RunAt)
+        .into_tuple()
+        .one(db)
+        .await?;
+    use lkn_entity::outbox_message;
+    let mail_waiting = outbox_message::Entity::find()
+        .filter(outbox_message::Column::SentAt.is_null())
+        .filter(outbox_message::Column::FailedAt.is_null())
+        .count(db)
+        .await? as i64;
+    let mail_failed =
+        outbox_message::Entity::find().filter(outbox_message::Column::FailedAt.is_not_null()).count(db).await? as i64;
+    Ok(Backlog {
+        jobs: counted,
+        mail: (mail_waiting, mail_failed),
+        oldest_due_seconds: oldest.map(|at| std::cmp::max((now - at).num_seconds(), 0)).unwrap_or(0),
+    })
 }
 
 #[cfg(test)]
