@@ -110,7 +110,7 @@ fn letter(preferred: Language, welsh: Draft, english: Draft, to: &str, member_id
         html.push_str(&draft_html);
     }
     html.push_str("</body></html>\n");
-    Letter { to: to.to_owned(), member_id, language: drafts[0].language, subject, text, html }
+    Letter { to: to.to_owned(), member_id, language: drafts[0].language, subject, text, html, unsubscribe_url: None }
 }
 
 /// Escapes text for HTML element content and attribute values.

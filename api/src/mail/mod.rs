@@ -31,6 +31,11 @@ pub struct Letter {
     pub text: String,
     /// HTML body.
     pub html: String,
+    /// The one-click unsubscribe address (RFC 8058), for messages a member chose to get
+    /// and may stop (notifications, digests): sent as `List-Unsubscribe`, so a mail client
+    /// can offer "unsubscribe" without the member opening the message. None for messages
+    /// that answer the member's own request (sign-in codes, invitations, link codes).
+    pub unsubscribe_url: Option<String>,
 }
 
 /// How outgoing mail leaves this process.
