@@ -1,4 +1,5 @@
-//! Outgoing e-mail: what a message says ([`letters`]), how it leaves ([`delivery`]:
+//! Outgoing e-mail: what a message says ([`letters`] for the messages a member asked for,
+//! [`notices`] for notifications and digests), how it leaves ([`delivery`]:
 //! an SMTP server, or `.eml` files in a folder when none is configured) and the sender
 //! that works through the outbox ([`sender`]).
 //!
@@ -9,6 +10,7 @@
 
 pub mod delivery;
 pub mod letters;
+pub mod notices;
 pub mod sender;
 
 use std::path::PathBuf;
