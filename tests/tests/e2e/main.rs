@@ -19,6 +19,7 @@ mod live_benchmark;
 mod mail;
 mod mail_catcher;
 mod membership_requests;
+mod notifications;
 mod outage;
 mod partners;
 mod profiles;
