@@ -60,6 +60,9 @@ pub const DISCORD_USER_HEADER: &str = "x-lkn-discord-user";
 pub struct AppState {
     /// The database pool.
     pub db: DatabaseConnection,
+    /// The same pool, for the process's own statements (the delivery figures `/metrics`
+    /// reads): not counted as requests' statements.
+    pub housekeeping_db: DatabaseConnection,
     /// The GraphQL schema.
     pub schema: LknSchema,
     /// The counters behind `/metrics`.
@@ -95,6 +98,7 @@ impl AppState {
         // The access watch's statements are the process's own housekeeping, not requests':
         // it gets a handle made before the counting starts.
         crate::service::access::watch_access(&db, &events);
+        let housekeeping_db = db.clone();
         metrics.observe(&mut db);
         // The directory hears the listener's first start: it follows the bus before that.
         let partners = crate::service::partners::PartnerDirectory::following(&db, &events);
@@ -103,7 +107,17 @@ impl AppState {
         let schema = build_schema(db.clone(), &edge, metrics.clone(), partners, stats, links);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
         let sockets = Arc::default();
-        Self { db, schema, metrics, edge: Arc::new(edge), events, closing, sockets, pool_shares: Arc::default() }
+        Self {
+            db,
+            housekeeping_db,
+            schema,
+            metrics,
+            edge: Arc::new(edge),
+            events,
+            closing,
+            sockets,
+            pool_shares: Arc::default(),
+        }
     }
 }
 

@@ -35,7 +35,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     }
     let pool = pool_usage(&state.db);
     let mut text = state.metrics.render(pool);
-    match crate::service::jobs::backlog(&state.db, chrono::Utc::now()).await {
+    match crate::service::jobs::backlog(&state.housekeeping_db, chrono::Utc::now()).await {
         Ok(backlog) => text.push_str(&crate::metrics::render_backlog(&backlog)),
         Err(error) => tracing::warn!(%error, "cannot count the delivery queues for /metrics"),
     }

@@ -133,6 +133,18 @@ pub async fn claim(
     if tasks.is_empty() || limit == 0 {
         return Ok(Vec::new());
     }
+    // A read first: most looks find nothing, and need not take SQLite's write lock.
+    let due = job::Entity::find()
+        .filter(job::Column::CompletedAt.is_null())
+        .filter(job::Column::FailedAt.is_null())
+        .filter(job::Column::RunAt.lte(now))
+        .filter(job::Column::Task.is_in(tasks.iter().copied()))
+        .filter(sea_orm::Condition::any().add(job::Column::LockedUntil.is_null()).add(job::Column::LockedUntil.lt(now)))
+        .count(db)
+        .await?;
+    if due == 0 {
+        return Ok(Vec::new());
+    }
     let backend = db.get_database_backend();
     let postgres = backend == DbBackend::Postgres;
     let placeholder = |n: usize| if postgres { format!("${n}") } else { "?".to_owned() };

@@ -108,7 +108,14 @@ async fn resync_sequences(db: &impl ConnectionTrait) -> Result<()> {
 /// database, so a repeated command never duplicates anything.
 #[tracing::instrument(skip(db))]
 pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Result<DemoSummary> {
-    let txn = db.begin().await?;
+    // A write from the start (BEGIN IMMEDIATE on SQLite): the server's worker writes now and
+    // then, and a long transaction that began as a read could not become a write after it.
+    let options = sea_orm::TransactionOptions {
+        isolation_level: None,
+        access_mode: None,
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+    };
+    let txn = db.begin_with_options(options).await?;
     let already =
         member::Entity::find().filter(member::Column::Email.like(format!("%@{DEMO_EMAIL_DOMAIN}"))).count(&txn).await?;
     if already > 0 {
