@@ -160,9 +160,31 @@ pub struct ServeArgs {
     /// `http://<bind address>` when unset.
     #[arg(long, env = "LKN_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The hour (0–23, Europe/London) at which the daily digest, the weekly digest (on
+    /// --digest-weekday) and the bid-deadline reminders go out.
+    #[arg(long, env = "LKN_DIGEST_HOUR", default_value_t = 7, value_parser = clap::value_parser!(u32).range(0..=23))]
+    pub digest_hour: u32,
+    /// The day of the weekly digest (monday … sunday).
+    #[arg(long, env = "LKN_DIGEST_WEEKDAY", default_value = "monday", value_parser = parse_weekday)]
+    pub digest_weekday: chrono::Weekday,
+    /// Seconds a process holds a job or an e-mail it took before another process may take
+    /// it over (after a crash); longer than any one job or message takes.
+    #[arg(long, env = "LKN_DELIVERY_LEASE_SECS", default_value_t = 120, value_parser = clap::value_parser!(i64).range(2..=86_400))]
+    pub delivery_lease_secs: i64,
 }
 
 impl ServeArgs {
+    /// The worker's settings these flags describe.
+    pub fn worker(&self) -> crate::worker::WorkerSettings {
+        crate::worker::WorkerSettings {
+            schedule: crate::service::notifications::digest::Schedule {
+                hour: self.digest_hour,
+                weekday: self.digest_weekday,
+            },
+            lease_seconds: self.delivery_lease_secs,
+        }
+    }
+
     /// `serve`'s settings from the environment and the defaults alone: what `lkn-api`
     /// runs with when no subcommand is given, so that it means exactly `lkn-api serve`.
     pub fn from_environment() -> Result<Self, clap::Error> {
@@ -239,6 +261,9 @@ impl Default for ServeArgs {
             mail_from: crate::mail::DEFAULT_FROM.to_owned(),
             mail_outbox_dir: std::path::PathBuf::from("outbox"),
             public_url: None,
+            digest_hour: 7,
+            digest_weekday: chrono::Weekday::Mon,
+            delivery_lease_secs: 120,
         }
     }
 }
@@ -330,6 +355,11 @@ pub enum SeedCommand {
         #[arg(long, default_value_t = 1000)]
         threads: usize,
     },
+}
+
+/// A day of the week by its English name (`monday`, `Mon`, ...).
+fn parse_weekday(text: &str) -> Result<chrono::Weekday, String> {
+    text.parse::<chrono::Weekday>().map_err(|_| format!("`{text}` is not a day of the week (monday … sunday)"))
 }
 
 #[cfg(test)]

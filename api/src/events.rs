@@ -79,6 +79,15 @@ pub enum Event {
     /// A write queued e-mail in the outbox: senders look at it now rather than at their
     /// next periodic look.
     MailQueued,
+    /// A write queued a job: workers look now rather than at their next periodic look.
+    JobQueued,
+    /// A member was told something (their notification list grew).
+    NotificationCreated {
+        /// Who.
+        member_id: i64,
+        /// The notification.
+        notification_id: i64,
+    },
     /// A collaboration changed.
     CollaborationChanged {
         /// The collaboration.

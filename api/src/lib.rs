@@ -49,6 +49,7 @@ pub mod rate_limit;
 pub mod service;
 pub mod startup;
 pub mod telemetry;
+pub mod worker;
 
 pub use http::{AppState, app, serve};
 pub use startup::prepare_database;

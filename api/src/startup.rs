@@ -18,6 +18,7 @@ use crate::mail::MailSettings;
 use crate::mail::delivery::Delivery;
 use crate::service::housekeeping;
 use crate::service::seed::founders::seed_founders;
+use crate::worker::WorkerSettings;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +54,8 @@ pub struct Settings {
     pub purge_interval: Option<Duration>,
     /// Where outgoing mail goes, from whom, and the public address its links point to.
     pub mail: MailSettings,
+    /// The digest schedule and how long a process holds a job or message.
+    pub worker: WorkerSettings,
 }
 
 impl Settings {
@@ -68,6 +71,7 @@ impl Settings {
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
             purge_interval: (args.purge_interval_secs > 0).then(|| Duration::from_secs(args.purge_interval_secs)),
             mail: MailSettings::from_serve_args(args),
+            worker: args.worker(),
         }
     }
 }
@@ -118,7 +122,9 @@ impl Application {
         };
         let delivery = Delivery::from_settings(&settings.mail)?;
         let state = AppState::serving(db.clone(), settings.edge, settings.mail.links(address));
-        crate::mail::sender::spawn(db.clone(), &state.events, delivery, settings.mail.from.clone());
+        let lease = chrono::Duration::seconds(settings.worker.lease_seconds);
+        crate::mail::sender::spawn(db.clone(), &state.events, delivery, settings.mail.from.clone(), lease);
+        crate::worker::spawn(db.clone(), &state.events, settings.mail.links(address), settings.worker);
         Ok(Self {
             listener,
             address,

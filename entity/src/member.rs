@@ -36,6 +36,9 @@ pub struct Model {
     /// Set when their personal data was erased: the row stays so their threads keep an
     /// author, but it names nobody and can sign in to nothing.
     pub erased_at: Option<DateTimeUtc>,
+    /// Set when Discord refused a direct message because they closed their DMs: the bot
+    /// stops trying, and what would have gone there goes by e-mail if they allow it.
+    pub discord_dms_closed_at: Option<DateTimeUtc>,
 }
 
 /// Relations are resolved by the API's loaders, not by the entity.

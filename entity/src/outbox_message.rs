@@ -28,6 +28,11 @@ pub struct Model {
     pub text_body: String,
     /// HTML body (every value in it escaped when it was written).
     pub html_body: String,
+    /// The one-click unsubscribe address (RFC 8058) the message carries in its
+    /// `List-Unsubscribe` header, for notifications and digests; none for messages a
+    /// member cannot opt out of (sign-in codes, invitations). Holds a secret token, so it
+    /// is cleared once the message is sent.
+    pub unsubscribe_url: Option<String>,
     /// Sending attempts so far.
     pub attempts: i32,
     /// Not to be tried before this.

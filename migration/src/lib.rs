@@ -26,6 +26,7 @@ mod m20261202_000014_harden_thread_search;
 mod m20261202_000015_create_discord_link_attempts;
 mod m20261202_000016_create_membership_records;
 mod m20261202_000017_create_membership_requests;
+mod m20261202_000018_create_notifications;
 
 /// The ordered list of every migration step.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_create_discord_link_attempts::Migration),
             Box::new(m20261202_000016_create_membership_records::Migration),
             Box::new(m20261202_000017_create_membership_requests::Migration),
+            Box::new(m20261202_000018_create_notifications::Migration),
         ]
     }
 }

@@ -28,6 +28,11 @@ pub enum NodeType {
     Invitation,
     /// A request to join a partner from Discord (never reachable through `node`).
     MembershipRequest,
+    /// A notification (never reachable through `node`).
+    Notification,
+    /// A delivery: a Discord direct message handed to the bot, or a job or e-mail given up
+    /// (never reachable through `node`).
+    Delivery,
 }
 
 impl NodeType {
@@ -41,6 +46,8 @@ impl NodeType {
             Self::Session => "Session",
             Self::Invitation => "Invitation",
             Self::MembershipRequest => "MembershipRequest",
+            Self::Notification => "Notification",
+            Self::Delivery => "Delivery",
         }
     }
 
@@ -54,6 +61,8 @@ impl NodeType {
             "Session" => Self::Session,
             "Invitation" => Self::Invitation,
             "MembershipRequest" => Self::MembershipRequest,
+            "Notification" => Self::Notification,
+            "Delivery" => Self::Delivery,
             _ => return None,
         })
     }

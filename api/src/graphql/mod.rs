@@ -18,6 +18,7 @@ pub mod limits;
 pub mod loaders;
 pub mod membership;
 pub mod network;
+pub mod notifications;
 pub mod operation;
 pub mod partners;
 pub mod prefetch;
@@ -43,6 +44,7 @@ pub struct QueryRoot(
     discord::DiscordQuery,
     sign_in::SignInQuery,
     profiles::ProfileQuery,
+    notifications::NotificationQuery,
 );
 
 /// Every mutation, merged from the feature modules.
@@ -55,6 +57,7 @@ pub struct MutationRoot(
     sign_in::SignInMutation,
     profiles::ProfileMutation,
     membership::MembershipMutation,
+    notifications::NotificationMutation,
 );
 
 /// The LKN schema type.

@@ -285,7 +285,8 @@ fn spend_sign_in_attempt(ctx: &Context<'_>, field: &str) -> async_graphql::Resul
     }))
 }
 
-fn links<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Links> {
+/// The links e-mails and notifications carry.
+pub(crate) fn links<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Links> {
     ctx.data::<Links>().map_err(|_| ServiceError::Internal("mail links missing from schema".into()).into_graphql())
 }
 

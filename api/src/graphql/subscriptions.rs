@@ -1,5 +1,5 @@
-//! Live updates as GraphQL subscriptions: `threadPosted`, `replyPosted` and
-//! `collaborationChanged`.
+//! Live updates as GraphQL subscriptions: `threadPosted`, `replyPosted`,
+//! `answerAccepted`, `collaborationChanged` and `notificationReceived`.
 //!
 //! Each subscriber turns the process's events into objects with its own viewer, so a
 //! subscriber only ever hears of what it may see. Whether the viewer's access still
@@ -16,9 +16,10 @@ use crate::error::ServiceError;
 use crate::events::{CollaborationChange as Change, Event};
 use crate::graphql::collaborations::{Collaboration, CollaborationFilter};
 use crate::graphql::ids::{self, NodeType};
+use crate::graphql::notifications::Notification;
 use crate::graphql::threads::{Reply, Thread, ThreadFilter};
 use crate::graphql::{db, request};
-use crate::service::{collaborations, threads};
+use crate::service::{collaborations, notifications, threads};
 
 /// What happened to a collaboration.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -186,6 +187,31 @@ impl SubscriptionRoot {
             Event::AnswerAccepted { thread_id, reply_id } => Some((thread_id, reply_id)),
             _ => None,
         })
+    }
+
+    /// The subscriber's own notifications as they arrive (a member, in person or through
+    /// the bot; anyone else hears nothing).
+    async fn notification_received<'a>(
+        &self,
+        ctx: &Context<'a>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Notification>> + 'a> {
+        let member = request(ctx)?.viewer.require_member().map_err(ServiceError::into_graphql)?.clone();
+        let database = db(ctx)?.clone();
+        let links = crate::graphql::sign_in::links(ctx)?.clone();
+        Ok(events(ctx, move |event| {
+            let (member, database, links) = (member.clone(), database.clone(), links.clone());
+            async move {
+                let Event::NotificationCreated { member_id, notification_id } = event else { return Ok(None) };
+                if member_id != member.id {
+                    return Ok(None);
+                }
+                let Some(row) = notifications::find_for(&database, member.id, notification_id).await? else {
+                    return Ok(None);
+                };
+                let notice = notifications::describe::notices(&database, std::slice::from_ref(&row), &links).await?;
+                Ok(notice.into_iter().next().map(|notice| Notification::new(row, notice, member.preferred_language)))
+            }
+        }))
     }
 
     /// Collaborations as they are proposed, joined, decided, advanced and evidenced.

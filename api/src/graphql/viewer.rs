@@ -78,6 +78,26 @@ impl Member {
     ) -> async_graphql::Result<Option<Vec<crate::graphql::sign_in::Session>>> {
         crate::graphql::sign_in::sessions_of(ctx, &self.0).await
     }
+    /// What they were told, newest first (unread ones only if asked), with how many are
+    /// unread: shown only to themselves (also through the bot); null for anyone else.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity + 2")]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        #[graphql(default = false)] unread_only: bool,
+    ) -> async_graphql::Result<Option<crate::graphql::notifications::NotificationConnection>> {
+        crate::graphql::notifications::notifications_of(ctx, &self.0, first, after.as_deref(), unread_only).await
+    }
+    /// When they hear of each kind of notification, by e-mail and by Discord: shown only
+    /// to themselves; null for anyone else.
+    async fn notification_preferences(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<crate::graphql::notifications::NotificationPreference>>> {
+        crate::graphql::notifications::preferences_of(ctx, &self.0).await
+    }
 }
 
 /// Any object with a global id.
@@ -121,7 +141,11 @@ impl ViewerQuery {
             NodeType::Collaboration => {
                 loader.load_one(VisibleCollaboration(id)).await?.map(|c| Node::Collaboration(Collaboration(c)))
             }
-            NodeType::Session | NodeType::Invitation | NodeType::MembershipRequest => None,
+            NodeType::Session
+            | NodeType::Invitation
+            | NodeType::MembershipRequest
+            | NodeType::Notification
+            | NodeType::Delivery => None,
         })
     }
 }

@@ -7,7 +7,8 @@
 //! - [`ws`]: subscriptions over WebSocket at `/graphql/ws`.
 //! - [`probes`]: `/healthz`, `/readyz` and `/metrics` (open, behind a token, or on a
 //!   listener of its own, [`metrics_app`]).
-//! - [`explorer`]: the network explorer page at `/`.
+//! - [`explorer`]: the network explorer page at `/`; [`unsubscribe`]: the one-click
+//!   unsubscribe link e-mails carry.
 //! - [`serving`]: the accept loop (header deadline, graceful drain); [`request_id`]: the
 //!   `x-request-id` each request is known by.
 //!
@@ -20,6 +21,7 @@ pub mod graphql;
 pub mod probes;
 pub mod request_id;
 pub mod serving;
+pub mod unsubscribe;
 pub mod ws;
 
 use std::future::Future;
@@ -148,6 +150,7 @@ pub fn app(state: AppState) -> Router {
     let mut routes = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post).layer(body_limit))
         .route("/graphql/ws", get(ws::graphql_ws))
+        .route("/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::one_click))
         .route("/healthz", get(probes::healthz))
         .route("/readyz", get(probes::readyz));
     if !state.edge.separate_metrics_listener {

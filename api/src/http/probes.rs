@@ -34,7 +34,12 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             .into_response();
     }
     let pool = pool_usage(&state.db);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render(pool)).into_response()
+    let mut text = state.metrics.render(pool);
+    match crate::service::jobs::backlog(&state.db, chrono::Utc::now()).await {
+        Ok(backlog) => text.push_str(&crate::metrics::render_backlog(&backlog)),
+        Err(error) => tracing::warn!(%error, "cannot count the delivery queues for /metrics"),
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response()
 }
 
 /// The pool's (size, idle connections).

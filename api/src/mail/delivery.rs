@@ -143,7 +143,9 @@ fn with_tls_default(url: &str) -> Result<String, SettingsError> {
 }
 
 /// The MIME message for an outbox row: plain text and HTML alternatives, its language
-/// declared, and a Message-ID derived from the row.
+/// declared, a Message-ID derived from the row and, for a message the member may stop,
+/// the RFC 8058 one-click unsubscribe headers (mail clients show an "unsubscribe" button
+/// that POSTs `List-Unsubscribe=One-Click` to the address, without opening the message).
 fn compose(row: &outbox_message::Model, from: &str) -> Result<Message, DeliveryError> {
     let from: Mailbox =
         from.parse().map_err(|error| DeliveryError::Permanent(format!("the sender address is not valid: {error}")))?;
@@ -162,8 +164,15 @@ fn compose(row: &outbox_message::Model, from: &str) -> Result<Message, DeliveryE
         row.id,
         row.created_at.timestamp()
     )));
-    for (name, value) in [("Content-Language", language), ("Auto-Submitted", "auto-generated")] {
-        builder = builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_owned()));
+    let mut headers = vec![("Content-Language", language.to_owned()), ("Auto-Submitted", "auto-generated".to_owned())];
+    if let Some(url) = &row.unsubscribe_url {
+        headers.push(("List-Unsubscribe", format!("<{url}>")));
+        headers.push(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click".to_owned()));
+    }
+    // Raw headers are encoded by lettre (RFC 2047 for anything but printable ASCII), so a
+    // value cannot break out of its line; an ASCII URL has no spaces, so it is not folded.
+    for (name, value) in headers {
+        builder = builder.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str(name), value));
     }
     builder
         .multipart(MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone()))
@@ -172,7 +181,54 @@ fn compose(row: &outbox_message::Model, from: &str) -> Result<Message, DeliveryE
 
 #[cfg(test)]
 mod tests {
-    use super::with_tls_default;
+    use chrono::{TimeZone, Utc};
+    use lkn_entity::outbox_message;
+    use lkn_entity::vocabulary::Language;
+
+    use super::{compose, with_tls_default};
+
+    fn row(unsubscribe_url: Option<&str>) -> outbox_message::Model {
+        let now = Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0).single().expect("date");
+        outbox_message::Model {
+            id: 7,
+            dedupe_key: "notification:7".into(),
+            recipient: "ann@library.example".into(),
+            member_id: Some(3),
+            language: Language::English,
+            subject: "Rhian replied to “Story time”".into(),
+            text_body: "Hello".into(),
+            html_body: "<p>Hello</p>".into(),
+            unsubscribe_url: unsubscribe_url.map(str::to_owned),
+            attempts: 0,
+            next_attempt_at: now,
+            claimed_until: None,
+            sent_at: None,
+            failed_at: None,
+            last_error: None,
+            created_at: now,
+        }
+    }
+
+    fn formatted(row: &outbox_message::Model) -> String {
+        let message = compose(row, crate::mail::DEFAULT_FROM).expect("message");
+        String::from_utf8(message.formatted()).expect("text")
+    }
+
+    #[test]
+    fn a_message_with_an_unsubscribe_address_offers_one_click_unsubscribe() {
+        // Longer than a header line should be: it must still arrive whole, on one line.
+        let url = "https://lkn.example/unsubscribe?token=lkn_unsub_0123456789abcdef0123456789abcdef0123456789abcdef";
+        let text = formatted(&row(Some(url)));
+        assert!(text.contains(&format!("List-Unsubscribe: <{url}>\r\n")), "{text}");
+        assert!(text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"), "{text}");
+    }
+
+    #[test]
+    fn a_message_without_one_has_no_unsubscribe_headers() {
+        let text = formatted(&row(None));
+        assert!(!text.contains("List-Unsubscribe"), "{text}");
+        assert!(text.contains("Auto-Submitted: auto-generated"), "{text}");
+    }
 
     #[test]
     fn a_relay_on_another_host_must_offer_starttls() {

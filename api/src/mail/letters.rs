@@ -1,7 +1,8 @@
 //! What LKN's messages say, in English and Welsh. Each message is written once as a list
 //! of parts and rendered both as plain text and as HTML, so the two always agree; every
 //! value is escaped on its way into the HTML, so a name cannot carry markup into a
-//! message.
+//! message. The drafting ([`Draft`], [`letter`]) is shared with `notices`, so
+//! notifications and digests look and behave like every other message.
 
 use chrono::{DateTime, Datelike, Utc};
 use lkn_entity::vocabulary::{Language, MemberRole};
@@ -9,28 +10,50 @@ use lkn_entity::vocabulary::{Language, MemberRole};
 use super::{Letter, Links};
 
 /// One piece of a message.
-enum Part {
+pub(super) enum Part {
     /// A paragraph.
     Paragraph(String),
     /// A code to type, set apart so it is easy to read and copy.
     Code(String),
     /// A link, shown as a button in HTML and as the bare address in text.
     Link { label: String, url: String },
+    /// A section heading, for the longer messages (digests) a reader scans.
+    Heading(String),
+    /// A bulleted list.
+    Items(Vec<Item>),
+}
+
+/// One line of a [`Part::Items`] list: what it is, a detail after it, and where it links.
+pub(super) struct Item {
+    /// What the line names (a title, a headline): the link's text when there is a link.
+    pub(super) text: String,
+    /// Said after it, not linked (a partner's name, a date).
+    pub(super) detail: Option<String>,
+    /// Where it leads.
+    pub(super) url: Option<String>,
+}
+
+/// The small print under the signature: why the reader gets the message and the links to
+/// stop it or change what they get.
+struct Footer {
+    text: String,
+    links: Vec<(String, String)>,
 }
 
 /// A message before rendering.
-struct Draft {
+pub(super) struct Draft {
     language: Language,
     subject: String,
     parts: Vec<Part>,
+    footer: Option<Footer>,
 }
 
 impl Draft {
-    fn new(language: Language, subject: String) -> Self {
-        Self { language, subject, parts: Vec::new() }
+    pub(super) fn new(language: Language, subject: String) -> Self {
+        Self { language, subject, parts: Vec::new(), footer: None }
     }
 
-    fn paragraph(mut self, text: impl Into<String>) -> Self {
+    pub(super) fn paragraph(mut self, text: impl Into<String>) -> Self {
         self.parts.push(Part::Paragraph(text.into()));
         self
     }
@@ -40,12 +63,26 @@ impl Draft {
         self
     }
 
-    fn link(mut self, label: impl Into<String>, url: String) -> Self {
+    pub(super) fn link(mut self, label: impl Into<String>, url: String) -> Self {
         self.parts.push(Part::Link { label: label.into(), url });
         self
     }
 
-    /// Renders the parts as text and as the inside of an HTML `<body>`, signed.
+    /// A heading and the list under it.
+    pub(super) fn section(mut self, heading: impl Into<String>, items: Vec<Item>) -> Self {
+        self.parts.push(Part::Heading(heading.into()));
+        self.parts.push(Part::Items(items));
+        self
+    }
+
+    /// The small print: `text`, then each `(label, url)` link on a line of its own.
+    pub(super) fn footer(mut self, text: impl Into<String>, links: Vec<(String, String)>) -> Self {
+        self.footer = Some(Footer { text: text.into(), links });
+        self
+    }
+
+    /// Renders the parts as text and as the inside of an HTML `<body>`, signed, with the
+    /// footer (if any) under the signature.
     fn render(&self) -> (String, String) {
         let signature = match self.language {
             Language::Welsh => "— Y Rhwydwaith Gwybodaeth Fyw",
@@ -76,20 +113,81 @@ impl Draft {
                         escape(url)
                     ));
                 }
+                Part::Heading(heading) => {
+                    text.push_str(heading);
+                    text.push('\n');
+                    text.push_str(&"=".repeat(heading.chars().count()));
+                    html.push_str(&format!(
+                        "<h2 style=\"font-size:18px;margin:1.5em 0 0.5em\">{}</h2>\n",
+                        escape(heading)
+                    ));
+                }
+                Part::Items(items) => {
+                    let lines: Vec<String> = items.iter().map(Item::text).collect();
+                    text.push_str(&lines.join("\n"));
+                    html.push_str("<ul style=\"padding-left:1.2em\">\n");
+                    for item in items {
+                        html.push_str(&format!("<li style=\"margin-bottom:0.5em\">{}</li>\n", item.html()));
+                    }
+                    html.push_str("</ul>\n");
+                }
             }
             text.push_str("\n\n");
         }
         text.push_str(signature);
         text.push('\n');
-        html.push_str(&format!("<p>{}</p>\n</div>\n", escape(signature)));
+        html.push_str(&format!("<p>{}</p>\n", escape(signature)));
+        if let Some(Footer { text: small_print, links }) = &self.footer {
+            text.push_str(&format!("\n-- \n{small_print}\n"));
+            html.push_str(&format!(
+                "<p style=\"font-size:13px;color:#505a5f;border-top:1px solid #b1b4b6;padding-top:1em\">{}",
+                escape(small_print)
+            ));
+            for (label, url) in links {
+                text.push_str(&format!("{label}: {url}\n"));
+                html.push_str(&format!(
+                    "<br>\n<a href=\"{}\" style=\"color:#00567a\">{}</a>",
+                    escape(url),
+                    escape(label)
+                ));
+            }
+            html.push_str("</p>\n");
+        }
+        html.push_str("</div>\n");
         (text, html)
+    }
+}
+
+impl Item {
+    /// The line in plain text: `- text — detail`, the address indented under it.
+    fn text(&self) -> String {
+        let mut line = format!("- {}", self.text);
+        if let Some(detail) = &self.detail {
+            line.push_str(&format!(" — {detail}"));
+        }
+        if let Some(url) = &self.url {
+            line.push_str(&format!("\n  {url}"));
+        }
+        line
+    }
+
+    /// The inside of the line's `<li>`, every value escaped.
+    fn html(&self) -> String {
+        let mut line = match &self.url {
+            Some(url) => format!("<a href=\"{}\" style=\"color:#00567a\">{}</a>", escape(url), escape(&self.text)),
+            None => escape(&self.text),
+        };
+        if let Some(detail) = &self.detail {
+            line.push_str(&format!(" — {}", escape(detail)));
+        }
+        line
     }
 }
 
 /// The letter to someone who prefers `preferred`: in English, or — for those who prefer
 /// Welsh — in Welsh first and then in English, as the Welsh language standards ask of
 /// public bodies writing bilingually, so a forwarded message is never unreadable.
-fn letter(preferred: Language, welsh: Draft, english: Draft, to: &str, member_id: Option<i64>) -> Letter {
+pub(super) fn letter(preferred: Language, welsh: Draft, english: Draft, to: &str, member_id: Option<i64>) -> Letter {
     let drafts: Vec<&Draft> =
         if writing_language(preferred) == Language::Welsh { vec![&welsh, &english] } else { vec![&english] };
     let subject = drafts.iter().map(|draft| draft.subject.as_str()).collect::<Vec<_>>().join(" / ");
@@ -110,7 +208,7 @@ fn letter(preferred: Language, welsh: Draft, english: Draft, to: &str, member_id
         html.push_str(&draft_html);
     }
     html.push_str("</body></html>\n");
-    Letter { to: to.to_owned(), member_id, language: drafts[0].language, subject, text, html }
+    Letter { to: to.to_owned(), member_id, language: drafts[0].language, subject, text, html, unsubscribe_url: None }
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -142,7 +240,8 @@ pub fn writing_language(preferred: Language) -> Language {
     if preferred == Language::Welsh { Language::Welsh } else { Language::English }
 }
 
-fn date(at: DateTime<Utc>, language: Language) -> String {
+/// A day as people write it: `9 December 2026`, `9 Rhagfyr 2026`.
+pub(super) fn date(at: impl Datelike, language: Language) -> String {
     const EN: [&str; 12] = [
         "January",
         "February",

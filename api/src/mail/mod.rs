@@ -1,4 +1,5 @@
-//! Outgoing e-mail: what a message says ([`letters`]), how it leaves ([`delivery`]:
+//! Outgoing e-mail: what a message says ([`letters`] for the messages a member asked for,
+//! [`notices`] for notifications and digests), how it leaves ([`delivery`]:
 //! an SMTP server, or `.eml` files in a folder when none is configured) and the sender
 //! that works through the outbox ([`sender`]).
 //!
@@ -9,6 +10,7 @@
 
 pub mod delivery;
 pub mod letters;
+pub mod notices;
 pub mod sender;
 
 use std::path::PathBuf;
@@ -31,6 +33,11 @@ pub struct Letter {
     pub text: String,
     /// HTML body.
     pub html: String,
+    /// The one-click unsubscribe address (RFC 8058), for messages a member chose to get
+    /// and may stop (notifications, digests): sent as `List-Unsubscribe`, so a mail client
+    /// can offer "unsubscribe" without the member opening the message. None for messages
+    /// that answer the member's own request (sign-in codes, invitations, link codes).
+    pub unsubscribe_url: Option<String>,
 }
 
 /// How outgoing mail leaves this process.
@@ -149,23 +156,42 @@ impl Links {
 
     /// The page that completes the sign-in of `email` with `code`.
     pub fn sign_in(&self, code: &str, email: &str) -> String {
-        format!("{}/sign-in?code={}&email={}", self.public_url, query_value(code), query_value(email))
+        format!("{}/sign-in?code={}&email={}", self.public_url, uri_component(code), uri_component(email))
     }
 
     /// The page that accepts an invitation with `code`.
     pub fn join(&self, code: &str) -> String {
-        format!("{}/join?code={}", self.public_url, query_value(code))
+        format!("{}/join?code={}", self.public_url, uri_component(code))
     }
 
     /// The explorer's front page.
     pub fn home(&self) -> String {
         format!("{}/", self.public_url)
     }
+
+    /// The explorer's page where a member chooses what they hear about and how often:
+    /// every notification and digest links to it, beside its unsubscribe link.
+    pub fn settings(&self) -> String {
+        format!("{}/#/settings/notifications", self.public_url)
+    }
+
+    /// The explorer's page of thread `id`, in the form the explorer routes
+    /// (`#/thread/<id>`, as its own thread links are written).
+    pub fn thread(&self, id: &str) -> String {
+        format!("{}/#/thread/{}", self.public_url, uri_component(id))
+    }
+
+    /// The explorer's page of collaboration `id`, named like the thread page
+    /// (`#/collaboration/<id>`).
+    pub fn collaboration(&self, id: &str) -> String {
+        format!("{}/#/collaboration/{}", self.public_url, uri_component(id))
+    }
 }
 
-/// `value` percent-encoded for a query string: everything but RFC 3986's unreserved
-/// characters, so an address like `a+b@x` survives the trip.
-fn query_value(value: &str) -> String {
+/// `value` percent-encoded for a query string or a path segment: everything but RFC
+/// 3986's unreserved characters (as `encodeURIComponent`, which the explorer decodes
+/// with), so an address like `a+b@x` survives the trip.
+fn uri_component(value: &str) -> String {
     let mut encoded = String::with_capacity(value.len());
     for byte in value.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
@@ -180,6 +206,14 @@ fn query_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::Links;
+
+    #[test]
+    fn thread_and_collaboration_links_are_the_explorer_s_own_routes() {
+        let links = Links { public_url: "https://lkn.example".into() };
+        assert_eq!(links.thread("01JD 5/x"), "https://lkn.example/#/thread/01JD%205%2Fx");
+        assert_eq!(links.collaboration("42"), "https://lkn.example/#/collaboration/42");
+        assert_eq!(links.settings(), "https://lkn.example/#/settings/notifications");
+    }
 
     #[test]
     fn a_sign_in_link_carries_the_address_encoded() {

@@ -23,9 +23,9 @@ pub const LOOK_INTERVAL: Duration = Duration::from_secs(5);
 /// Messages taken per look.
 const BATCH: u64 = 20;
 
-/// Starts the sender for `db`, delivering through `delivery` as `from`; it stops when
-/// the bus is dropped.
-pub fn spawn(db: DatabaseConnection, bus: &Arc<EventBus>, delivery: Delivery, from: String) {
+/// Starts the sender for `db`, delivering through `delivery` as `from` and holding each
+/// message for `lease` while it sends; it stops when the bus is dropped.
+pub fn spawn(db: DatabaseConnection, bus: &Arc<EventBus>, delivery: Delivery, from: String, lease: chrono::Duration) {
     let mut events = bus.subscribe();
     let bus = Arc::downgrade(bus);
     tracing::info!(to = %delivery.describe(), "sending mail");
@@ -34,7 +34,7 @@ pub fn spawn(db: DatabaseConnection, bus: &Arc<EventBus>, delivery: Delivery, fr
             if bus.strong_count() == 0 {
                 return;
             }
-            send_due(&db, &delivery, &from).await;
+            send_due(&db, &delivery, &from, lease).await;
             let woken = tokio::time::timeout(LOOK_INTERVAL, async {
                 loop {
                     match events.recv().await {
@@ -52,8 +52,8 @@ pub fn spawn(db: DatabaseConnection, bus: &Arc<EventBus>, delivery: Delivery, fr
     });
 }
 
-/// Sends every message due now, one at a time.
-pub async fn send_due(db: &DatabaseConnection, delivery: &Delivery, from: &str) {
+/// Sends every message due now, one at a time, holding each for `lease`.
+pub async fn send_due(db: &DatabaseConnection, delivery: &Delivery, from: &str, lease: chrono::Duration) {
     loop {
         let ids = match outbox::due(db, Utc::now(), BATCH).await {
             Ok(ids) => ids,
@@ -67,7 +67,7 @@ pub async fn send_due(db: &DatabaseConnection, delivery: &Delivery, from: &str) 
         }
         let mut progressed = false;
         for id in ids {
-            let row = match outbox::claim(db, id, Utc::now()).await {
+            let row = match outbox::claim(db, id, Utc::now(), lease).await {
                 Ok(Some(row)) => row,
                 Ok(None) => continue,
                 Err(error) => {

@@ -263,6 +263,7 @@ mod tests {
             languages: String::new(),
             preferred_language: lkn_entity::vocabulary::Language::English,
             erased_at: None,
+            discord_dms_closed_at: None,
         }
     }
 

@@ -9,7 +9,8 @@
 //!   fingerprints; [`page`]: cursors and pages; [`input`]: user text parsed once
 //!   (`Title`, `Markdown`, `Tag`).
 //! - [`write`](mod@write): a write as a unit of work (lock, audit record, events announced on commit)
-//!   and idempotent creates; [`outbox`]: e-mail queued by a write, claimed and marked by the sender.
+//!   and idempotent creates; [`outbox`]: e-mail queued by a write, claimed and marked by the sender;
+//!   [`jobs`]: durable work queued by a write and done once after it commits.
 //! - [`audit`] (reading the trail), [`search`], [`partners`], [`members`], [`profiles`]
 //!   (bios, languages, declared expertise).
 //! - [`threads`] and [`collaborations`]: each a `query` (reads, visibility, filters) and a
@@ -19,6 +20,8 @@
 //!   (joining from Discord), [`housekeeping`].
 //! - [`sign_in`] (e-mailed codes and the sessions they start) and [`invitations`]
 //!   (joining a partner by e-mail), on top of `access`.
+//! - [`notifications`]: who is told of what, how and when (fan-out, preferences, digests,
+//!   unsubscribe links, Discord direct messages), on top of `jobs` and `outbox`.
 //! - [`expertise`] ("who knows about X?", over threads, search and profiles);
 //!   [`personal_data`] (a member's data exported, or erased, at the command line).
 //! - [`seed`]: the founding partners and the demo generator — data, not rules.
@@ -32,10 +35,12 @@ pub mod housekeeping;
 pub mod identity;
 pub mod input;
 pub mod invitations;
+pub mod jobs;
 pub mod link_code;
 pub mod members;
 pub mod membership_requests;
 pub mod network;
+pub mod notifications;
 pub mod outbox;
 pub mod page;
 pub mod partners;

@@ -7,7 +7,8 @@
 //! The sender (`mail::sender`) takes messages with [`claim`]: a lease on the row, so of
 //! several processes exactly one works on a message at a time, and a message whose sender
 //! died is taken over when the lease runs out. Once the mail server has taken a message,
-//! [`mark_sent`] records it and drops the bodies, which may carry a live code.
+//! [`mark_sent`] records it and drops the bodies and the unsubscribe address, which may
+//! carry a live code or token.
 
 use chrono::{DateTime, Duration, Utc};
 use lkn_entity::outbox_message;
@@ -22,8 +23,6 @@ use crate::events::Event;
 use crate::mail::Letter;
 use crate::service::write::Write;
 
-/// How long a sender holds a message before another process may take it over.
-pub const CLAIM_LEASE_SECONDS: i64 = 120;
 /// Attempts after which a message that keeps failing is given up.
 pub const MAX_ATTEMPTS: i32 = 8;
 
@@ -49,6 +48,7 @@ pub async fn enqueue(write: &Write<'_>, dedupe_key: &str, letter: Letter) -> Res
         subject: Set(letter.subject),
         text_body: Set(letter.text),
         html_body: Set(letter.html),
+        unsubscribe_url: Set(letter.unsubscribe_url),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_until: Set(None),
@@ -90,11 +90,17 @@ pub async fn due(db: &impl ConnectionTrait, now: DateTime<Utc>, limit: u64) -> R
         .await?)
 }
 
-/// Takes message `id` for one attempt, unless it was sent, given up or is held by
-/// another sender: one statement, so of two processes racing for it one wins.
-pub async fn claim(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<Option<outbox_message::Model>> {
+/// Takes message `id` for one attempt, holding it for `lease`, unless it was sent, given
+/// up or is held by another sender: one statement, so of two processes racing for it one
+/// wins.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    id: i64,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> Result<Option<outbox_message::Model>> {
     let claimed = outbox_message::Entity::update_many()
-        .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(now + Duration::seconds(CLAIM_LEASE_SECONDS)))
+        .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(now + lease))
         .col_expr(outbox_message::Column::Attempts, Expr::col(outbox_message::Column::Attempts).add(1))
         .filter(outbox_message::Column::Id.eq(id))
         .filter(outbox_message::Column::SentAt.is_null())
@@ -112,14 +118,16 @@ pub async fn claim(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Re
     Ok(outbox_message::Entity::find_by_id(id).one(db).await?)
 }
 
-/// Records that the mail server took message `id`, and drops its bodies: they may carry
-/// a code that still works, and a sent message's words are not needed again.
+/// Records that the mail server took message `id`, and drops its bodies and its
+/// unsubscribe address: they may carry a code or token that still works, and a sent
+/// message's words are not needed again.
 pub async fn mark_sent(db: &impl ConnectionTrait, id: i64, now: DateTime<Utc>) -> Result<()> {
     outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::SentAt, Expr::value(now))
         .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
         .col_expr(outbox_message::Column::TextBody, Expr::value(""))
         .col_expr(outbox_message::Column::HtmlBody, Expr::value(""))
+        .col_expr(outbox_message::Column::UnsubscribeUrl, Expr::value(Option::<String>::None))
         .col_expr(outbox_message::Column::LastError, Expr::value(Option::<String>::None))
         .filter(outbox_message::Column::Id.eq(id))
         .exec(db)

@@ -160,8 +160,8 @@ on_both_databases_with_mail! {
             .expect("delivery");
         let from = lkn_api::mail::DEFAULT_FROM;
         tokio::join!(
-            lkn_api::mail::sender::send_due(&app.db, &delivery, from),
-            lkn_api::mail::sender::send_due(&app.db, &delivery, from),
+            lkn_api::mail::sender::send_due(&app.db, &delivery, from, chrono::Duration::seconds(120)),
+            lkn_api::mail::sender::send_due(&app.db, &delivery, from, chrono::Duration::seconds(120)),
         );
         for to in &recipients {
             catcher.wait_for(to).await;

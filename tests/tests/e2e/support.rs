@@ -162,6 +162,7 @@ impl TestApp {
             shutdown_grace: Duration::from_secs(ServeArgs::default().shutdown_grace_secs),
             purge_interval: None,
             mail: mail_settings,
+            worker: lkn_api::worker::WorkerSettings::default(),
         };
         let application = Application::build(settings).await.expect("Failed to start the server");
         let address = application.address();

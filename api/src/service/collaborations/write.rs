@@ -23,6 +23,7 @@ use crate::error::{Result, ServiceError, UserErrorCode};
 use crate::events::{CollaborationChange, Event};
 use crate::service::collaborations::query::visible_to;
 use crate::service::input::{Checks, Markdown, Title};
+use crate::service::notifications::{self, Source};
 use crate::service::viewer::Viewer;
 use crate::service::write::{Write, WriteContext, create_once, input_fingerprint};
 use crate::service::{search, threads};
@@ -273,6 +274,8 @@ pub async fn request_to_join(
                 json!({ "partnerId": asker.partner_id }),
             )
             .await?;
+            let source = Source::JoinRequested { collaboration_id: target.id, partner_id: asker.partner_id };
+            notifications::announce(&write, source).await?;
         }
     }
     finish(db, write, collaboration_id).await
@@ -328,6 +331,8 @@ pub async fn decide_join_request(
             json!({ "partnerId": asking.id, "accept": accept }),
         )
         .await?;
+        let source = Source::JoinDecided { collaboration_id: target.id, partner_id: asking.id, accepted: accept };
+        notifications::announce(&write, source).await?;
     }
     finish(db, write, collaboration_id).await
 }
@@ -386,6 +391,7 @@ pub async fn advance(
             json!({ "from": target.status, "to": to }),
         )
         .await?;
+        notifications::announce(&write, Source::StatusChanged { collaboration_id: target.id, status: to }).await?;
     }
     finish(db, write, collaboration_id).await
 }

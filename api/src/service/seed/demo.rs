@@ -154,6 +154,7 @@ pub async fn seed_demo(db: &impl TransactionTrait, thread_count: usize) -> Resul
                 languages: if partner.nation == Nation::Wales { "EN,CY" } else { "EN" }.to_owned(),
                 preferred_language: Language::English,
                 erased_at: None,
+                discord_dms_closed_at: None,
             });
             member_id += 1;
         }

@@ -19,6 +19,7 @@ use crate::error::{Result, ServiceError, UserErrorCode};
 use crate::events::Event;
 use crate::service::discord::{self, DiscordOrigin};
 use crate::service::input::{Checks, Markdown, Tag, Title};
+use crate::service::notifications::{self, Source};
 use crate::service::search;
 use crate::service::threads::query as threads;
 use crate::service::viewer::Viewer;
@@ -157,6 +158,9 @@ pub async fn post_thread(
         follow::ActiveModel { thread_id: Set(created.id), member_id: Set(author.id), created_at: Set(context.now) }
             .insert(txn)
             .await?;
+        if new.kind == ThreadKind::Question {
+            notifications::announce(write, Source::QuestionPosted { thread_id: created.id }).await?;
+        }
         write.audit("thread.post", "Thread", created.id, json!({ "kind": new.kind, "tags": tags })).await?;
         Ok(created.id)
     })
@@ -231,6 +235,7 @@ pub async fn edit_thread(
     }
     search::reindex_thread(txn, current.id).await?;
     write.audit("thread.edit", "Thread", current.id, json!({ "version": current.version + 1 })).await?;
+    notifications::announce(&write, Source::Edited { thread_id: current.id, version: current.version + 1 }).await?;
     write.commit().await?;
     reload(db, current.id).await
 }
@@ -301,6 +306,8 @@ pub async fn reply_to_thread(
                 .await?;
         }
         write.stage(Event::ReplyPosted { thread_id: target.id, reply_id: created.id }).await?;
+        follow_in(write, target.id, author.id).await?;
+        notifications::announce(write, Source::Reply { thread_id: target.id, reply_id: created.id }).await?;
         write.audit("thread.reply", "Reply", created.id, json!({ "threadId": target.id })).await?;
         Ok(created.id)
     })
@@ -357,6 +364,7 @@ pub async fn accept_reply(
             .await?;
         write.audit("reply.accept", "Reply", chosen.id, json!({ "threadId": target.id })).await?;
         write.stage(Event::AnswerAccepted { thread_id: target.id, reply_id: chosen.id }).await?;
+        notifications::announce(&write, Source::AnswerAccepted { thread_id: target.id, reply_id: chosen.id }).await?;
     }
     write.commit().await?;
     let accepted = reply::Entity::find_by_id(chosen.id).one(db).await?.ok_or_else(not_found)?;
@@ -386,6 +394,7 @@ pub async fn close_thread(
             .exec(txn)
             .await?;
         write.audit("thread.close", "Thread", target.id, json!({})).await?;
+        notifications::announce(&write, Source::Closed { thread_id: target.id }).await?;
     }
     write.commit().await?;
     reload(db, thread_id).await
@@ -435,6 +444,8 @@ pub async fn endorse_thread(
             .exec(txn)
             .await?;
         write.audit("thread.endorse", "Thread", target.id, json!({})).await?;
+        notifications::announce(&write, Source::Endorsed { thread_id: target.id, partner_id: member.partner_id })
+            .await?;
     }
     write.commit().await?;
     reload(db, thread_id).await
@@ -453,14 +464,7 @@ pub async fn set_following(
     let txn = &*write;
     let target = thread_for_write(txn, context.viewer, thread_id, "threadId").await?;
     let changed = if following {
-        follow::Entity::insert(follow::ActiveModel {
-            thread_id: Set(target.id),
-            member_id: Set(member.id),
-            created_at: Set(context.now),
-        })
-        .on_conflict(OnConflict::columns([follow::Column::ThreadId, follow::Column::MemberId]).do_nothing().to_owned())
-        .exec_without_returning(txn)
-        .await?
+        follow_in(&write, target.id, member.id).await?
     } else {
         follow::Entity::delete_many()
             .filter(follow::Column::ThreadId.eq(target.id))
@@ -475,4 +479,17 @@ pub async fn set_following(
     }
     write.commit().await?;
     Ok(target)
+}
+
+/// Makes `member_id` follow `thread_id` in `write`, if they do not yet; how many rows that
+/// added (0 or 1).
+async fn follow_in(write: &Write<'_>, thread_id: i64, member_id: i64) -> Result<u64> {
+    Ok(follow::Entity::insert(follow::ActiveModel {
+        thread_id: Set(thread_id),
+        member_id: Set(member_id),
+        created_at: Set(write.now()),
+    })
+    .on_conflict(OnConflict::columns([follow::Column::ThreadId, follow::Column::MemberId]).do_nothing().to_owned())
+    .exec_without_returning(&**write)
+    .await?)
 }
