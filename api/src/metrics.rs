@@ -152,21 +152,27 @@ impl Metrics {
 /// database at each scrape, so every process reports the same, whole-service figures.
 pub fn render_backlog(backlog: &crate::service::jobs::Backlog) -> String {
     let mut out = String::new();
-    out.push_str("# HELP lkn_jobs Durable jobs by task and state (waiting: not done yet; failed: given up).
+    out.push_str(
+        "# HELP lkn_jobs Durable jobs by task and state (waiting: not done yet; failed: given up).
 # TYPE lkn_jobs gauge
-");
+",
+    );
     for (task, waiting, failed) in &backlog.jobs {
         out.push_str(&format!("lkn_jobs{{task=\"{task}\",state=\"waiting\"}} {waiting}\n"));
         out.push_str(&format!("lkn_jobs{{task=\"{task}\",state=\"failed\"}} {failed}\n"));
     }
-    out.push_str("# HELP lkn_mail_messages E-mails in the outbox by state (waiting: not sent yet; failed: given up).
+    out.push_str(
+        "# HELP lkn_mail_messages E-mails in the outbox by state (waiting: not sent yet; failed: given up).
 # TYPE lkn_mail_messages gauge
-");
+",
+    );
     out.push_str(&format!("lkn_mail_messages{{state=\"waiting\"}} {}\n", backlog.mail.0));
     out.push_str(&format!("lkn_mail_messages{{state=\"failed\"}} {}\n", backlog.mail.1));
-    out.push_str("# HELP lkn_jobs_oldest_due_seconds How long the oldest due job has waited.
+    out.push_str(
+        "# HELP lkn_jobs_oldest_due_seconds How long the oldest due job has waited.
 # TYPE lkn_jobs_oldest_due_seconds gauge
-");
+",
+    );
     out.push_str(&format!("lkn_jobs_oldest_due_seconds {}\n", backlog.oldest_due_seconds));
     out
 }

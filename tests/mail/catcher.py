@@ -6,7 +6,9 @@ Listens on 127.0.0.1 on a free port and prints that port on the first line of st
 is saved in FOLDER as NNNNNN.json (to, from, subject, text, html, headers, raw), written atomically, so a test
 (Rust or node) reads only whole messages. Recipients whose address contains "refuse" are refused with 550, those
 containing "tempfail" with 451 (those containing "tempfail-once" only the first time): the tests of permanent
-and passing failures. The server stops when its stdin
+and passing failures. The first RCPT of an address containing "hold" is held: the catcher writes
+FOLDER/holding-ADDRESS and answers only once FOLDER/release-ADDRESS exists (or after a minute) — so a test can
+kill a sender at a known point, mid-conversation, before the server has taken the message. The server stops when its stdin
 closes, which is when the test process that started it ends.
 """
 
@@ -28,6 +30,7 @@ class Catcher:
         self.folder = folder
         self.numbers = itertools.count(1)
         self.deferred_once = set()
+        self.held_once = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if "refuse" in address:
@@ -37,6 +40,15 @@ class Catcher:
             return "451 4.3.0 Try again later"
         if "tempfail" in address and "tempfail-once" not in address:
             return "451 4.3.0 Try again later"
+        if "hold" in address and address not in self.held_once:
+            self.held_once.add(address)
+            with open(os.path.join(self.folder, f"holding-{address}"), "w", encoding="utf-8"):
+                pass
+            release = os.path.join(self.folder, f"release-{address}")
+            for _ in range(1200):
+                if os.path.exists(release):
+                    break
+                await asyncio.sleep(0.05)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

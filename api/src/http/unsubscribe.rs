@@ -47,9 +47,10 @@ fn mail_of(scope: Scope) -> (&'static str, &'static str) {
                 ("e-mails about changes to threads you follow", "e-byst am newidiadau i edafedd rydych chi'n eu dilyn")
             }
             NotificationKind::Endorsement => ("e-mails about endorsements", "e-byst am gymeradwyaethau"),
-            NotificationKind::JoinRequest => {
-                ("e-mails about requests to join your collaborations", "e-byst am geisiadau i ymuno â'ch cydweithrediadau")
-            }
+            NotificationKind::JoinRequest => (
+                "e-mails about requests to join your collaborations",
+                "e-byst am geisiadau i ymuno â'ch cydweithrediadau",
+            ),
             NotificationKind::JoinDecision => {
                 ("e-mails about your requests to join", "e-byst am eich ceisiadau i ymuno")
             }
@@ -99,7 +100,11 @@ fn not_a_link() -> Response {
 
 fn failed(error: &crate::error::ServiceError) -> Response {
     tracing::warn!(%error, "unsubscribe link could not be read");
-    page(StatusCode::SERVICE_UNAVAILABLE, "Please try again", "<p>We could not do this just now; please try again in a minute.</p>")
+    page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Please try again",
+        "<p>We could not do this just now; please try again in a minute.</p>",
+    )
 }
 
 /// Shows what the link would turn off, with the button that does it.

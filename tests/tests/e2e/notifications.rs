@@ -1,0 +1,378 @@
+//! Notifications over the real server, on both databases: a reply to a followed thread
+//! tells the follower once — in their list, live on the socket, and by e-mail through the
+//! real SMTP server when they asked for e-mail at once; unread counts and marking read;
+//! preferences respected ("never" stores nothing at all); the one-click unsubscribe link
+//! works without signing in and a forged one changes nothing; digests go out once per
+//! slot, in Welsh to a member who prefers it and not at all to a member with nothing new.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use lkn_api::events::Event;
+use lkn_api::service::notifications::digest::{self, Schedule};
+use lkn_entity::vocabulary::MemberRole;
+use lkn_entity::{job, notification};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::on_both_databases_with_mail;
+use crate::subscriptions::Subscriber;
+use crate::support::{TestApp, TestMember};
+use crate::waiting::{PATIENCE, eventually};
+
+const POST: &str = "mutation($i: PostThreadInput!) { postThread(input: $i) { thread { id } userErrors { code } } }";
+const REPLY: &str =
+    "mutation($i: ReplyToThreadInput!) { replyToThread(input: $i) { reply { id } userErrors { code message } } }";
+const FOLLOW: &str = "mutation($id: ID!) { followThread(input: { threadId: $id }) { thread { id } } }";
+const PREFER: &str = "mutation($p: [NotificationPreferenceInput!]!) {
+    updateNotificationPreferences(input: { preferences: $p }) {
+        preferences { kind email discord } userErrors { field code message } } }";
+const LIST: &str = "query($unread: Boolean) { viewer { notifications(first: 10, unreadOnly: $unread) {
+    totalCount unreadCount edges { node { id kind headline url readAt actor { displayName } thread { id } } } } } }";
+const MARK: &str = "mutation($i: MarkNotificationsReadInput!) {
+    markNotificationsRead(input: $i) { marked unreadCount userErrors { field code } } }";
+
+/// Posts a question by `author` and returns its id.
+pub async fn ask(app: &TestApp, author: &TestMember, title: &str) -> String {
+    let input = json!({ "kind": "QUESTION", "title": title, "body": "What have others tried?", "tags": ["reading"],
+                        "language": "EN", "visibility": "NETWORK" });
+    let data = app.data(Some(&author.token), POST, json!({ "i": input })).await;
+    data["postThread"]["thread"]["id"].as_str().expect("a thread id").to_owned()
+}
+
+/// Replies to `thread` as `member` and returns the reply's id.
+pub async fn reply(app: &TestApp, member: &TestMember, thread: &str, body: &str) -> String {
+    let data = app.data(Some(&member.token), REPLY, json!({ "i": { "threadId": thread, "body": body } })).await;
+    data["replyToThread"]["reply"]["id"].as_str().expect("a reply id").to_owned()
+}
+
+/// Sets `member`'s preference for `kind`.
+pub async fn prefer(app: &TestApp, member: &TestMember, kind: &str, email: &str, discord: &str) -> Value {
+    let p = json!([{ "kind": kind, "email": email, "discord": discord }]);
+    app.data(Some(&member.token), PREFER, json!({ "p": p })).await["updateNotificationPreferences"].clone()
+}
+
+/// `member`'s notifications, as the list shows them.
+pub async fn list(app: &TestApp, member: &TestMember, unread_only: bool) -> Value {
+    app.data(Some(&member.token), LIST, json!({ "unread": unread_only })).await["viewer"]["notifications"].clone()
+}
+
+/// Waits until every `notify` job has run (so "nothing was stored" means something).
+pub async fn fan_out_settled(app: &TestApp) {
+    eventually("every notify job is done", PATIENCE, async || {
+        let waiting = job::Entity::find()
+            .filter(job::Column::Task.eq("notify"))
+            .filter(job::Column::CompletedAt.is_null())
+            .count(&app.db)
+            .await
+            .expect("count jobs");
+        if waiting == 0 { Ok(()) } else { Err(format!("{waiting} waiting")) }
+    })
+    .await;
+}
+
+async fn stored_for(app: &TestApp, member: &TestMember) -> Vec<notification::Model> {
+    notification::Entity::find()
+        .filter(notification::Column::MemberId.eq(member.id))
+        .all(&app.db)
+        .await
+        .expect("read notifications")
+}
+
+on_both_databases_with_mail! {
+    async fn a_reply_to_a_followed_thread_tells_the_follower_once_in_the_list_live_and_by_email(app) {
+        let author = app.member("british-library", MemberRole::Member).await;
+        let follower = app.member("glasgow-life", MemberRole::Member).await;
+        let replier = app.member("leeds-city-council", MemberRole::Member).await;
+        let thread = ask(app, &author, "Dementia-friendly reading groups").await;
+        app.data(Some(&follower.token), FOLLOW, json!({ "id": thread })).await;
+        let changed = prefer(app, &follower, "REPLY_ON_FOLLOWED_THREAD", "IMMEDIATELY", "NEVER").await;
+        assert!(changed["userErrors"].as_array().expect("errors").is_empty(), "{changed}");
+
+        let mut live = Subscriber::start(
+            app.address,
+            Some(&follower.token),
+            "subscription { notificationReceived { kind headline thread { id } } }",
+            json!({}),
+        )
+        .await;
+        crate::waiting::live_subscriptions(app.address, 1).await;
+        reply(app, &replier, &thread, "We ran one at Leeds Central; happy to share the plan.").await;
+
+        let heard = live.next_event(PATIENCE).await.expect("the notification arrives live");
+        let heard = &heard["data"]["notificationReceived"];
+        assert_eq!(heard["kind"], "REPLY_ON_FOLLOWED_THREAD");
+        assert_eq!(heard["thread"]["id"], thread.as_str());
+        assert!(heard["headline"].as_str().unwrap_or_default().contains("Dementia-friendly reading groups"), "{heard}");
+
+        let mail = app.mail().wait_for(&follower.email).await;
+        assert!(mail.subject.contains("Dementia-friendly reading groups"), "{}", mail.subject);
+        let unsubscribe = mail.header("List-Unsubscribe").expect("a List-Unsubscribe header");
+        assert!(unsubscribe.contains("/unsubscribe?token="), "{unsubscribe}");
+        assert_eq!(mail.header("List-Unsubscribe-Post"), Some("List-Unsubscribe=One-Click"));
+
+        let listed = list(app, &follower, false).await;
+        assert_eq!(listed["totalCount"], 1, "{listed}");
+        assert_eq!(listed["unreadCount"], 1);
+        let node = &listed["edges"][0]["node"];
+        assert_eq!(node["kind"], "REPLY_ON_FOLLOWED_THREAD");
+        assert_eq!(node["actor"]["displayName"], "Test Member at leeds-city-council");
+        assert!(node["readAt"].is_null());
+
+        // The author hears too (their own thread), by the weekly digest: listed, not mailed.
+        let authors = list(app, &author, false).await;
+        assert_eq!(authors["totalCount"], 1, "{authors}");
+        assert_eq!(authors["edges"][0]["node"]["kind"], "REPLY_ON_YOUR_THREAD");
+        // Nobody hears of their own reply.
+        assert_eq!(list(app, &replier, false).await["totalCount"], 0);
+
+        let marked = app.data(Some(&follower.token), MARK, json!({ "i": { "upTo": node["id"] } })).await;
+        assert_eq!(marked["markNotificationsRead"]["marked"], 1, "{marked}");
+        assert_eq!(marked["markNotificationsRead"]["unreadCount"], 0);
+        let again = app.data(Some(&follower.token), MARK, json!({ "i": { "ids": [node["id"]] } })).await;
+        assert_eq!(again["markNotificationsRead"]["marked"], 0, "marking again changes nothing");
+        assert_eq!(list(app, &follower, true).await["totalCount"], 0);
+        // Someone else's ids change nothing of theirs.
+        let stranger = app.member("kirklees-council", MemberRole::Member).await;
+        let foreign = app.data(Some(&stranger.token), MARK, json!({ "i": { "ids": [authors["edges"][0]["node"]["id"]] } })).await;
+        assert_eq!(foreign["markNotificationsRead"]["marked"], 0);
+        assert_eq!(list(app, &author, true).await["totalCount"], 1);
+
+        // Exactly one e-mail, even after the sender and worker had time to repeat themselves.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        assert_eq!(app.mail().messages_to(&follower.email).len(), 1);
+        assert!(app.mail().messages_to(&author.email).is_empty(), "the author's kind is in the weekly digest");
+        assert_eq!(stored_for(app, &follower).await.len(), 1);
+    }
+}
+
+on_both_databases_with_mail! {
+    async fn never_on_every_channel_means_nothing_at_all(app) {
+        let author = app.member("british-library", MemberRole::Member).await;
+        let follower = app.member("glasgow-life", MemberRole::Member).await;
+        let thread = ask(app, &author, "Home library service volunteers").await;
+        app.data(Some(&follower.token), FOLLOW, json!({ "id": thread })).await;
+        prefer(app, &follower, "REPLY_ON_FOLLOWED_THREAD", "NEVER", "NEVER").await;
+        prefer(app, &author, "REPLY_ON_YOUR_THREAD", "IMMEDIATELY", "NEVER").await;
+        let replier = app.member("leeds-city-council", MemberRole::Member).await;
+        reply(app, &replier, &thread, "We train ours in two evenings.").await;
+        app.mail().wait_for(&author.email).await;
+        fan_out_settled(app).await;
+        assert!(stored_for(app, &follower).await.is_empty(), "nothing stored for a kind that is off");
+        assert_eq!(list(app, &follower, false).await["totalCount"], 0);
+        assert!(app.mail().messages_to(&follower.email).is_empty());
+
+        // Discord has no digest: refused, and nothing changes.
+        let refused = prefer(app, &follower, "REPLY_ON_FOLLOWED_THREAD", "WEEKLY", "DAILY").await;
+        assert_eq!(refused["userErrors"][0]["field"], json!(["input", "discord"]), "{refused}");
+        let after = app.data(Some(&follower.token), "{ viewer { notificationPreferences { kind email discord } } }", json!({})).await;
+        let kinds = after["viewer"]["notificationPreferences"].as_array().expect("preferences").clone();
+        let followed = kinds.iter().find(|p| p["kind"] == "REPLY_ON_FOLLOWED_THREAD").expect("the kind");
+        assert_eq!((followed["email"].as_str(), followed["discord"].as_str()), (Some("NEVER"), Some("NEVER")));
+        let own = kinds.iter().find(|p| p["kind"] == "REPLY_ON_YOUR_THREAD").expect("the kind");
+        assert_eq!((own["email"].as_str(), own["discord"].as_str()), (Some("WEEKLY"), Some("IMMEDIATELY")), "the defaults");
+        let expertise = kinds.iter().find(|p| p["kind"] == "QUESTION_IN_YOUR_EXPERTISE").expect("the kind");
+        assert_eq!((expertise["email"].as_str(), expertise["discord"].as_str()), (Some("NEVER"), Some("NEVER")), "off by default");
+    }
+}
+
+on_both_databases_with_mail! {
+    async fn the_unsubscribe_link_turns_its_kind_off_without_signing_in_and_a_forged_one_does_nothing(app) {
+        let author = app.member("british-library", MemberRole::Member).await;
+        prefer(app, &author, "REPLY_ON_YOUR_THREAD", "IMMEDIATELY", "NEVER").await;
+        let thread = ask(app, &author, "Warm spaces this winter").await;
+        let replier = app.member("leeds-city-council", MemberRole::Member).await;
+        reply(app, &replier, &thread, "Ours opened in November.").await;
+        let mail = app.mail().wait_for(&author.email).await;
+        let header = mail.header("List-Unsubscribe").expect("the header").to_owned();
+        let link = header.trim_start_matches('<').trim_end_matches('>').to_owned();
+        assert!(mail.text.contains(&link), "the link is in the text too");
+        let path = &link[link.find("/unsubscribe").expect("a path")..];
+        let email_of = async || {
+            let data = app.data(Some(&author.token), "{ viewer { notificationPreferences { kind email } } }", json!({})).await;
+            data["viewer"]["notificationPreferences"]
+                .as_array()
+                .expect("preferences")
+                .iter()
+                .find(|p| p["kind"] == "REPLY_ON_YOUR_THREAD")
+                .map(|p| p["email"].as_str().unwrap_or_default().to_owned())
+                .expect("the kind")
+        };
+
+        // Looking at the link (a scanner, a preview) changes nothing.
+        let shown = app.http.get(app.url(path)).send().await.expect("GET");
+        assert_eq!(shown.status(), 200);
+        let page = shown.text().await.expect("a page");
+        assert!(page.contains("<form method=\"post\""), "{page}");
+        assert_eq!(email_of().await, "IMMEDIATELY");
+
+        // A forged token: 404, nothing changes.
+        let forged = app
+            .http
+            .post(app.url("/unsubscribe?token=forged-not-a-token-we-made-0123456789"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(forged.status(), 404);
+        assert_eq!(email_of().await, "IMMEDIATELY");
+
+        // The one-click POST a mail program sends, with no session: off.
+        let done = app
+            .http
+            .post(app.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(done.status(), 200);
+        assert_eq!(email_of().await, "NEVER");
+
+        // No more e-mail of that kind (with Discord off too, the kind is off entirely).
+        reply(app, &replier, &thread, "And a second one in December.").await;
+        fan_out_settled(app).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(app.mail().messages_to(&author.email).len(), 1);
+    }
+}
+
+/// Makes the latest weekly slot due now, as if the service had sent last week's digest
+/// and then been down: the scheduler (what every process runs each minute) then writes
+/// the slot's job once, and the worker is woken.
+pub async fn weekly_digest_due(app: &TestApp) {
+    let schedule = Schedule::default();
+    let now = Utc::now();
+    let (slot, _) = digest::latest_slot(now, schedule, lkn_api::mail::notices::DigestCadence::Weekly);
+    let key = digest::slot_key(lkn_api::mail::notices::DigestCadence::Weekly, slot);
+    // The server's scheduler looks at start, then each minute: let its first look (which
+    // records this slot as skipped on a new database) happen before rearranging.
+    eventually("the server's first look at the schedule", PATIENCE, async || {
+        let seen =
+            job::Entity::find().filter(job::Column::JobKey.eq(key.as_str())).count(&app.db).await.expect("count");
+        if seen == 1 { Ok(()) } else { Err("no slot yet".to_owned()) }
+    })
+    .await;
+    job::Entity::delete_many().filter(job::Column::JobKey.eq(key)).exec(&app.db).await.expect("forget the slot");
+    mark_an_earlier_slot_sent(&app.db).await;
+    let done = digest::schedule_due(&app.db, schedule, now).await.expect("schedule");
+    assert!(done.created.iter().any(|k| k.starts_with("digest:weekly:")), "{done:?}");
+    app.events.announce(Event::JobQueued);
+}
+
+/// Records a weekly digest slot long past as sent: the database has had digests before.
+pub async fn mark_an_earlier_slot_sent(db: &sea_orm::DatabaseConnection) {
+    use lkn_api::service::jobs::{self, NewJob};
+    let now = Utc::now();
+    let key = "digest:weekly:2026-01-05";
+    jobs::insert(db, NewJob::new(digest::DIGEST_TASK, json!({}), now).keyed(key), now).await.expect("insert");
+    jobs::skip(db, key, "sent long ago", now).await.expect("mark done");
+}
+
+/// Waits until every digest job has run.
+pub async fn digests_settled(app: &TestApp) {
+    eventually("every digest job is done", PATIENCE, async || {
+        let waiting = job::Entity::find()
+            .filter(job::Column::Task.is_in(["digest", "digest.member"]))
+            .filter(job::Column::CompletedAt.is_null())
+            .count(&app.db)
+            .await
+            .expect("count jobs");
+        if waiting == 0 { Ok(()) } else { Err(format!("{waiting} waiting")) }
+    })
+    .await;
+}
+
+on_both_databases_with_mail! {
+    async fn the_weekly_digest_is_in_welsh_for_a_welsh_reader_and_nobody_with_nothing_new_gets_one(app) {
+        let welsh = app.member("national-library-of-wales", MemberRole::Member).await;
+        let profile = "mutation { updateProfile(input: { preferredLanguage: CY }) { userErrors { field } } }";
+        app.data(Some(&welsh.token), profile, json!({})).await;
+        let asker = app.member("national-library-of-wales", MemberRole::Member).await;
+        ask(app, &asker, "Llyfrau Cymraeg i ddysgwyr").await;
+        let quiet = app.member("edinburgh-council", MemberRole::Member).await;
+
+        weekly_digest_due(app).await;
+        let mail = app.mail().wait_for(&welsh.email).await;
+        assert!(mail.subject.contains("wythnos"), "a Welsh subject: {}", mail.subject);
+        assert!(mail.text.contains("Llyfrau Cymraeg i ddysgwyr"), "the unanswered question in their nation");
+        assert!(mail.header("Content-Language").unwrap_or_default().starts_with("cy"), "{:?}", mail.headers);
+        assert!(mail.header("List-Unsubscribe").is_some());
+
+        digests_settled(app).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(app.mail().messages_to(&quiet.email).is_empty(), "nothing new, nothing sent");
+        assert_eq!(app.mail().messages_to(&welsh.email).len(), 1);
+
+        // The scheduler looking again (every process does, every minute) sends nothing more.
+        let again = digest::schedule_due(&app.db, Schedule::default(), Utc::now()).await.expect("schedule");
+        assert!(!again.created.iter().any(|k| k.starts_with("digest:")), "{again:?}");
+    }
+}
+
+on_both_databases_with_mail! {
+    async fn mail_that_cannot_be_delivered_is_shown_to_administrators_only(app) {
+        let author = app.member("british-library", MemberRole::Member).await;
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &app.db,
+            &format!("UPDATE members SET email = 'refuse-{}@partner.test' WHERE id = {}", author.id, author.id),
+        )
+        .await
+        .expect("give the author an address the server refuses");
+        prefer(app, &author, "REPLY_ON_YOUR_THREAD", "IMMEDIATELY", "NEVER").await;
+        let thread = ask(app, &author, "Makerspaces in branch libraries").await;
+        let replier = app.member("leeds-city-council", MemberRole::Member).await;
+        reply(app, &replier, &thread, "We have a 3D printer at two branches.").await;
+
+        let admin = app.member("british-library", MemberRole::Admin).await;
+        let query = "{ failedDeliveries { channel description attempts lastError member { displayName } } }";
+        eventually("the refused e-mail is listed", PATIENCE, async || {
+            let body = app.graphql(Some(&admin.token), query, json!({})).await;
+            let listed = body["data"]["failedDeliveries"].as_array().is_some_and(|list| {
+                list.iter().any(|d| d["channel"] == "EMAIL" && d["lastError"].as_str().unwrap_or_default().contains("550"))
+            });
+            if listed { Ok(()) } else { Err(body.to_string()) }
+        })
+        .await;
+        let refused = app.graphql(Some(&replier.token), query, json!({})).await;
+        assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+
+        let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+        assert!(metrics.contains("lkn_mail_messages{state=\"failed\"} 1"), "{metrics}");
+        assert!(metrics.contains("lkn_jobs{task=\"notify\",state=\"waiting\"} 0"), "{metrics}");
+    }
+}
+
+on_both_databases_with_mail! {
+    async fn suspended_members_are_told_nothing_and_others_cannot_read_a_members_notifications(app) {
+        let author = app.member("british-library", MemberRole::Member).await;
+        let follower = app.member("glasgow-life", MemberRole::Member).await;
+        let thread = ask(app, &author, "Libraries of Sanctuary").await;
+        app.data(Some(&follower.token), FOLLOW, json!({ "id": thread })).await;
+        sea_orm::ConnectionTrait::execute_unprepared(
+            &app.db,
+            &format!("UPDATE members SET suspended_at = '2026-12-01 00:00:00+00:00' WHERE id = {}", follower.id),
+        )
+        .await
+        .expect("suspend");
+        let replier = app.member("leeds-city-council", MemberRole::Member).await;
+        reply(app, &replier, &thread, "Leeds became one in 2024.").await;
+        fan_out_settled(app).await;
+        assert!(stored_for(app, &follower).await.is_empty());
+        assert_eq!(stored_for(app, &author).await.len(), 1);
+
+        // Another member sees the author, but not the author's notifications.
+        let author_id = list(app, &author, false).await;
+        assert_eq!(author_id["totalCount"], 1);
+        let node = "query($id: ID!) { node(id: $id) { ... on Member { displayName notifications { totalCount } notificationPreferences { kind } } } }";
+        let thread_author = app.data(Some(&replier.token), "query($id: ID!) { thread(id: $id) { author { id } } }", json!({ "id": thread })).await;
+        let member_id = thread_author["thread"]["author"]["id"].clone();
+        let seen = app.data(Some(&replier.token), node, json!({ "id": member_id })).await;
+        assert!(seen["node"]["displayName"].is_string());
+        assert!(seen["node"]["notifications"].is_null(), "{seen}");
+        assert!(seen["node"]["notificationPreferences"].is_null());
+        let anonymous = app.graphql(None, "{ viewer { notifications { totalCount } } }", json!({})).await;
+        assert!(anonymous["data"]["viewer"].is_null(), "{anonymous}");
+    }
+}
