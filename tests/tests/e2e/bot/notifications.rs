@@ -230,10 +230,19 @@ on_both_databases! {
             assert_eq!(copies, 1, "{title} arrives exactly once: {delivered:#?}");
         }
         assert_eq!(delivered.len(), 3, "{delivered:#?}");
-        let limited: Vec<RestCall> = bot.discord.calls().into_iter().filter(|c| c.status == 429).collect();
-        assert_eq!(limited.len(), 2, "{limited:#?}");
-        assert_eq!(limited[0].response["retry_after"], 0.3);
         assert_eq!(bot.discord.direct_message_attempts(morag.id), 5, "three delivered and the two refused, nothing more");
+        // After each 429 the bot sent nothing until Discord's retry_after had passed.
+        let dm_path = format!("/channels/{}/messages", delivered[0].channel_id);
+        let sends: Vec<RestCall> =
+            bot.discord.calls().into_iter().filter(|c| c.method == "POST" && c.path.ends_with(&dm_path)).collect();
+        let limited: Vec<usize> = (0..sends.len()).filter(|i| sends[*i].status == 429).collect();
+        assert_eq!(limited.len(), 2, "{sends:#?}");
+        assert_eq!(sends[limited[0]].response["retry_after"], 0.3);
+        for i in limited {
+            let next = sends.get(i + 1).expect("something was sent after the rate limit");
+            let waited = next.at.duration_since(sends[i].at);
+            assert!(waited >= Duration::from_millis(300), "the bot waited only {waited:?} after a 429");
+        }
         bot.stop().await;
     }
 }

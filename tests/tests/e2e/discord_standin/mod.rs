@@ -126,6 +126,8 @@ pub struct RestCall {
     pub status: u16,
     /// The JSON the stand-in answered with (`Null` for 204).
     pub response: Value,
+    /// When the stand-in received it.
+    pub at: Instant,
 }
 
 /// A request that created or edited message text (a message, a forum post's first message, an

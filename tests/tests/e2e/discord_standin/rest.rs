@@ -100,8 +100,14 @@ pub(super) async fn rest(
         if let Some(write) = content_write(&method, &path, &body) {
             inner.content_writes.push(write);
         }
-        let call =
-            RestCall { method: method.to_string(), path, body, status: status.as_u16(), response: response.clone() };
+        let call = RestCall {
+            method: method.to_string(),
+            path,
+            body,
+            status: status.as_u16(),
+            response: response.clone(),
+            at: std::time::Instant::now(),
+        };
         inner.calls.push(call);
         (status, response, limited)
     };
@@ -123,8 +129,7 @@ impl Inner {
     fn rate_limit(&mut self, method: &Method, path: &str) -> Option<f64> {
         let route = path.strip_prefix("/api/v10/channels/")?;
         let channel = route.strip_suffix("/messages").filter(|id| !id.contains('/'))?;
-        if *method != Method::POST || self.rate_limited.0 == 0 || self.dm_recipient(snowflake_str(channel)).is_none()
-        {
+        if *method != Method::POST || self.rate_limited.0 == 0 || self.dm_recipient(snowflake_str(channel)).is_none() {
             return None;
         }
         self.rate_limited.0 -= 1;
