@@ -103,12 +103,14 @@ pub struct Notifier<C> {
     courier: C,
     /// Settlements the API did not take yet (it was unavailable), oldest first.
     unsettled: Vec<(cynic::Id, Settlement)>,
+    /// Whether the last claim failed: an outage is logged once as a warning, not every tick.
+    failing: bool,
 }
 
 impl<C: Courier> Notifier<C> {
     /// A notifier sending through `courier` what `api` hands it.
     pub fn new(api: Lkn, courier: C) -> Self {
-        Self { api, courier, unsettled: Vec::new() }
+        Self { api, courier, unsettled: Vec::new(), failing: false }
     }
 
     /// Delivers until the task is stopped: a round at once, then one after each pause.
@@ -127,9 +129,18 @@ impl<C: Courier> Notifier<C> {
             return TICK;
         }
         let batch = match self.api.claim_direct_notifications(BATCH).await {
-            Ok(batch) => batch,
+            Ok(batch) => {
+                if std::mem::take(&mut self.failing) {
+                    tracing::info!("taking direct messages to send again");
+                }
+                batch
+            }
             Err(error) => {
-                tracing::warn!(%error, "could not take direct messages to send; trying again shortly");
+                if std::mem::replace(&mut self.failing, true) {
+                    tracing::debug!(%error, "still cannot take direct messages to send");
+                } else {
+                    tracing::warn!(%error, "could not take direct messages to send; trying again every few seconds");
+                }
                 return TICK;
             }
         };
@@ -174,12 +185,18 @@ impl<C: Courier> Notifier<C> {
         }
     }
 
-    /// Sends again the settlements the API did not take; whether none is left.
+    /// Sends again the settlements the API did not take, oldest first, stopping (and keeping
+    /// the rest) while it is still unavailable; whether none is left.
     async fn settle_left_over(&mut self) -> bool {
-        for (id, settlement) in std::mem::take(&mut self.unsettled) {
-            self.settle(&id, settlement).await;
+        while let Some((id, settlement)) = self.unsettled.first().cloned() {
+            match self.api.settle_direct_notification(&id, settlement).await {
+                Ok(_) => tracing::info!(id = id.inner(), "the API took a direct message's outcome kept for it"),
+                Err(ApiError::Unavailable(_)) => return false,
+                Err(error) => tracing::warn!(%error, id = id.inner(), "the API refused a direct message's outcome"),
+            }
+            self.unsettled.remove(0);
         }
-        self.unsettled.is_empty()
+        true
     }
 }
 

@@ -230,25 +230,20 @@ async fn tell_applicant(
     Ok(())
 }
 
-/// The language to answer a press of a notification's button in: the language of the
-/// message pressed (the member's, as the API wrote the notification in it), known by the
-/// button's label; else the one the presser chose with `/language`.
-async fn language_of_press(data: &BotData, press: &ComponentInteraction) -> Lang {
-    let labels = press.message.components.iter().flat_map(|row| row.components.iter()).filter_map(|c| match c {
-        serenity::ActionRowComponent::Button(button) => button.label.clone(),
+/// The language a notification was written in (the member's, as the API wrote it), known
+/// by the label of the button pressed under it; `None` if no label is the catalogue's.
+fn language_of_notification(press: &ComponentInteraction) -> Option<Lang> {
+    let mut labels = press.message.components.iter().flat_map(|row| row.components.iter()).filter_map(|c| match c {
+        serenity::ActionRowComponent::Button(button) => button.label.as_deref(),
         _ => None,
     });
-    let written_in =
-        labels.into_iter().find_map(|label| Lang::ALL.into_iter().find(|l| say(*l, &Msg::UnfollowButton) == label));
-    match written_in {
-        Some(lang) => lang,
-        None => data.language(press.user.id.get()).await,
-    }
+    labels.find_map(|label| Lang::ALL.into_iter().find(|lang| say(*lang, &Msg::UnfollowButton) == label))
 }
 
 /// "Unfollow" under a notification sent by direct message: acknowledged first (a redelivered
 /// press is refused by Discord there, so nothing runs twice), then the thread is unfollowed
-/// as the presser, who is told so, or told kindly to link their account first.
+/// as the presser, who is told so, or told kindly to link their account first, in the
+/// language of the notification (else the one they chose with `/language`).
 async fn unfollow_pressed(
     ctx: &serenity::Context,
     data: &BotData,
@@ -257,7 +252,7 @@ async fn unfollow_pressed(
 ) -> Result<(), Error> {
     press.defer_ephemeral(ctx).await?;
     let mut actor = data.actor(press.user.id, press.id).await;
-    actor.lang = language_of_press(data, press).await;
+    actor.lang = language_of_notification(press).unwrap_or(actor.lang);
     let reply = core::handle(&data.api, &actor, Command::Unfollow { thread: thread.to_owned() }).await;
     press.create_followup(ctx, outgoing::followup(reply.text).ephemeral(true)).await?;
     Ok(())
