@@ -18,6 +18,9 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// Every language the bot speaks.
+    pub const ALL: [Self; 2] = [Self::En, Self::Cy];
+
     /// Reads `en` / `cy` (any case), as `/language` takes them.
     pub fn parse(code: &str) -> Option<Self> {
         match code.trim().to_ascii_lowercase().as_str() {
@@ -260,6 +263,15 @@ pub enum Msg<'a> {
     ExpertiseLabel,
     /// `/profile member:` names a Discord account linked to no member.
     NotAMember,
+    /// Button under a notification sent by direct message: stop following its thread.
+    UnfollowButton,
+    /// The title of the weekly round-up of unanswered questions.
+    RoundupTitle {
+        /// The Monday of the week, written out ([`date`]).
+        week_of: &'a str,
+    },
+    /// The first line of the weekly round-up, before the questions.
+    RoundupIntro,
 }
 
 /// The text of `msg` in `lang`.
@@ -489,7 +501,55 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
         (Msg::ExpertiseLabel, Cy) => "Yn gwybod am".into(),
         (Msg::NotAMember, En) => "That Discord account is not linked to a member of LKN.".into(),
         (Msg::NotAMember, Cy) => "Nid yw'r cyfrif Discord hwnnw wedi'i gysylltu ag aelod o LKN.".into(),
+        (Msg::UnfollowButton, En) => "Unfollow".into(),
+        (Msg::UnfollowButton, Cy) => "Dad-ddilyn".into(),
+        (Msg::RoundupTitle { week_of }, En) => format!("Questions waiting for an answer: week of {week_of}"),
+        (Msg::RoundupTitle { week_of }, Cy) => format!("Cwestiynau sy'n aros am ateb: wythnos {week_of}"),
+        (Msg::RoundupIntro, En) => "These questions are still waiting for an answer. Know something that would \
+            help? Reply in the question's post."
+            .into(),
+        (Msg::RoundupIntro, Cy) => "Mae'r cwestiynau hyn yn dal i aros am ateb. Ydych chi'n gwybod rhywbeth a \
+            fyddai'n helpu? Atebwch yn edefyn y cwestiwn."
+            .into(),
     }
+}
+
+/// A date written out, as people read it: "30 November 2026", "30 Tachwedd 2026".
+pub fn date(lang: Lang, day: chrono::NaiveDate) -> String {
+    use chrono::Datelike as _;
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    const CY: [&str; 12] = [
+        "Ionawr",
+        "Chwefror",
+        "Mawrth",
+        "Ebrill",
+        "Mai",
+        "Mehefin",
+        "Gorffennaf",
+        "Awst",
+        "Medi",
+        "Hydref",
+        "Tachwedd",
+        "Rhagfyr",
+    ];
+    let months = match lang {
+        Lang::En => &EN,
+        Lang::Cy => &CY,
+    };
+    format!("{} {} {}", day.day(), months[day.month0() as usize], day.year())
 }
 
 /// The name of a thread kind.
@@ -600,6 +660,15 @@ const LINK_CODE_MINUTES: u32 = 10;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_are_written_out_in_either_language() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).expect("a date");
+        assert_eq!(date(Lang::En, day), "30 November 2026");
+        assert_eq!(date(Lang::Cy, day), "30 Tachwedd 2026");
+        let new_year = chrono::NaiveDate::from_ymd_opt(2027, 1, 4).expect("a date");
+        assert_eq!(date(Lang::Cy, new_year), "4 Ionawr 2027");
+    }
 
     #[test]
     fn the_bot_keeps_the_language_it_speaks_and_no_other() {

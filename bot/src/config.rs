@@ -29,7 +29,8 @@ impl Cli {
 /// The bot's subcommands.
 #[derive(Debug, Subcommand)]
 pub enum BotCommand {
-    /// Connects to Discord and to the API, registers the commands and mirrors threads.
+    /// Connects to Discord and to the API, registers the commands, mirrors threads, sends
+    /// members their notifications by direct message and posts the weekly round-up.
     Run(Box<RunArgs>),
     /// Runs commands read as lines from standard input, as the token's member.
     Console(ConsoleArgs),
@@ -63,10 +64,56 @@ pub struct RunArgs {
     /// How far back, in hours, the bot mirrors what it missed when it starts.
     #[arg(long, env = "LKN_CATCH_UP_HOURS", default_value_t = 24)]
     pub catch_up_hours: u32,
+    /// Where the weekly round-up of unanswered questions is posted (a forum post in a forum
+    /// channel, a message in any other): a channel id, or `off`; the forum channel when not set.
+    #[arg(long = "roundup-channel", env = "LKN_ROUNDUP_CHANNEL_ID", value_parser = parse_roundup_channel)]
+    pub roundup_channel: Option<RoundupChannel>,
+    /// The day of the week the round-up is posted (monday … sunday).
+    #[arg(long, env = "LKN_ROUNDUP_WEEKDAY", default_value = "monday", value_parser = parse_weekday)]
+    pub roundup_weekday: chrono::Weekday,
+    /// The hour (0–23, UK time) from which the round-up is posted on that day.
+    #[arg(long, env = "LKN_ROUNDUP_HOUR", default_value_t = 9, value_parser = clap::value_parser!(u32).range(0..=23))]
+    pub roundup_hour: u32,
     /// For tests only: send Discord's REST calls and gateway discovery here instead of
     /// discord.com. Refused unless the host is a loopback address.
     #[arg(long, env = "LKN_DISCORD_BASE_URL", hide = true)]
     pub discord_base_url: Option<String>,
+}
+
+impl RunArgs {
+    /// The channel the weekly round-up goes to, if any: the one given, or the forum channel.
+    pub fn roundup_channel_id(&self) -> Option<u64> {
+        match self.roundup_channel {
+            Some(RoundupChannel::Off) => None,
+            Some(RoundupChannel::Channel(id)) => Some(id),
+            None => Some(self.forum_channel_id),
+        }
+    }
+}
+
+/// `--roundup-channel`: a channel, or no round-up at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundupChannel {
+    /// No weekly round-up.
+    Off,
+    /// Post it in this channel.
+    Channel(u64),
+}
+
+fn parse_roundup_channel(text: &str) -> Result<RoundupChannel, String> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(RoundupChannel::Off);
+    }
+    match text.parse::<u64>() {
+        Ok(id) if id > 0 => Ok(RoundupChannel::Channel(id)),
+        _ => Err(format!("`{text}` is neither a Discord channel id nor `off`")),
+    }
+}
+
+/// A day of the week by its English name (`monday`, `Mon`, …).
+fn parse_weekday(text: &str) -> Result<chrono::Weekday, String> {
+    text.trim().parse::<chrono::Weekday>().map_err(|_| format!("`{text}` is not a day of the week (monday … sunday)"))
 }
 
 /// Settings of `lkn-bot console`.
@@ -104,7 +151,40 @@ pub fn loopback_base_url(url: &str) -> Result<String, SettingsError> {
 
 #[cfg(test)]
 mod tests {
-    use super::loopback_base_url;
+    use clap::Parser as _;
+
+    use super::*;
+
+    fn run_args(extra: &[&str]) -> RunArgs {
+        let mut args = vec!["lkn-bot", "run", "--discord-token", "t", "--api-token", "a"];
+        args.extend(["--forum-channel", "20", "--announce-channel", "30"]);
+        args.extend(extra);
+        let BotCommand::Run(run) = Cli::try_parse_from(args).expect("the arguments parse").command else {
+            panic!("run")
+        };
+        *run
+    }
+
+    #[test]
+    fn the_roundup_goes_to_the_forum_on_monday_at_nine_unless_told_otherwise() {
+        let defaults = run_args(&[]);
+        assert_eq!(defaults.roundup_channel_id(), Some(20));
+        assert_eq!((defaults.roundup_weekday, defaults.roundup_hour), (chrono::Weekday::Mon, 9));
+        let elsewhere = run_args(&["--roundup-channel", "40", "--roundup-weekday", "Friday", "--roundup-hour", "16"]);
+        assert_eq!(elsewhere.roundup_channel_id(), Some(40));
+        assert_eq!((elsewhere.roundup_weekday, elsewhere.roundup_hour), (chrono::Weekday::Fri, 16));
+        assert_eq!(run_args(&["--roundup-channel", "off"]).roundup_channel_id(), None);
+    }
+
+    #[test]
+    fn a_roundup_setting_that_makes_no_sense_is_refused() {
+        let base = ["lkn-bot", "run", "--discord-token", "t", "--api-token", "a", "--forum-channel", "20"];
+        let base = base.iter().chain(["--announce-channel", "30"].iter());
+        for wrong in [["--roundup-hour", "24"], ["--roundup-weekday", "someday"], ["--roundup-channel", "general"]] {
+            let args: Vec<&str> = base.clone().copied().chain(wrong).collect();
+            assert!(Cli::try_parse_from(args).is_err(), "{wrong:?}");
+        }
+    }
 
     #[test]
     fn only_loopback_stand_ins_are_accepted() {

@@ -17,6 +17,8 @@
 //!   autocomplete, and the forum and announcement channels ([`discord::DiscordSink`]);
 //! - [`mirror`]: threads, replies and collaborations into Discord; [`live`]: the API's
 //!   subscriptions, kept connected;
+//! - [`notify`]: notifications the API hands the bot, sent as direct messages;
+//!   [`roundup`]: the weekly round-up of unanswered questions;
 //! - [`outgoing`]: every message the bot sends, built so that it pings nobody;
 //! - [`config`]: the command line.
 
@@ -28,8 +30,10 @@ pub mod core;
 pub mod discord;
 pub mod live;
 pub mod mirror;
+pub mod notify;
 pub mod outgoing;
 pub mod render;
+pub mod roundup;
 
 use std::sync::Arc;
 

@@ -25,8 +25,8 @@
 //!   operations over it;
 //! - [`http`]: the transport to a running lkn-api;
 //! - `types`: the scalars, enums and small fragments every feature shares;
-//! - `threads`, `collaborations`, `network`, `discord`, `membership` and `profiles`: each
-//!   feature's documents and the calls that send them;
+//! - `threads`, `collaborations`, `network`, `discord`, `membership`, `profiles` and
+//!   `notifications`: each feature's documents and the calls that send them;
 //! - `mirror_key`: the keys mirrors are recorded under;
 //! - [`subscriptions`]: the documents the live connection subscribes with.
 
@@ -36,6 +36,7 @@ pub mod http;
 mod membership;
 mod mirror_key;
 mod network;
+mod notifications;
 mod profiles;
 pub mod subscriptions;
 mod threads;
@@ -55,6 +56,7 @@ pub use http::HttpTransport;
 pub use membership::{MembershipRequestStatus, MembershipRequestView};
 pub use mirror_key::{MirrorKey, MirrorKeyError};
 pub use network::{AudienceReach, PartnerView, Stats, TagCount};
+pub use notifications::{DirectNotification, NotificationKind, Settlement};
 pub use profiles::{Expert, ExpertiseView, ProfileView};
 pub use threads::{
     NewThread, Replies, ReplyInThread, ReplyView, SearchHit, SearchResults, ThreadDetail, ThreadFeed, ThreadFilter,

@@ -1,10 +1,13 @@
 //! The Discord adapter: poise slash commands, modals, buttons and autocomplete that
 //! turn interactions into [`Command`]s for the core and render its replies, plus the
-//! forum and announcement side of mirroring ([`DiscordSink`]).
+//! forum and announcement side of mirroring ([`DiscordSink`]), and the Discord side of
+//! notifications: direct messages and the weekly round-up ([`DiscordCourier`],
+//! [`RoundupChannel`]).
 //!
 //! This file holds what every command shares (acknowledging, running and answering),
 //! the events that are not commands, and [`run`]; `commands/` holds the commands, one
-//! file per group, `autocomplete` their suggestions and `sink` the mirror's channels.
+//! file per group, `autocomplete` their suggestions, `sink` the mirror's channels and
+//! `direct` the direct messages and the round-up's channel.
 //!
 //! Every interaction is acknowledged first (a deferral, or the modal that is its
 //! answer), well inside Discord's three seconds, and answered by a follow-up. The
@@ -14,6 +17,7 @@
 
 mod autocomplete;
 mod commands;
+mod direct;
 mod sink;
 
 use std::sync::{Arc, Mutex};
@@ -26,6 +30,7 @@ use serenity::{
 };
 
 pub use self::commands::commands;
+pub use self::direct::{DiscordCourier, RoundupChannel};
 pub use self::sink::{DiscordSink, Snowflake, SnowflakeError};
 use crate::api::{ApiError, Caller, HttpTransport, Lkn, MembershipRequestView, MirrorKey};
 use crate::catalogue::{Lang, Msg, say};
@@ -33,8 +38,10 @@ use crate::config::{RunArgs, loopback_base_url};
 use crate::core::{self, Actor, Command, Offer, Reply};
 use crate::live;
 use crate::mirror::{self, Mirror};
+use crate::notify::{self, Notifier};
 use crate::outgoing;
 use crate::render;
+use crate::roundup::{self, Roundup};
 
 /// What every command handler shares.
 pub struct BotData {
@@ -223,8 +230,37 @@ async fn tell_applicant(
     Ok(())
 }
 
+/// The language a notification was written in (the member's, as the API wrote it), known
+/// by the label of the button pressed under it; `None` if no label is the catalogue's.
+fn language_of_notification(press: &ComponentInteraction) -> Option<Lang> {
+    let mut labels = press.message.components.iter().flat_map(|row| row.components.iter()).filter_map(|c| match c {
+        serenity::ActionRowComponent::Button(button) => button.label.as_deref(),
+        _ => None,
+    });
+    labels.find_map(|label| Lang::ALL.into_iter().find(|lang| say(*lang, &Msg::UnfollowButton) == label))
+}
+
+/// "Unfollow" under a notification sent by direct message: acknowledged first (a redelivered
+/// press is refused by Discord there, so nothing runs twice), then the thread is unfollowed
+/// as the presser, who is told so, or told kindly to link their account first, in the
+/// language of the notification (else the one they chose with `/language`).
+async fn unfollow_pressed(
+    ctx: &serenity::Context,
+    data: &BotData,
+    press: &ComponentInteraction,
+    thread: &str,
+) -> Result<(), Error> {
+    press.defer_ephemeral(ctx).await?;
+    let mut actor = data.actor(press.user.id, press.id).await;
+    actor.lang = language_of_notification(press).unwrap_or(actor.lang);
+    let reply = core::handle(&data.api, &actor, Command::Unfollow { thread: thread.to_owned() }).await;
+    press.create_followup(ctx, outgoing::followup(reply.text).ephemeral(true)).await?;
+    Ok(())
+}
+
 /// Messages written in mirrored posts become replies; "request to join" buttons on
-/// announcements ask to join; Approve and Decline on requests to join decide them.
+/// announcements ask to join; Approve and Decline on requests to join decide them;
+/// "Unfollow" under a notification unfollows its thread.
 async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &BotData) -> Result<(), Error> {
     match event {
         FullEvent::Message { new_message: message } if !message.author.bot => {
@@ -251,6 +287,8 @@ async fn on_event(ctx: &serenity::Context, event: &FullEvent, data: &BotData) ->
         FullEvent::InteractionCreate { interaction: Interaction::Component(press) } => {
             if let Some((approve, request)) = membership_decision(&press.data.custom_id) {
                 decide_membership(ctx, data, press, approve, request).await?;
+            } else if let Some(thread) = press.data.custom_id.strip_prefix(notify::UNFOLLOW) {
+                unfollow_pressed(ctx, data, press, thread).await?;
             } else if let Some(id) = press.data.custom_id.strip_prefix("lkn-join:") {
                 press.defer_ephemeral(ctx).await?;
                 let actor = data.actor(press.user.id, press.id).await;
@@ -274,8 +312,8 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
     let http = http.build();
     let api = Lkn::new(Arc::new(HttpTransport::new(&args.api_url, Some(args.api_token.clone()))?));
     let settings = args.clone();
-    let mirroring: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>> = Arc::default();
-    let mirror_task = Arc::clone(&mirroring);
+    let background: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+    let tasks = Arc::clone(&background);
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
             commands: commands(),
@@ -307,11 +345,18 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
                 let catch_up = Duration::from_secs(u64::from(settings.catch_up_hours) * 3600);
                 let mirror = Mirror::new(api.clone(), sink, Lang::En, catch_up);
                 let events = live::spawn(&settings.api_url, settings.api_token.clone());
-                let task = tokio::spawn(async move { mirror.run(events).await });
-                if let Ok(mut slot) = mirror_task.lock() {
-                    *slot = Some(task);
+                let mut started = vec![tokio::spawn(async move { mirror.run(events).await })];
+                let notifier = Notifier::new(api.clone(), DiscordCourier::new(ctx.http.clone()));
+                started.push(tokio::spawn(notifier.run()));
+                if let Some(channel) = settings.roundup_channel_id() {
+                    let board = RoundupChannel::new(ctx.http.clone(), ChannelId::new(channel));
+                    let schedule = roundup::Schedule { weekday: settings.roundup_weekday, hour: settings.roundup_hour };
+                    started.push(tokio::spawn(Roundup::new(api.clone(), board, schedule, SHARED_LANG).run()));
                 }
-                tracing::info!("commands registered; mirroring threads");
+                if let Ok(mut slot) = tasks.lock() {
+                    slot.extend(started);
+                }
+                tracing::info!("commands registered; mirroring threads and delivering notifications");
                 Ok(BotData { api, coordinators })
             })
         })
@@ -326,8 +371,10 @@ pub async fn run(args: RunArgs, shutdown: impl std::future::Future<Output = ()>)
             Ok(())
         }
     };
-    // Mirroring stops with the bot: its subscriptions close when the task ends.
-    if let Some(task) = mirroring.lock().ok().and_then(|mut slot| slot.take()) {
+    // Mirroring, notifications and the round-up stop with the bot: the subscriptions
+    // close when the mirror's task ends.
+    let stopping = background.lock().map(|mut slot| std::mem::take(&mut *slot)).unwrap_or_default();
+    for task in stopping {
         task.abort();
     }
     Ok(outcome?)

@@ -12,6 +12,8 @@
 //! - `access.rs`: who may act through the bot: its own records, suspended members.
 //! - `membership.rs`: joining (`/join`, decided by coordinators' buttons) and linking by e-mail.
 //! - `people.rs`: `/who-knows` and `/profile`.
+//! - `notifications.rs`: notifications by direct message (closed DMs, rate limits, Welsh, the
+//!   Unfollow button) and the weekly round-up of unanswered questions.
 //! - `console.rs`: the console, running the same commands.
 //!
 //! This file holds what they share: a running bot and the steps every test takes.
@@ -21,12 +23,13 @@ mod commands;
 mod console;
 mod membership;
 mod mirroring;
+mod notifications;
 mod people;
 mod pings;
 
 use std::time::Duration;
 
-use lkn_bot::config::RunArgs;
+use lkn_bot::config::{RoundupChannel, RunArgs};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
@@ -49,11 +52,27 @@ impl RunningBot {
 
     /// A bot that reaches the API at `api_url` (a proxy in front of it, say).
     async fn start_with_api(api_url: &str, bot_token: &str) -> Self {
+        Self::start_configured(api_url, bot_token, |_| {}).await
+    }
+
+    /// A bot that posts the weekly round-up in the forum channel from `weekday` at `hour` (UK
+    /// time); other bots post none, so that their forum holds only mirrors.
+    async fn start_with_roundup(app: &TestApp, bot_token: &str, weekday: chrono::Weekday, hour: u32) -> Self {
+        Self::start_configured(&app.url(""), bot_token, |args| {
+            args.roundup_channel = Some(RoundupChannel::Channel(DiscordStandIn::FORUM_CHANNEL_ID));
+            args.roundup_weekday = weekday;
+            args.roundup_hour = hour;
+        })
+        .await
+    }
+
+    /// A bot with the tests' settings, changed by `configure`.
+    async fn start_configured(api_url: &str, bot_token: &str, configure: impl FnOnce(&mut RunArgs)) -> Self {
         if std::env::var_os("RUST_LOG").is_some() {
             lkn_bot::telemetry();
         }
         let discord = DiscordStandIn::start().await;
-        let args = RunArgs {
+        let mut args = RunArgs {
             discord_token: discord.bot_token().to_owned(),
             api_url: api_url.to_owned(),
             api_token: bot_token.to_owned(),
@@ -62,8 +81,12 @@ impl RunningBot {
             announce_channel_id: DiscordStandIn::ANNOUNCE_CHANNEL_ID,
             coordinators_channel_id: Some(DiscordStandIn::COORDINATORS_CHANNEL_ID),
             catch_up_hours: 24,
+            roundup_channel: Some(RoundupChannel::Off),
+            roundup_weekday: chrono::Weekday::Mon,
+            roundup_hour: 9,
             discord_base_url: Some(discord.base_url()),
         };
+        configure(&mut args);
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(lkn_bot::discord::run(args, async {
             let _ = stopped.await;

@@ -156,10 +156,19 @@ impl Inner {
         ok(json!(messages))
     }
 
+    /// The user a direct-message channel is with, if `channel_id` is one.
+    pub(super) fn dm_recipient(&self, channel_id: u64) -> Option<u64> {
+        let channel = self.channels.get(&channel_id).filter(|channel| channel["type"] == CHANNEL_DM)?;
+        Some(snowflake(&channel["recipients"][0]["id"]))
+    }
+
     pub(super) fn create_message(&mut self, channel_id: u64, body: &Value) -> Reply {
         let Some(channel) = self.channels.get(&channel_id) else { return unknown_channel() };
         if channel["type"] == CHANNEL_FORUM {
             return error(StatusCode::BAD_REQUEST, 50024, "Cannot execute action on this channel type");
+        }
+        if self.dm_recipient(channel_id).is_some_and(|user| self.closed_dms.contains(&user)) {
+            return error(StatusCode::FORBIDDEN, 50007, "Cannot send messages to this user");
         }
         if let Some(refusal) = message_problems(body, true) {
             return refusal;

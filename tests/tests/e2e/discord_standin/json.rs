@@ -281,9 +281,10 @@ pub(super) fn interaction_json(
 ) -> Value {
     let mut member = member_json(Some(user_json(user.id, &user.name, false)));
     member["permissions"] = json!(MEMBER_PERMISSIONS);
+    let direct = channel["type"] == CHANNEL_DM;
     let mut channel = channel;
     channel["permissions"] = json!(MEMBER_PERMISSIONS);
-    json!({
+    let mut interaction = json!({
         "id": id.to_string(),
         "application_id": DiscordStandIn::APPLICATION_ID.to_string(),
         "type": kind,
@@ -303,5 +304,18 @@ pub(super) fn interaction_json(
         "authorizing_integration_owners": { "0": DiscordStandIn::GUILD_ID.to_string() },
         "context": 0,
         "attachment_size_limit": 10_485_760,
-    })
+    });
+    if direct {
+        // In a direct message Discord sends the user, not a guild member, and no guild; the
+        // context is BOT_DM and the guild-install owner is "0".
+        if let Some(fields) = interaction.as_object_mut() {
+            for guild_only in ["guild_id", "guild", "member", "guild_locale"] {
+                fields.remove(guild_only);
+            }
+        }
+        interaction["user"] = user_json(user.id, &user.name, false);
+        interaction["context"] = json!(1);
+        interaction["authorizing_integration_owners"] = json!({ "0": "0" });
+    }
+    interaction
 }

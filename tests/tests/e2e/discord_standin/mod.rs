@@ -13,6 +13,13 @@
 //! Every request that creates or edits message text is also kept as a [`ContentWrite`]: its
 //! `allowed_mentions` as sent and whom Discord would have notified because of it.
 //!
+//! Direct messages can be made to fail as Discord fails them: to a user who accepts none
+//! ([`DiscordStandIn::close_dms`], 403 with code 50007) and under a rate limit
+//! ([`DiscordStandIn::rate_limit_next`], 429 with Discord's body and headers); tests count
+//! the attempts against what was delivered ([`DiscordStandIn::direct_message_attempts`]).
+//! Buttons on direct messages are clicked as Discord delivers those clicks: with the user,
+//! and no guild or member.
+//!
 //! # Layout
 //! - `state.rs`: what the stand-in knows (channels, messages, interactions, commands) and how it
 //!   dispatches events.
@@ -119,6 +126,8 @@ pub struct RestCall {
     pub status: u16,
     /// The JSON the stand-in answered with (`Null` for 204).
     pub response: Value,
+    /// When the stand-in received it.
+    pub at: Instant,
 }
 
 /// A request that created or edited message text (a message, a forum post's first message, an
@@ -402,6 +411,30 @@ impl DiscordStandIn {
         let inner = self.shared.lock();
         let Some(dm) = inner.dm_channel_of(user_id) else { return Vec::new() };
         inner.messages.values().filter(|message| snowflake(&message["channel_id"]) == dm).map(stored).collect()
+    }
+
+    /// Every attempt the bot made to send `user_id` a direct message, delivered or refused.
+    pub fn direct_message_attempts(&self, user_id: u64) -> usize {
+        let inner = self.shared.lock();
+        let Some(dm) = inner.dm_channel_of(user_id) else { return 0 };
+        let path = format!("/api/v10/channels/{dm}/messages");
+        inner.calls.iter().filter(|call| call.method == "POST" && call.path == path).count()
+    }
+
+    /// From now on `user_id` accepts no direct messages from the bot: Discord still opens the
+    /// channel, but refuses each message with 403 and code 50007 ("Cannot send messages to this
+    /// user").
+    pub fn close_dms(&self, user_id: u64) {
+        self.shared.lock().closed_dms.insert(user_id);
+    }
+
+    /// Answers the next `count` direct messages the bot sends (to anyone) with 429, as Discord
+    /// answers a per-route rate limit: `{"message": "You are being rate limited.",
+    /// "retry_after": <seconds>, "global": false}`, with `Retry-After` (whole seconds, rounded
+    /// up) and the `X-RateLimit-*` headers. Only direct messages, so that the mirror's posts are
+    /// not caught by it.
+    pub fn rate_limit_next(&self, count: usize, retry_after_seconds: f64) {
+        self.shared.lock().rate_limited = (count, retry_after_seconds);
     }
 
     /// Polls until the bot has sent `user_id` a direct message containing `text`.

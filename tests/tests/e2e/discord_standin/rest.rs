@@ -90,18 +90,74 @@ pub(super) async fn rest(
     let expected = format!("Bot {BOT_TOKEN}");
     let authorized = headers.get(header::AUTHORIZATION).is_some_and(|value| value.as_bytes() == expected.as_bytes());
     let path = uri.path().to_owned();
-    let (status, response) = {
+    let (status, response, limited) = {
         let mut inner = shared.lock();
-        let (status, response) = inner.handle(&method, &path, &body, authorized);
+        let limited = if authorized { inner.rate_limit(&method, &path) } else { None };
+        let (status, response) = match limited {
+            Some(retry_after) => rate_limited(retry_after),
+            None => inner.handle(&method, &path, &body, authorized),
+        };
         if let Some(write) = content_write(&method, &path, &body) {
             inner.content_writes.push(write);
         }
-        let call =
-            RestCall { method: method.to_string(), path, body, status: status.as_u16(), response: response.clone() };
+        let call = RestCall {
+            method: method.to_string(),
+            path,
+            body,
+            status: status.as_u16(),
+            response: response.clone(),
+            at: std::time::Instant::now(),
+        };
         inner.calls.push(call);
-        (status, response)
+        (status, response, limited)
     };
-    if response.is_null() { status.into_response() } else { (status, axum::Json(response)).into_response() }
+    let mut answer =
+        if response.is_null() { status.into_response() } else { (status, axum::Json(response)).into_response() };
+    if let Some(retry_after) = limited {
+        for (name, value) in rate_limit_headers(retry_after) {
+            if let Ok(value) = header::HeaderValue::from_str(&value) {
+                answer.headers_mut().insert(name, value);
+            }
+        }
+    }
+    answer
+}
+
+impl Inner {
+    /// Whether this request is a direct message to answer with 429 (see
+    /// [`DiscordStandIn::rate_limit_next`]); its `retry_after` if so.
+    fn rate_limit(&mut self, method: &Method, path: &str) -> Option<f64> {
+        let route = path.strip_prefix("/api/v10/channels/")?;
+        let channel = route.strip_suffix("/messages").filter(|id| !id.contains('/'))?;
+        if *method != Method::POST || self.rate_limited.0 == 0 || self.dm_recipient(snowflake_str(channel)).is_none() {
+            return None;
+        }
+        self.rate_limited.0 -= 1;
+        Some(self.rate_limited.1)
+    }
+}
+
+/// Discord's 429 body for a per-route (not global) limit.
+fn rate_limited(retry_after: f64) -> Reply {
+    let body = json!({ "message": "You are being rate limited.", "retry_after": retry_after, "global": false });
+    (StatusCode::TOO_MANY_REQUESTS, body)
+}
+
+/// The headers Discord sends with a 429: `Retry-After` in whole seconds, the bucket's state
+/// with the exact time to its reset.
+fn rate_limit_headers(retry_after: f64) -> [(&'static str, String); 7] {
+    let reset = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |now| now.as_secs_f64() + retry_after);
+    [
+        ("retry-after", format!("{}", retry_after.ceil() as u64)),
+        ("x-ratelimit-limit", "5".to_owned()),
+        ("x-ratelimit-remaining", "0".to_owned()),
+        ("x-ratelimit-reset", format!("{reset:.3}")),
+        ("x-ratelimit-reset-after", format!("{retry_after:.3}")),
+        ("x-ratelimit-bucket", "d1a2e3c4b5f60718293a4b5c6d7e8f90".to_owned()),
+        ("x-ratelimit-scope", "user".to_owned()),
+    ]
 }
 
 /// The request body as JSON: the JSON body, the `payload_json` part of a multipart body, or `Null`.

@@ -2,7 +2,7 @@
 //! commands, the gateway session), shared by the test, the REST handler and the gateway, and
 //! how events about it are dispatched to the bot.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -42,6 +42,10 @@ pub(super) struct Inner {
     pub(super) messages: BTreeMap<u64, Value>,
     pub(super) interactions: HashMap<u64, InteractionRecord>,
     pub(super) commands: BTreeMap<Option<u64>, Vec<Value>>,
+    /// Users who accept no direct messages from the bot (Discord answers 403, code 50007).
+    pub(super) closed_dms: HashSet<u64>,
+    /// Direct messages still to answer with 429, and the `retry_after` to give (seconds).
+    pub(super) rate_limited: (usize, f64),
 }
 
 /// The bot's identified gateway connection, where dispatch events go.
@@ -125,6 +129,8 @@ impl Inner {
             messages: BTreeMap::new(),
             interactions: HashMap::new(),
             commands: BTreeMap::new(),
+            closed_dms: HashSet::new(),
+            rate_limited: (0, 0.0),
         }
     }
 
