@@ -284,6 +284,17 @@ test('the page fits a 360px wide screen', async () => {
   await page.setViewportSize({ width: 1280, height: 900 });
 });
 
+test('a collaboration opens on its own page, where notifications about it lead', async () => {
+  const data = await api(null, '{ collaborations(first: 1) { nodes { id title } } }');
+  const [collaboration] = data.collaborations.nodes;
+  assert.ok(collaboration, 'the demo data has a public collaboration');
+  await page.goto(`${BASE}/#/collaboration/${encodeURIComponent(collaboration.id)}`, { waitUntil: 'domcontentloaded' });
+  await page.getByRole('heading', { level: 2, name: collaboration.title, exact: true }).waitFor();
+  await page.locator('article.collaboration .collab-reach').waitFor();
+  await page.goto(`${BASE}/#/collaboration/not-an-id`, { waitUntil: 'domcontentloaded' });
+  await page.getByRole('heading', { level: 2, name: 'This collaboration was not found, or it is not public.' }).waitFor();
+});
+
 test('a member signs in with the code from the e-mail', { skip: signInSkip }, async () => {
   await page.goto(`${BASE}/#/`, { waitUntil: 'domcontentloaded' });
   await firstNewestThreadLink();

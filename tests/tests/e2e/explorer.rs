@@ -87,6 +87,7 @@ async fn in_a_real_browser_the_explorer_shows_the_network_and_members_ask_reply_
             format!("{}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
         assert!(output.status.success(), "the browser test failed:\n{report}");
         assert!(report.contains("# fail 0"), "the browser test reported failures:\n{report}");
+        assert!(report.contains("# skipped 0"), "the browser test skipped some of its tests:\n{report}");
     })
     .await;
 }
