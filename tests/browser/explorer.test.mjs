@@ -1,13 +1,15 @@
 // Browser test of the network explorer page (GET /), in headless Debian Chromium driven by playwright-core:
 // first anonymously, then as a member who signs in with the code from a real e-mail, asks, replies, follows and
-// signs out.
+// signs out; then as a second member who follows a thread, hears of its replies in the header and the list of
+// notifications, marks them read and chooses how to hear of them.
 //
 //   LKN_URL=http://127.0.0.1:PORT LKN_MAIL_DIR=... LKN_MEMBER_EMAIL=... node --test explorer.test.mjs
 //
 // Environment: LKN_URL (required: a running lkn-api, with the demo data seeded so there are public threads),
 // LKN_MAIL_DIR (the SMTP catcher's folder: one JSON file per message, {to: [..], subject, text, html}) and
 // LKN_MEMBER_EMAIL (a member's address; that lkn-api sends its mail to the catcher) and LKN_COLLEAGUE_TOKEN (another
-// member's API token, who answers the member's question) for the signed-in part,
+// member's API token, who answers the member's question) for the signed-in part, LKN_FOLLOWER_EMAIL (a third
+// member's address, with no notifications yet) for the notifications part,
 // CHROMIUM (default /usr/bin/chromium), LKN_ARTIFACTS_DIR (default <repo>/target/browser-artifacts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +26,7 @@ const ARTIFACTS = process.env.LKN_ARTIFACTS_DIR
 const MAIL_DIR = process.env.LKN_MAIL_DIR || '';
 const MEMBER_EMAIL = process.env.LKN_MEMBER_EMAIL || '';
 const COLLEAGUE_TOKEN = process.env.LKN_COLLEAGUE_TOKEN || '';
+const FOLLOWER_EMAIL = process.env.LKN_FOLLOWER_EMAIL || '';
 const TIMEOUT_MS = 20_000;
 const POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
   + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -33,6 +36,8 @@ if (!BASE) {
 }
 const signInSkip = MAIL_DIR && MEMBER_EMAIL && COLLEAGUE_TOKEN
   ? false : 'LKN_MAIL_DIR, LKN_MEMBER_EMAIL and LKN_COLLEAGUE_TOKEN are not set';
+const notifySkip = MAIL_DIR && FOLLOWER_EMAIL && COLLEAGUE_TOKEN
+  ? false : 'LKN_MAIL_DIR, LKN_FOLLOWER_EMAIL and LKN_COLLEAGUE_TOKEN are not set';
 
 let context;
 let page;
@@ -130,6 +135,47 @@ function signInLink(mail) {
 /** The session token the page keeps, if any. */
 function storedToken() {
   return page.evaluate(() => window.localStorage.getItem('lkn.explorer.session'));
+}
+
+/** Sends one GraphQL request with `token` (if any) and returns its data, failing on errors. */
+async function api(token, query, variables) {
+  const res = await fetch(`${BASE}/graphql`, {
+    method: 'POST',
+    headers: Object.assign({ 'content-type': 'application/json' }, token ? { authorization: `Bearer ${token}` } : {}),
+    body: JSON.stringify({ query, variables: variables || {} }),
+  });
+  const body = await res.json();
+  assert.equal(body.errors, undefined, `the API refused ${query}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+/** How many unread notifications the API counts for the member signed in on the page. */
+async function unreadNow() {
+  const data = await api(await storedToken(), '{ viewer { notifications(first: 1) { unreadCount } } }');
+  return data.viewer.notifications.unreadCount;
+}
+
+/** Waits until the API counts `n` unread notifications for the member signed in on the page (fan-out is a job). */
+async function waitForUnread(n) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const count = await unreadNow();
+    if (count === n) return;
+    if (Date.now() > deadline) throw new Error(`the API counts ${count} unread notifications, not ${n}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The colleague replies to `threadId` through the API. */
+async function colleagueReplies(threadId, body) {
+  const data = await api(COLLEAGUE_TOKEN,
+    'mutation($i: ReplyToThreadInput!) { replyToThread(input: $i) { reply { id } userErrors { message } } }',
+    { i: { threadId, body } });
+  assert.ok(data.replyToThread.reply, `the colleague could not reply: ${JSON.stringify(data.replyToThread)}`);
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 let signedInName = '';
@@ -236,6 +282,17 @@ test('the page fits a 360px wide screen', async () => {
   assert.ok(overflow <= 0, `the page is ${overflow}px wider than a 360px screen`);
   await page.screenshot({ path: join(ARTIFACTS, 'explorer-360.png'), fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });
+});
+
+test('a collaboration opens on its own page, where notifications about it lead', async () => {
+  const data = await api(null, '{ collaborations(first: 1) { nodes { id title } } }');
+  const [collaboration] = data.collaborations.nodes;
+  assert.ok(collaboration, 'the demo data has a public collaboration');
+  await page.goto(`${BASE}/#/collaboration/${encodeURIComponent(collaboration.id)}`, { waitUntil: 'domcontentloaded' });
+  await page.getByRole('heading', { level: 2, name: collaboration.title, exact: true }).waitFor();
+  await page.locator('article.collaboration .collab-reach').waitFor();
+  await page.goto(`${BASE}/#/collaboration/not-an-id`, { waitUntil: 'domcontentloaded' });
+  await page.getByRole('heading', { level: 2, name: 'This collaboration was not found, or it is not public.' }).waitFor();
 });
 
 test('a member signs in with the code from the e-mail', { skip: signInSkip }, async () => {
@@ -438,6 +495,192 @@ test('a session the server no longer accepts signs the page out, saying why', { 
   await firstNewestThreadLink();
   await page.waitForFunction(() => !document.querySelector('.notice--loading'));
   assert.equal(await page.locator('.notice--error').count(), 0, 'the page goes on anonymously');
+});
+
+let followedThreadId = '';
+let followedTitle = '';
+
+test('a member follows a thread and hears of its reply: the header counts it, the list shows it, marking all read clears it', { skip: notifySkip }, async () => {
+  // Nobody signed in: no notifications anywhere, and their page asks to sign in, then comes back.
+  await page.goto(`${BASE}/#/`, { waitUntil: 'domcontentloaded' });
+  await firstNewestThreadLink();
+  assert.equal(await page.locator('#notifications-link').isVisible(), false, 'no notifications link for visitors');
+  await page.goto(`${BASE}/#/notifications`, { waitUntil: 'domcontentloaded' });
+  await page.getByText('Sign in to see your notifications.').waitFor();
+  await page.locator('.sign-in-prompt a').click();
+  await page.getByLabel('Your e-mail address').fill(FOLLOWER_EMAIL);
+  await page.getByRole('button', { name: 'Send me a code' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Check your e-mail' }).waitFor();
+  const code = signInLink(await waitForMail(FOLLOWER_EMAIL, 1)).searchParams.get('code');
+  await page.getByLabel('The code from the e-mail').fill(code);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL((url) => url.hash === '#/notifications');
+  await page.getByRole('heading', { level: 2, name: 'Notifications', exact: true }).waitFor();
+  await page.getByText('You have no notifications yet.', { exact: false }).waitFor();
+  const header = page.locator('#notifications-link');
+  await page.getByRole('link', { name: 'Notifications', exact: true }).waitFor();
+  assert.equal(await header.locator('.count-badge').count(), 0, 'nothing unread yet');
+
+  // Follow someone else's thread from its page.
+  await page.getByRole('link', { name: /Back to the overview/ }).click();
+  const item = page.locator('#newest-threads .thread-item').filter({ hasNotText: QUESTION_TITLE }).first();
+  await item.waitFor();
+  followedTitle = (await item.locator('.thread-title a').textContent()).trim();
+  await item.locator('.thread-title a').click();
+  await page.locator('article.thread h2', { hasText: followedTitle }).waitFor();
+  await page.getByRole('button', { name: 'Follow', exact: true }).click();
+  await page.getByRole('button', { name: 'Stop following' }).waitFor();
+  followedThreadId = decodeURIComponent(new URL(page.url()).hash.replace(/^#\/thread\//, ''));
+
+  // A colleague replies; once the network has told the member, the next page they open counts it.
+  await colleagueReplies(followedThreadId, 'We tried this at our branch: it worked best on Saturday mornings.');
+  await waitForUnread(1);
+  await page.getByRole('link', { name: /Back to the overview/ }).click();
+  const counted = page.getByRole('link', { name: 'Notifications, 1 unread', exact: true });
+  await counted.waitFor();
+  assert.equal((await header.locator('.count-badge').textContent()).trim(), '1');
+  await page.locator('.site-header').screenshot({ path: join(ARTIFACTS, 'explorer-notifications-badge.png') });
+
+  await counted.click();
+  await page.waitForURL((url) => url.hash === '#/notifications');
+  await page.getByRole('heading', { level: 2, name: 'Notifications', exact: true }).waitFor();
+  const entries = page.locator('#notification-list .notification');
+  await entries.first().waitFor();
+  assert.equal(await entries.count(), 1);
+  const entry = entries.first();
+  assert.equal(await entry.getAttribute('data-unread'), 'true', 'marked unread');
+  await entry.locator('.badge--unread', { hasText: 'Unread' }).waitFor();
+  // Screen readers hear "Unread:" before the headline, which names the thread.
+  const headline = entry.getByRole('link', { name: new RegExp(`^Unread: .*${escapeRegExp(followedTitle)}`) });
+  await headline.waitFor();
+  assert.equal(await headline.getAttribute('href'), `#/thread/${encodeURIComponent(followedThreadId)}`);
+  await entry.getByText('Replies on threads you follow').waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-notifications.png'), fullPage: true });
+
+  await page.getByRole('button', { name: 'Mark all as read' }).click();
+  await page.locator('#inbox-done', { hasText: 'The notifications shown are marked as read.' }).waitFor();
+  await page.getByRole('link', { name: 'Notifications', exact: true }).waitFor();
+  assert.equal(await header.locator('.count-badge').count(), 0, 'the count is gone');
+  assert.equal(await page.locator('#notification-list .notification--unread').count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Mark all as read' }).count(), 0);
+  assert.equal(await unreadNow(), 0, 'the API agrees');
+
+  // Only unread ones: none left; then all again.
+  await page.getByLabel('Show only unread').check();
+  await page.getByText('You have no unread notifications.').waitFor();
+  await page.getByLabel('Show only unread').uncheck();
+  await entries.first().waitFor();
+  assert.equal(await entries.count(), 1);
+});
+
+test('"Mark all as read" leaves unread what arrived since the list was shown, and opening a notification marks it read', { skip: notifySkip }, async () => {
+  await colleagueReplies(followedThreadId, 'A second thought: ask the teenagers to run it.');
+  await waitForUnread(1);
+  // Already on the list: the header's link looks again.
+  await page.getByRole('link', { name: /^Notifications/ }).click();
+  const entries = page.locator('#notification-list .notification');
+  await page.locator('#notification-list .notification--unread').first().waitFor();
+  assert.equal(await entries.count(), 2);
+  await page.getByRole('link', { name: 'Notifications, 1 unread', exact: true }).waitFor();
+
+  // A third reply arrives while the list shows two: marking all read leaves it unread.
+  await colleagueReplies(followedThreadId, 'And a third: keep the snacks away from the bricks.');
+  await waitForUnread(2);
+  await page.getByRole('button', { name: 'Mark all as read' }).click();
+  await page.locator('#inbox-done').waitFor();
+  await page.getByRole('link', { name: 'Notifications, 1 unread', exact: true }).waitFor();
+  assert.equal(await unreadNow(), 1);
+
+  // Looking again shows it on top, unread; opening it opens the thread in the page and marks it read.
+  await page.getByRole('link', { name: /^Notifications/ }).click();
+  await page.waitForFunction(() => document.querySelectorAll('#notification-list .notification').length === 3);
+  const newest = entries.first();
+  assert.equal(await newest.getAttribute('data-unread'), 'true');
+  assert.equal(await page.locator('#notification-list .notification--unread').count(), 1);
+  await page.evaluate(() => { window.lknSamePage = true; });
+  await newest.getByRole('link').click();
+  await page.waitForURL((url) => url.hash === `#/thread/${encodeURIComponent(followedThreadId)}`);
+  await page.locator('article.thread h2', { hasText: followedTitle }).waitFor();
+  assert.equal(await page.evaluate(() => window.lknSamePage), true, 'the thread opened in the page, not by loading it');
+  await page.getByRole('link', { name: 'Notifications', exact: true }).waitFor();
+  await waitForUnread(0);
+});
+
+test('the member chooses never to be e-mailed of replies on followed threads; Discord stays off until linked; the choice is kept', { skip: notifySkip }, async () => {
+  await page.getByRole('link', { name: /^Notifications/ }).click();
+  await page.getByRole('link', { name: 'Notification settings' }).click();
+  await page.waitForURL((url) => url.hash === '#/settings/notifications');
+  await page.getByRole('heading', { level: 2, name: 'Notification settings' }).waitFor();
+  await page.getByText('By default: e-mail weekly digest; Discord at once for replies to your own threads.').waitFor();
+  const email = page.getByRole('combobox', { name: 'E-mail: Replies on threads you follow', exact: true });
+  const discord = page.getByRole('combobox', { name: 'Discord: Replies on threads you follow', exact: true });
+  assert.equal(await email.inputValue(), 'WEEKLY', 'the default');
+  assert.equal(await discord.isDisabled(), true, 'Discord is not linked');
+  await page.getByText('Discord messages need a linked Discord account', { exact: false }).waitFor();
+  assert.deepEqual(await email.locator('option').allTextContents(), ['At once', 'Daily digest', 'Weekly digest', 'Never']);
+  assert.deepEqual(await discord.locator('option').allTextContents(), ['At once', 'Never']);
+
+  await email.selectOption({ label: 'Never' });
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('Your notification settings are saved.').waitFor();
+  await page.locator('fieldset[data-kind="REPLY_ON_FOLLOWED_THREAD"]')
+    .getByText('Off: you are not told of this at all.').waitFor();
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-notification-settings.png'), fullPage: true });
+
+  await page.reload({ waitUntil: 'domcontentloaded' });
+  await page.getByRole('heading', { level: 2, name: 'Notification settings' }).waitFor();
+  await email.waitFor();
+  assert.equal(await email.inputValue(), 'NEVER', 'the choice was kept');
+  assert.equal(await discord.inputValue(), 'NEVER');
+  assert.equal(await discord.isDisabled(), true);
+  // Only the kind changed was sent: the others still follow the defaults.
+  const prefs = (await api(await storedToken(), '{ viewer { notificationPreferences { kind email discord } } }'))
+    .viewer.notificationPreferences;
+  assert.deepEqual(prefs.find((p) => p.kind === 'REPLY_ON_FOLLOWED_THREAD'),
+    { kind: 'REPLY_ON_FOLLOWED_THREAD', email: 'NEVER', discord: 'NEVER' });
+  assert.deepEqual(prefs.find((p) => p.kind === 'REPLY_ON_YOUR_THREAD'),
+    { kind: 'REPLY_ON_YOUR_THREAD', email: 'WEEKLY', discord: 'IMMEDIATELY' });
+
+  // In Welsh, and on a small screen.
+  await page.getByRole('button', { name: 'Cymraeg' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Gosodiadau hysbysiadau' }).waitFor();
+  const welsh = page.getByRole('combobox', { name: 'E-bost: Atebion i edafedd rydych yn eu dilyn', exact: true });
+  assert.equal(await welsh.inputValue(), 'NEVER');
+  assert.equal((await welsh.locator('option:checked').textContent()).trim(), 'Byth');
+  await page.getByRole('link', { name: 'Hysbysiadau', exact: true }).waitFor();
+  await page.setViewportSize({ width: 360, height: 800 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the settings page is ${overflow}px wider than a 360px screen`);
+  await page.screenshot({ path: join(ARTIFACTS, 'explorer-notification-settings-cy-360.png'), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Notification settings' }).waitFor();
+
+  // The profile page leads here too.
+  await page.locator('#profile-link').click();
+  await page.getByRole('heading', { level: 2, name: 'Your profile' }).waitFor();
+  await page.getByRole('link', { name: 'Notification settings' }).click();
+  await page.getByRole('heading', { level: 2, name: 'Notification settings' }).waitFor();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.locator('#page-notice', { hasText: 'You have signed out.' }).waitFor();
+  assert.equal(await page.locator('#notifications-link').isVisible(), false);
+});
+
+test('every string of the page is in Welsh as well as English', async () => {
+  const missing = await page.evaluate(() => {
+    const { en, cy } = window.lknExplorer.catalogue;
+    const gaps = [];
+    for (const [key, value] of Object.entries(en)) {
+      if (key.endsWith('_one')) continue; // Welsh counts take the _other form
+      if (!(key in cy)) gaps.push(key);
+      else if (value && typeof value === 'object' && !Array.isArray(value)) {
+        for (const inner of Object.keys(value)) if (!(inner in cy[key])) gaps.push(`${key}.${inner}`);
+      }
+    }
+    return gaps;
+  });
+  assert.deepEqual(missing, []);
 });
 
 test('an invitation link opens the joining form, without its code in the address bar', async () => {

@@ -144,6 +144,7 @@
       fieldNames: {
         email: 'E-mail address', code: 'Code', displayName: 'Name', title: 'Title', body: 'Text', tags: 'Tags',
         bio: 'About you', languages: 'Languages', expertise: 'Expertise', preferredLanguage: 'Language for e-mails',
+        discord: 'Discord', ids: 'Notifications', upTo: 'Notifications',
       },
 
       signInHeading: 'Sign in',
@@ -223,6 +224,63 @@
       expertiseHint: 'Topics, separated by commas, for example: storytime, family-history',
       saveProfile: 'Save profile',
       profileSaved: 'Your profile is saved.',
+
+      notificationSettingsLink: 'Notification settings',
+
+      notificationsLink: 'Notifications',
+      notificationsLinkUnread: 'Notifications, {n} unread',
+      notificationsHeading: 'Notifications',
+      notificationsIntro: 'What happened in the network that concerns you, newest first.',
+      notificationsTotal_one: '{n} notification',
+      notificationsTotal_other: '{n} notifications',
+      notificationsUnread: '{n} unread',
+      notificationsNone: 'You have no notifications yet. You hear here of replies to your threads and to threads you follow, and of news of your partner\u2019s collaborations.',
+      notificationsNoneUnread: 'You have no unread notifications.',
+      unreadOnlyLabel: 'Show only unread',
+      markAllRead: 'Mark all as read',
+      markedAllRead: 'The notifications shown are marked as read.',
+      moreButton: 'More',
+      unreadMarker: 'Unread',
+      signInToSeeNotifications: 'Sign in to see your notifications.',
+      notificationKind: {
+        REPLY_ON_YOUR_THREAD: 'Replies on your threads',
+        REPLY_ON_FOLLOWED_THREAD: 'Replies on threads you follow',
+        FOLLOWED_THREAD_CHANGED: 'Changes to threads you follow',
+        ENDORSEMENT: 'Endorsements of your threads',
+        JOIN_REQUEST: 'Requests to join your collaborations',
+        JOIN_DECISION: 'Decisions on your partner\u2019s requests to join',
+        COLLABORATION_STATUS: 'Changes to your collaborations',
+        BID_DEADLINE: 'Bid deadlines',
+        QUESTION_IN_YOUR_EXPERTISE: 'New questions in your expertise',
+      },
+      notificationKindHint: {
+        REPLY_ON_YOUR_THREAD: 'Someone replied on a thread you started.',
+        REPLY_ON_FOLLOWED_THREAD: 'Someone replied on a thread you follow.',
+        FOLLOWED_THREAD_CHANGED: 'A thread you follow had an answer accepted, was edited or was closed.',
+        ENDORSEMENT: 'Another partner endorsed a thread you started.',
+        JOIN_REQUEST: 'A partner asked to join a collaboration your partner leads (for coordinators).',
+        JOIN_DECISION: 'Your partner\u2019s request to join a collaboration was accepted or declined.',
+        COLLABORATION_STATUS: 'A collaboration your partner is in changed status.',
+        BID_DEADLINE: 'The bid deadline of a collaboration your partner is in is 14 or 3 days away.',
+        QUESTION_IN_YOUR_EXPERTISE: 'A new question was tagged with one of the areas of expertise on your profile.',
+      },
+
+      settingsHeading: 'Notification settings',
+      settingsIntro: 'Choose how you hear of each kind of news: by e-mail (at once, in a daily or weekly digest, or never) and by a direct message from the network\u2019s Discord bot (at once or never).',
+      settingsDefaults: 'By default: e-mail weekly digest; Discord at once for replies to your own threads.',
+      settingsOffNote: '\u201cNever\u201d on both turns a kind off: it is not listed in your notifications either.',
+      signInToChangeSettings: 'Sign in to choose how you hear of news from the network.',
+      channelEmail: 'E-mail',
+      channelDiscord: 'Discord',
+      channelFor: '{channel}: {kind}',
+      discordNotLinked: 'Discord messages need a linked Discord account: in the network\u2019s Discord server, use the bot\u2019s /link command with your work e-mail address.',
+      kindOff: 'Off: you are not told of this at all.',
+      cadence: { IMMEDIATELY: 'At once', DAILY: 'Daily digest', WEEKLY: 'Weekly digest', NEVER: 'Never' },
+      saveSettings: 'Save settings',
+      settingsSaved: 'Your notification settings are saved.',
+      settingsUnchanged: 'Nothing has changed, so there was nothing to save.',
+
+      collaborationNotFound: 'This collaboration was not found, or it is not public.',
     },
 
     cy: {
@@ -347,6 +405,7 @@
       fieldNames: {
         email: 'Cyfeiriad e-bost', code: 'Cod', displayName: 'Enw', title: 'Teitl', body: 'Testun', tags: 'Tagiau',
         bio: 'Amdanoch chi', languages: 'Ieithoedd', expertise: 'Arbenigedd', preferredLanguage: 'Iaith e-byst',
+        discord: 'Discord', ids: 'Hysbysiadau', upTo: 'Hysbysiadau',
       },
 
       signInHeading: 'Mewngofnodi',
@@ -439,6 +498,62 @@
       expertiseHint: 'Pynciau, wedi\u2019u gwahanu gan atalnodau, er enghraifft: storytime, family-history',
       saveProfile: 'Cadw\u2019r proffil',
       profileSaved: 'Mae eich proffil wedi\u2019i gadw.',
+
+      notificationSettingsLink: 'Gosodiadau hysbysiadau',
+
+      notificationsLink: 'Hysbysiadau',
+      notificationsLinkUnread: 'Hysbysiadau, {n} heb eu darllen',
+      notificationsHeading: 'Hysbysiadau',
+      notificationsIntro: 'Yr hyn a ddigwyddodd yn y rhwydwaith sy\u2019n ymwneud \u00e2 chi, y diweddaraf yn gyntaf.',
+      notificationsTotal_other: '{n} hysbysiad',
+      notificationsUnread: '{n} heb eu darllen',
+      notificationsNone: 'Nid oes gennych hysbysiadau eto. Yma byddwch yn clywed am atebion i\u2019ch edafedd ac i edafedd rydych yn eu dilyn, ac am newyddion cydweithrediadau eich partner.',
+      notificationsNoneUnread: 'Nid oes gennych hysbysiadau heb eu darllen.',
+      unreadOnlyLabel: 'Dangos y rhai heb eu darllen yn unig',
+      markAllRead: 'Marcio\u2019r cyfan wedi\u2019u darllen',
+      markedAllRead: 'Mae\u2019r hysbysiadau a ddangosir wedi\u2019u marcio wedi\u2019u darllen.',
+      moreButton: 'Rhagor',
+      unreadMarker: 'Heb ei ddarllen',
+      signInToSeeNotifications: 'Mewngofnodwch i weld eich hysbysiadau.',
+      notificationKind: {
+        REPLY_ON_YOUR_THREAD: 'Atebion i\u2019ch edafedd',
+        REPLY_ON_FOLLOWED_THREAD: 'Atebion i edafedd rydych yn eu dilyn',
+        FOLLOWED_THREAD_CHANGED: 'Newidiadau i edafedd rydych yn eu dilyn',
+        ENDORSEMENT: 'Cymeradwyo eich edafedd',
+        JOIN_REQUEST: 'Ceisiadau i ymuno \u00e2\u2019ch cydweithrediadau',
+        JOIN_DECISION: 'Penderfyniadau ar geisiadau eich partner i ymuno',
+        COLLABORATION_STATUS: 'Newidiadau i\u2019ch cydweithrediadau',
+        BID_DEADLINE: 'Dyddiadau cau ceisiadau am gyllid',
+        QUESTION_IN_YOUR_EXPERTISE: 'Cwestiynau newydd yn eich arbenigedd',
+      },
+      notificationKindHint: {
+        REPLY_ON_YOUR_THREAD: 'Mae rhywun wedi ateb ar edefyn a ddechreuoch chi.',
+        REPLY_ON_FOLLOWED_THREAD: 'Mae rhywun wedi ateb ar edefyn rydych yn ei ddilyn.',
+        FOLLOWED_THREAD_CHANGED: 'Mae edefyn rydych yn ei ddilyn wedi cael ateb derbyniol, wedi\u2019i olygu neu wedi\u2019i gau.',
+        ENDORSEMENT: 'Mae partner arall wedi cymeradwyo edefyn a ddechreuoch chi.',
+        JOIN_REQUEST: 'Mae partner wedi gofyn am ymuno \u00e2 chydweithrediad y mae eich partner yn ei arwain (i gydlynwyr).',
+        JOIN_DECISION: 'Mae cais eich partner i ymuno \u00e2 chydweithrediad wedi\u2019i dderbyn neu ei wrthod.',
+        COLLABORATION_STATUS: 'Mae statws cydweithrediad y mae eich partner yn rhan ohono wedi newid.',
+        BID_DEADLINE: 'Mae dyddiad cau cais am gyllid cydweithrediad y mae eich partner yn rhan ohono 14 neu 3 diwrnod i ffwrdd.',
+        QUESTION_IN_YOUR_EXPERTISE: 'Mae cwestiwn newydd wedi\u2019i dagio ag un o\u2019r meysydd arbenigedd ar eich proffil.',
+      },
+
+      settingsHeading: 'Gosodiadau hysbysiadau',
+      settingsIntro: 'Dewiswch sut rydych yn clywed am bob math o newyddion: drwy e-bost (ar unwaith, mewn crynodeb dyddiol neu wythnosol, neu byth) a thrwy neges uniongyrchol gan fot Discord y rhwydwaith (ar unwaith neu byth).',
+      settingsDefaults: 'Yn ddiofyn: crynodeb wythnosol drwy e-bost; Discord ar unwaith ar gyfer atebion i\u2019ch edafedd eich hun.',
+      settingsOffNote: 'Mae \u201cByth\u201d ar y ddau yn diffodd math o hysbysiad: nid yw\u2019n cael ei restru yn eich hysbysiadau chwaith.',
+      signInToChangeSettings: 'Mewngofnodwch i ddewis sut rydych yn clywed am newyddion o\u2019r rhwydwaith.',
+      channelEmail: 'E-bost',
+      channelDiscord: 'Discord',
+      channelFor: '{channel}: {kind}',
+      discordNotLinked: 'Mae angen cyfrif Discord cysylltiedig ar gyfer negeseuon Discord: yng ngweinydd Discord y rhwydwaith, defnyddiwch orchymyn /link y bot gyda\u2019ch cyfeiriad e-bost gwaith.',
+      kindOff: 'I ffwrdd: ni roddir gwybod i chi am hyn o gwbl.',
+      cadence: { IMMEDIATELY: 'Ar unwaith', DAILY: 'Crynodeb dyddiol', WEEKLY: 'Crynodeb wythnosol', NEVER: 'Byth' },
+      saveSettings: 'Cadw\u2019r gosodiadau',
+      settingsSaved: 'Mae eich gosodiadau hysbysiadau wedi\u2019u cadw.',
+      settingsUnchanged: 'Does dim wedi newid, felly doedd dim i\u2019w gadw.',
+
+      collaborationNotFound: 'Ni chafwyd hyd i\u2019r cydweithrediad hwn, neu nid yw\u2019n gyhoeddus.',
     },
   };
 
@@ -510,6 +625,15 @@
     const d = new Date(value);
     if (Number.isNaN(d.getTime())) return String(value);
     return `${d.getDate()} ${months[d.getMonth()]} ${d.getFullYear()}`;
+  }
+
+  /** "2 December 2026, 15:04": a timestamp with its time of day, in the reader's own time zone. */
+  function formatDateTime(value) {
+    const d = new Date(value);
+    if (!value || Number.isNaN(d.getTime())) return formatDate(value);
+    const hh = String(d.getHours()).padStart(2, '0');
+    const mm = String(d.getMinutes()).padStart(2, '0');
+    return `${formatDate(value)}, ${hh}:${mm}`;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -641,19 +765,28 @@
     return data.threads;
   }
 
+  const COLLABORATION_FIELDS = `
+    id kind title summary status startsOn endsOn funder
+    leadPartner { name slug }
+    participants { partner { name slug } role joinStatus }
+    combinedAudienceReach { knownTotal knownPartnerCount unknownPartnerCount }
+  `;
+
   async function fetchCollaborations() {
     const data = await graphql(`query ExplorerCollaborations($first: Int!) {
       collaborations(first: $first) {
         totalCount
-        nodes {
-          id kind title summary status startsOn endsOn funder
-          leadPartner { name slug }
-          participants { partner { name slug } role joinStatus }
-          combinedAudienceReach { knownTotal knownPartnerCount unknownPartnerCount }
-        }
+        nodes { ${COLLABORATION_FIELDS} }
       }
     }`, { first: 50 });
     return data.collaborations;
+  }
+
+  async function fetchCollaboration(id) {
+    const data = await graphql(`query ExplorerCollaboration($id: ID!) {
+      collaboration(id: $id) { ${COLLABORATION_FIELDS} }
+    }`, { id });
+    return data.collaboration;
   }
 
   /** A thread with what its own page shows; the thread mutations return it, so the page needs no second trip. */
@@ -770,6 +903,87 @@
     render({ keepFocus: true });
   }
 
+  /**
+   * The signed-in member's unread notifications, counted in the header. The count is asked for again on every
+   * navigation, and every 60 seconds while the tab is visible (never while it is hidden or nobody is signed in).
+   * Marking read sends its own count back: an answer to a question asked before it is out of date and ignored.
+   */
+  const UNREAD_REFRESH_MS = 60_000;
+  const unread = { count: null, timer: null, asking: null, version: 0, marking: Promise.resolve() };
+
+  function setUnread(count) {
+    unread.version += 1;
+    unread.count = typeof count === 'number' ? Math.max(0, count) : null;
+    showUnread();
+  }
+
+  /** Forgets the count and stops asking, for when nobody (or somebody else) is signed in. */
+  function forgetUnread() {
+    window.clearTimeout(unread.timer);
+    unread.timer = null;
+    setUnread(null);
+  }
+
+  function refreshUnread() {
+    if (!signedIn()) {
+      forgetUnread();
+      return Promise.resolve();
+    }
+    if (unread.asking) return unread.asking;
+    window.clearTimeout(unread.timer);
+    unread.timer = null;
+    const token = session.token;
+    unread.asking = (async () => {
+      await unread.marking; // what is being marked read is counted as read
+      const version = unread.version;
+      try {
+        const data = await graphql(UNREAD_COUNT);
+        if (session.token !== token || unread.version !== version) return;
+        const conn = data.viewer && data.viewer.notifications;
+        setUnread(conn ? conn.unreadCount : null);
+      } catch (_) {
+        // The count stays as it was; a refused token has ended the session (in graphql()).
+      }
+    })().finally(() => {
+      unread.asking = null;
+      scheduleUnread();
+    });
+    return unread.asking;
+  }
+
+  function scheduleUnread() {
+    window.clearTimeout(unread.timer);
+    unread.timer = null;
+    if (!signedIn() || document.visibilityState !== 'visible') return;
+    unread.timer = window.setTimeout(refreshUnread, UNREAD_REFRESH_MS);
+  }
+
+  /** Marks notifications read, keeping the count in step; resolves to the payload (which may carry userErrors). */
+  function markRead(input) {
+    const token = session.token;
+    const sent = graphql(MARK_READ, { input }).then((data) => {
+      const payload = data.markNotificationsRead;
+      if (!payload) throw new ApiError('bad');
+      if ((payload.userErrors || []).length === 0 && session.token === token) setUnread(payload.unreadCount);
+      return payload;
+    });
+    unread.marking = Promise.all([unread.marking, sent.catch(() => null)]);
+    return sent;
+  }
+
+  /** "Notifications" in the header, with a badge of the unread count and the count in its accessible name. */
+  function showUnread() {
+    const link = document.getElementById('notifications-link');
+    if (!link) return;
+    const n = unread.count;
+    link.replaceChildren(el('span', null, t('notificationsLink')),
+      ...(n > 0 ? [el('span', { class: 'count-badge', 'aria-hidden': 'true' }, n > 99 ? '99+' : formatNumber(n))] : []));
+    if (n > 0) link.setAttribute('aria-label', t('notificationsLinkUnread', { n: formatNumber(n) }));
+    else link.removeAttribute('aria-label');
+    if (currentRoute.name === 'notifications') link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+
   const REQUEST_SIGN_IN = `mutation ExplorerRequestSignIn($input: RequestSignInInput!) {
     requestSignIn(input: $input) { accepted ${USER_ERRORS} }
   }`;
@@ -805,6 +1019,58 @@
 
   async function fetchProfile() {
     const data = await graphql(`query ExplorerProfile { viewer { ${PROFILE_FIELDS} } }`);
+    return data.viewer;
+  }
+
+  /** How many notifications a page of the list holds. */
+  const NOTIFICATIONS_PAGE = 20;
+  const UNREAD_COUNT = `query ExplorerUnreadCount {
+    viewer { id notifications(first: 1) { unreadCount } }
+  }`;
+  const NOTIFICATIONS = `query ExplorerNotifications($first: Int!, $after: String, $unreadOnly: Boolean!) {
+    viewer {
+      id preferredLanguage
+      notifications(first: $first, after: $after, unreadOnly: $unreadOnly) {
+        totalCount unreadCount
+        pageInfo { hasNextPage endCursor }
+        edges { node { id kind headline url createdAt readAt thread { id title } } }
+      }
+    }
+  }`;
+  const MARK_READ = `mutation ExplorerMarkNotificationsRead($input: MarkNotificationsReadInput!) {
+    markNotificationsRead(input: $input) { marked unreadCount ${USER_ERRORS} }
+  }`;
+  const PREFERENCE_FIELDS = 'kind email discord';
+  const NOTIFICATION_SETTINGS = `query ExplorerNotificationSettings {
+    viewer { id discordLinked notificationPreferences { ${PREFERENCE_FIELDS} } }
+  }`;
+  const UPDATE_PREFERENCES = `mutation ExplorerUpdateNotificationPreferences($input: UpdateNotificationPreferencesInput!) {
+    updateNotificationPreferences(input: $input) { preferences { ${PREFERENCE_FIELDS} } ${USER_ERRORS} }
+  }`;
+
+  /**
+   * One page of the signed-in member's notifications, newest first: { language, totalCount, unreadCount,
+   * hasNextPage, endCursor, items }. The headlines come in the member's language for e-mails (`language`),
+   * which need not be the page's.
+   */
+  async function fetchNotifications(unreadOnly, after) {
+    const data = await graphql(NOTIFICATIONS, { first: NOTIFICATIONS_PAGE, after: after || null, unreadOnly });
+    const viewer = data.viewer;
+    const conn = viewer && viewer.notifications;
+    if (!conn) throw new ApiError('bad');
+    return {
+      language: viewer.preferredLanguage ? String(viewer.preferredLanguage).toLowerCase() : null,
+      totalCount: conn.totalCount,
+      unreadCount: conn.unreadCount,
+      hasNextPage: Boolean(conn.pageInfo && conn.pageInfo.hasNextPage),
+      endCursor: conn.pageInfo ? conn.pageInfo.endCursor : null,
+      items: conn.edges.map((edge) => edge.node),
+    };
+  }
+
+  async function fetchNotificationSettings() {
+    const data = await graphql(NOTIFICATION_SETTINGS);
+    if (!data.viewer || !Array.isArray(data.viewer.notificationPreferences)) throw new ApiError('bad');
     return data.viewer;
   }
 
@@ -879,6 +1145,9 @@
     cache.clear();
     threadForms.clear();
     profileForm.loaded = null;
+    settingsForm.loaded = null;
+    Object.assign(inbox, { unreadOnly: false, more: null, userErrors: [], error: null, done: null });
+    forgetUnread();
   }
 
   /** Puts fresh data into a loaded entry (from a mutation's payload), keeping the page as it is meanwhile. */
@@ -1223,6 +1492,11 @@
   }
 
   function collaborationItem(c) {
+    return el('li', { class: 'collab-item' }, el('h3', { class: 'collab-title' }, c.title), collaborationDetails(c));
+  }
+
+  /** What the list and a collaboration's own page show under its title. */
+  function collaborationDetails(c) {
     const reach = c.combinedAudienceReach || {};
     const all = (reach.knownPartnerCount ?? 0) + (reach.unknownPartnerCount ?? 0);
     let range = null;
@@ -1234,8 +1508,7 @@
         el('span', { class: 'participant-name' }, p.partner ? p.partner.name : '?'),
         ' ',
         el('span', { class: 'muted' }, `(${[label('role', p.role), label('joinStatus', p.joinStatus)].join(', ')})`)));
-    return el('li', { class: 'collab-item' },
-      el('h3', { class: 'collab-title' }, c.title),
+    return [
       el('p', { class: 'thread-meta' },
         badge(label('collaborationKind', c.kind), 'collab-kind'),
         badge(label('collaborationStatus', c.status), `collab-${String(c.status).toLowerCase()}`),
@@ -1257,7 +1530,8 @@
         ? el('div', { class: 'participants' },
           el('h4', { class: 'participants-heading' }, t('participants')),
           el('ul', { class: 'participant-list' }, participants))
-        : null);
+        : null,
+    ];
   }
 
   function collaborationsView() {
@@ -1731,6 +2005,341 @@
         textField(form, 'expertise', 'expertiseLabel', 'expertiseHint', { autocomplete: 'off' }),
         formFeedback(form),
         submitButton(form, 'saveProfile'));
+      }),
+      settingsLink());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Notifications: the list (#/notifications) and how the member hears of each kind (#/settings/notifications)
+  // ---------------------------------------------------------------------------------------------
+
+  /** What the list keeps while the member works through it: the filter, the page being loaded, what was done. */
+  const inbox = formState('inbox', { unreadOnly: false, more: null });
+
+  function inboxKey() {
+    return `notifications:${inbox.unreadOnly ? 'unread' : 'all'}`;
+  }
+
+  function inboxFetcher() {
+    const unreadOnly = inbox.unreadOnly;
+    const version = unread.version;
+    return () => fetchNotifications(unreadOnly, null).then((data) => {
+      if (unread.version === version) setUnread(data.unreadCount); // unless marked read meanwhile
+      return data;
+    });
+  }
+
+  /** The list as loaded, if it is. */
+  function shownInbox() {
+    const entry = cache.get(inboxKey());
+    return entry && entry.status === 'ok' ? entry.data : null;
+  }
+
+  /** What the other filter's list showed is out of date once something was marked read. */
+  function forgetOtherInbox() {
+    cache.delete(`notifications:${inbox.unreadOnly ? 'all' : 'unread'}`);
+  }
+
+  /**
+   * Where a notification leads. A link into this explorer (same origin, a #/ route) becomes the bare hash, so it
+   * opens in the page; any other http(s) address is followed as it is.
+   */
+  function notificationTarget(url) {
+    let u;
+    try {
+      u = new URL(url, window.location.href);
+    } catch (_) {
+      return null;
+    }
+    if (u.origin === window.location.origin && u.pathname === '/' && !u.search && u.hash.startsWith('#/')) {
+      return { href: u.hash, inApp: true };
+    }
+    const href = safeHttpUrl(u.href);
+    return href ? { href, inApp: false } : null;
+  }
+
+  /** Opening a notification marks it read; a link out of the page waits for that before it leaves. */
+  function openNotification(event, item, target, data) {
+    if (item.readAt) return;
+    item.readAt = new Date().toISOString();
+    data.unreadCount = Math.max(0, (data.unreadCount || 0) - 1);
+    forgetOtherInbox();
+    if (unread.count > 0) setUnread(unread.count - 1);
+    const sent = markRead({ ids: [item.id] }).catch(() => null);
+    const plainClick = event.button === 0 && !event.ctrlKey && !event.metaKey && !event.shiftKey && !event.altKey;
+    if (!target.inApp && plainClick) {
+      event.preventDefault();
+      sent.finally(() => window.location.assign(target.href));
+    }
+  }
+
+  function notificationItem(item, index, data) {
+    const isUnread = !item.readAt;
+    const target = notificationTarget(item.url)
+      || (item.thread ? { href: `#/thread/${encodeURIComponent(item.thread.id)}`, inApp: true } : null);
+    const words = [
+      isUnread ? el('span', { class: 'visually-hidden' }, `${t('unreadMarker')}: `) : null,
+      el('span', { lang: data.language }, item.headline),
+    ];
+    const headline = target
+      ? el('a', {
+        href: target.href, id: `notification-${index}`, class: 'notification-link',
+        rel: target.inApp ? null : 'noopener noreferrer',
+        onclick: (event) => openNotification(event, item, target, data),
+      }, words)
+      : el('span', { id: `notification-${index}`, tabindex: '-1' }, words);
+    return el('li', {
+      class: `notification${isUnread ? ' notification--unread' : ''}`, 'data-notification-id': item.id,
+      'data-unread': isUnread ? 'true' : null,
+    },
+    el('p', { class: 'notification-headline' },
+      isUnread ? el('span', { class: 'badge badge--unread', 'aria-hidden': 'true' }, t('unreadMarker')) : null,
+      ' ', headline),
+    el('p', { class: 'thread-meta' },
+      el('span', null, label('notificationKind', item.kind)),
+      el('span', null, el('time', { datetime: item.createdAt }, formatDateTime(item.createdAt)))));
+  }
+
+  /** "Mark all as read": everything up to the newest notification shown, so one that arrived since stays unread. */
+  async function markAllRead() {
+    const data = shownInbox();
+    const form = inbox;
+    if (!data || data.items.length === 0 || form.busy) return;
+    Object.assign(form, { busy: true, userErrors: [], error: null, problem: null, done: null });
+    render({ keepFocus: true });
+    try {
+      const payload = await markRead({ upTo: data.items[0].id });
+      if (payload.userErrors && payload.userErrors.length > 0) {
+        form.userErrors = payload.userErrors;
+        return;
+      }
+      const now = new Date().toISOString();
+      for (const item of data.items) if (!item.readAt) item.readAt = now;
+      data.unreadCount = payload.unreadCount;
+      // Everything older than the newest shown is read now: a list of unread ones has nothing left to show.
+      if (form.unreadOnly) Object.assign(data, { items: [], totalCount: 0, hasNextPage: false, endCursor: null });
+      forgetOtherInbox();
+      form.done = 'markedAllRead';
+    } catch (err) {
+      form.error = err;
+    } finally {
+      form.busy = false;
+      render({ keepFocus: true });
+    }
+    // The button goes once nothing shown is unread: the reader is then taken to what happened.
+    if (form.done && !document.getElementById('mark-all-read')) focusById('inbox-done');
+  }
+
+  async function loadMoreNotifications() {
+    const entry = cache.get(inboxKey());
+    const data = entry && entry.status === 'ok' ? entry.data : null;
+    if (!data || !data.hasNextPage || (inbox.more && inbox.more.status === 'loading')) return;
+    const more = { status: 'loading', error: null };
+    inbox.more = more;
+    render({ keepFocus: true });
+    const first = data.items.length;
+    try {
+      const next = await fetchNotifications(inbox.unreadOnly, data.endCursor);
+      if (inbox.more !== more || cache.get(inboxKey()) !== entry) return;
+      data.items = data.items.concat(next.items);
+      Object.assign(data, {
+        hasNextPage: next.hasNextPage, endCursor: next.endCursor, totalCount: next.totalCount,
+        unreadCount: next.unreadCount,
+      });
+      inbox.more = null;
+      render({ keepFocus: true });
+      focusById(`notification-${first}`); // carry on reading where the new page starts
+    } catch (err) {
+      if (inbox.more !== more) return;
+      inbox.more = { status: 'error', error: err };
+      render({ keepFocus: true });
+    }
+  }
+
+  function settingsLink() {
+    return el('p', { class: 'settings-link' },
+      el('a', { href: '#/settings/notifications', id: 'notification-settings-link' }, t('notificationSettingsLink')));
+  }
+
+  function notificationsView() {
+    const heading = el('h2', { id: 'view-heading', tabindex: '-1' }, t('notificationsHeading'));
+    if (!signedIn()) {
+      return el('section', { class: 'panel view', id: 'notifications', 'aria-labelledby': 'view-heading' },
+        heading, signInPrompt('signInToSeeNotifications'));
+    }
+    const key = inboxKey();
+    const fetcher = inboxFetcher();
+    const entry = load(key, fetcher);
+    const form = inbox;
+    const toggle = el('div', { class: 'choice' },
+      el('input', {
+        type: 'checkbox', id: 'notifications-unread-only', checked: form.unreadOnly,
+        onchange: (event) => {
+          Object.assign(form, { unreadOnly: event.target.checked, more: null, done: null, error: null, userErrors: [] });
+          load(inboxKey(), inboxFetcher(), true);
+          render({ keepFocus: true });
+        },
+      }),
+      el('label', { for: 'notifications-unread-only' }, t('unreadOnlyLabel')));
+    return el('section', { class: 'panel view', id: 'notifications', 'aria-labelledby': 'view-heading' },
+      backLink(),
+      heading,
+      el('p', { class: 'lead' }, t('notificationsIntro')),
+      settingsLink(),
+      el('div', { class: 'notification-tools' }, toggle),
+      entryView(entry, () => { load(key, fetcher, true); render({ keepFocus: true }); }, (data) => {
+        const unreadShown = data.items.some((item) => !item.readAt);
+        const markAll = unreadShown || (data.hasNextPage && data.unreadCount > 0)
+          ? el('p', { class: 'mark-all' }, el('button', {
+            type: 'button', class: 'button button--secondary', id: 'mark-all-read',
+            'aria-disabled': form.busy ? 'true' : null, onclick: markAllRead,
+          }, form.busy ? t('working') : t('markAllRead')))
+          : null;
+        const feedback = formFeedback(Object.assign({}, form, { done: null }));
+        if (form.done) {
+          feedback.push(el('p', { class: 'notice notice--ok', role: 'status', id: 'inbox-done', tabindex: '-1' },
+            t(form.done)));
+        }
+        if (data.items.length === 0) {
+          return [...feedback, el('p', { class: 'muted notifications-empty', id: 'notifications-empty' },
+            t(form.unreadOnly ? 'notificationsNoneUnread' : 'notificationsNone'))];
+        }
+        const more = form.more;
+        return [
+          el('p', { class: 'notifications-count' },
+            `${tn('notificationsTotal', data.totalCount)} \u00b7 ${t('notificationsUnread', { n: formatNumber(data.unreadCount) })}`),
+          markAll,
+          ...feedback,
+          el('ol', { class: 'notification-list', id: 'notification-list' },
+            data.items.map((item, index) => notificationItem(item, index, data))),
+          more && more.status === 'error' ? errorBlock(more.error, loadMoreNotifications) : null,
+          data.hasNextPage
+            ? el('p', { class: 'more' }, el('button', {
+              type: 'button', class: 'button button--secondary', id: 'notifications-more',
+              'aria-disabled': more && more.status === 'loading' ? 'true' : null, onclick: loadMoreNotifications,
+            }, more && more.status === 'loading' ? t('loading') : t('moreButton')))
+            : null,
+        ];
+      }));
+  }
+
+  const EMAIL_CADENCES = ['IMMEDIATELY', 'DAILY', 'WEEKLY', 'NEVER'];
+  const DISCORD_CADENCES = ['IMMEDIATELY', 'NEVER'];
+
+  /** The settings being edited: each kind's { email, discord }, filled from the API once it has loaded. */
+  const settingsForm = formState('settings', { choices: [], loaded: null });
+
+  function fillSettingsForm(viewer) {
+    Object.assign(settingsForm, {
+      choices: viewer.notificationPreferences.map((p) => ({ kind: p.kind, email: p.email, discord: p.discord })),
+      loaded: viewer,
+    });
+  }
+
+  /** Sends only what the member changed: a kind never touched keeps following the network's defaults. */
+  async function saveSettings() {
+    const form = settingsForm;
+    const viewer = form.loaded;
+    if (!viewer) return;
+    const before = new Map(viewer.notificationPreferences.map((p) => [p.kind, p]));
+    const preferences = [];
+    for (const choice of form.choices) {
+      const was = before.get(choice.kind) || {};
+      const change = { kind: choice.kind };
+      if (choice.email !== was.email) change.email = choice.email;
+      if (viewer.discordLinked && choice.discord !== was.discord) change.discord = choice.discord;
+      if (Object.keys(change).length > 1) preferences.push(change);
+    }
+    if (preferences.length === 0) {
+      Object.assign(form, { userErrors: [], error: null, problem: null, done: 'settingsUnchanged' });
+      render({ keepFocus: true });
+      return;
+    }
+    const payload = await submit(form, UPDATE_PREFERENCES, { input: { preferences } }, 'updateNotificationPreferences');
+    if (!payload || !Array.isArray(payload.preferences)) return;
+    const saved = Object.assign({}, viewer, { notificationPreferences: payload.preferences });
+    replaceLoaded('notificationSettings', saved);
+    fillSettingsForm(saved);
+    form.done = 'settingsSaved';
+    render({ keepFocus: true });
+  }
+
+  /** One channel's choice for one kind, labelled with both (the visible label says only the channel). */
+  function cadenceSelect(choice, channel, values, disabled, describedBy) {
+    const form = settingsForm;
+    const id = `settings-${choice.kind.toLowerCase()}-${channel}`;
+    const channelName = t(channel === 'email' ? 'channelEmail' : 'channelDiscord');
+    const options = values.includes(choice[channel]) ? values : values.concat(choice[channel]);
+    return el('div', { class: 'field preference-channel' },
+      el('label', { for: id }, channelName),
+      el('select', {
+        id, name: id, disabled,
+        'aria-label': t('channelFor', { channel: channelName, kind: label('notificationKind', choice.kind) }),
+        'aria-describedby': describedBy,
+        onchange: (event) => {
+          choice[channel] = event.target.value;
+          form.done = null;
+          render({ keepFocus: true });
+        },
+      }, options.map((value) => el('option', { value, selected: choice[channel] === value }, label('cadence', value)))));
+  }
+
+  function preferenceRow(choice, linked) {
+    const kind = String(choice.kind).toLowerCase();
+    const hintId = `settings-${kind}-hint`;
+    const off = choice.email === 'NEVER' && choice.discord === 'NEVER';
+    return el('fieldset', { class: `preference${off ? ' preference--off' : ''}`, 'data-kind': choice.kind },
+      el('legend', null, label('notificationKind', choice.kind)),
+      el('p', { class: 'hint', id: hintId }, label('notificationKindHint', choice.kind)),
+      el('div', { class: 'preference-channels' },
+        cadenceSelect(choice, 'email', EMAIL_CADENCES, false, hintId),
+        cadenceSelect(choice, 'discord', DISCORD_CADENCES, !linked, linked ? hintId : `${hintId} settings-discord-note`)),
+      off ? el('p', { class: 'preference-off-note' }, t('kindOff')) : null);
+  }
+
+  function settingsView() {
+    const heading = el('h2', { id: 'view-heading', tabindex: '-1' }, t('settingsHeading'));
+    if (!signedIn()) {
+      return el('section', { class: 'panel view', id: 'notification-settings', 'aria-labelledby': 'view-heading' },
+        heading, signInPrompt('signInToChangeSettings'));
+    }
+    const entry = load('notificationSettings', fetchNotificationSettings);
+    const form = settingsForm;
+    return el('section', { class: 'panel view narrow', id: 'notification-settings', 'aria-labelledby': 'view-heading' },
+      el('p', { class: 'back' }, el('a', { href: '#/notifications' }, `\u2190 ${t('notificationsHeading')}`)),
+      heading,
+      entryView(entry, () => { load('notificationSettings', fetchNotificationSettings, true); render({ keepFocus: true }); }, (viewer) => {
+        if (form.loaded !== viewer) fillSettingsForm(viewer);
+        const linked = Boolean(viewer.discordLinked);
+        return el('form', {
+          class: 'form', id: 'settings-form', novalidate: true,
+          onsubmit: (event) => { event.preventDefault(); saveSettings(); },
+        },
+        el('p', { class: 'lead' }, t('settingsIntro')),
+        el('p', { id: 'settings-defaults' }, t('settingsDefaults')),
+        el('p', { class: 'hint' }, t('settingsOffNote')),
+        linked ? null : el('p', { class: 'notice notice--info', id: 'settings-discord-note' }, t('discordNotLinked')),
+        form.choices.map((choice) => preferenceRow(choice, linked)),
+        formFeedback(form),
+        submitButton(form, 'saveSettings'));
+      }));
+  }
+
+  /** A collaboration on its own page: where the notifications about it lead. */
+  function collaborationView(id) {
+    const key = `collaboration:${id}`;
+    const fetcher = () => fetchCollaboration(id);
+    const entry = load(key, fetcher);
+    return el('div', { class: 'panel view' }, backLink(),
+      entryView(entry, () => { load(key, fetcher, true); render({ keepFocus: true }); }, (c) => {
+        if (!c) {
+          return el('div', { class: 'notice' }, el('h2', { id: 'view-heading', tabindex: '-1' }, t('collaborationNotFound')),
+            signedIn() ? null : signInPrompt('signInToSee'));
+        }
+        document.title = `${c.title} \u2014 ${t('siteTitle')}`;
+        return el('article', { class: 'collaboration', 'data-collaboration-id': c.id },
+          el('h2', { id: 'view-heading', tabindex: '-1' }, c.title),
+          collaborationDetails(c));
       }));
   }
 
@@ -1752,12 +2361,13 @@
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Routing: #/ (overview), #/partners etc. (overview, scrolled), #/thread/<id>, #/search?q=<text>,
-  // #/sign-in, #/join, #/new (ask or share), #/profile
+  // Routing: #/ (overview), #/partners etc. (overview, scrolled), #/thread/<id>, #/collaboration/<id>,
+  // #/search?q=<text>, #/sign-in, #/join, #/new (ask or share), #/profile, #/notifications,
+  // #/settings/notifications
   // ---------------------------------------------------------------------------------------------
 
   const SECTIONS = ['partners', 'figures', 'threads', 'collaborations'];
-  const VIEWS = ['sign-in', 'join', 'new', 'profile'];
+  const VIEWS = ['sign-in', 'join', 'new', 'profile', 'notifications', 'settings/notifications'];
 
   function parseRoute() {
     const hash = window.location.hash || '#/';
@@ -1765,6 +2375,8 @@
     const path = hash.slice(2);
     let m = /^thread\/(.+)$/.exec(path);
     if (m) return { name: 'thread', id: safeDecode(m[1]) };
+    m = /^collaboration\/(.+)$/.exec(path);
+    if (m) return { name: 'collaboration', id: safeDecode(m[1]) };
     m = /^search\?q=(.*)$/.exec(path);
     if (m) return { name: 'search', q: safeDecode(m[1].replace(/\+/g, ' ')).trim() };
     if (VIEWS.includes(path)) return { name: path };
@@ -1791,6 +2403,9 @@
     else if (route.name === 'join') content = joinView();
     else if (route.name === 'new') content = newThreadView();
     else if (route.name === 'profile') content = profileView();
+    else if (route.name === 'notifications') content = notificationsView();
+    else if (route.name === 'settings/notifications') content = settingsView();
+    else if (route.name === 'collaboration') content = collaborationView(route.id);
     else content = overviewView();
 
     // Keep the focused element's identity (and the caret in a text field) where possible when the page is
@@ -1860,8 +2475,18 @@
     input.value = route.name === 'search' ? route.q : '';
     // A new visit to a view tries again what failed before; a mere re-render never does.
     for (const [key, entry] of cache) if (entry.status === 'error') cache.delete(key);
-    // A thread seen before may have new replies since.
+    // A thread seen before may have new replies since; the notifications and their settings may have changed.
     if (route.name === 'thread') refreshQuietly(`thread:${route.id}`, () => fetchThread(route.id));
+    if (route.name === 'notifications') {
+      inbox.done = null;
+      inbox.more = null;
+      refreshQuietly(inboxKey(), inboxFetcher());
+    }
+    if (route.name === 'settings/notifications') {
+      Object.assign(settingsForm, { done: null, userErrors: [], error: null });
+      refreshQuietly('notificationSettings', fetchNotificationSettings);
+    }
+    if (signedIn()) refreshUnread();
     scrollToSection = route.name === 'overview' ? route.section : null;
     render();
     if (route.name === 'overview' && route.section) {
@@ -1913,6 +2538,7 @@
       account.replaceChildren();
     }
     document.getElementById('scope-note').textContent = t(member ? 'membersScope' : 'publicOnly');
+    showUnread();
   }
 
   /** Signs out: the server ends the session, and this browser forgets it whatever the server answers. */
@@ -1984,6 +2610,11 @@
     });
     document.getElementById('sign-out').addEventListener('click', signOut);
     document.getElementById('sign-in-link').addEventListener('click', rememberReturn);
+    document.getElementById('notifications-link').addEventListener('click', (event) => {
+      if (window.location.hash !== '#/notifications') return;
+      event.preventDefault(); // already there: look again
+      navigate(false);
+    });
     // Signing in or out in another tab holds here too.
     window.addEventListener('storage', (event) => {
       if (event.key !== SESSION_KEY || event.newValue === session.token) return;
@@ -1992,6 +2623,12 @@
       forgetLoaded();
       checkSession();
       render({ keepFocus: true });
+      refreshUnread();
+    });
+    // The count in the header is asked for while the tab is visible, and at once when it comes back into view.
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') refreshUnread();
+      else scheduleUnread();
     });
     window.addEventListener('hashchange', () => navigate(false));
     takeCodeFromAddress();
