@@ -10,13 +10,9 @@
 
 use std::process::Command;
 
-use lkn_api::service::notifications::digest::DEADLINES_TASK;
-use lkn_entity::job;
 use lkn_entity::vocabulary::MemberRole;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use crate::support::{Backend, TestApp, run_then_clean_up};
-use crate::waiting::{PATIENCE, eventually};
 
 /// The partner of the member who signs in through the page (a founding partner).
 const PARTNER: &str = "national-library-of-wales";
@@ -40,18 +36,6 @@ async fn in_a_real_browser_the_explorer_shows_the_network_and_members_ask_reply_
     }
     let Some(app) = TestApp::spawn_with_mail(Backend::Sqlite).await else { return };
     run_then_clean_up(app, async |app: &TestApp| {
-        // The server's worker writes when it starts (the digest slots, then today's deadline
-        // reminders): on SQLite a long seeding write racing it can fail as "database is locked".
-        eventually("the server's first look at the schedule is done", PATIENCE, async || {
-            let done = job::Entity::find()
-                .filter(job::Column::Task.eq(DEADLINES_TASK))
-                .filter(job::Column::CompletedAt.is_not_null())
-                .count(&app.db)
-                .await
-                .map_err(|error| error.to_string())?;
-            if done > 0 { Ok(()) } else { Err("today's deadline reminders not done yet".to_owned()) }
-        })
-        .await;
         app.seed_demo(200).await;
         for path in ["/", "/join?code=ABC", "/sign-in?code=ABC&email=a%40b.test"] {
             let page = app.http.get(app.url(path)).send().await.expect("GET the page");
