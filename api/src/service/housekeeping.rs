@@ -16,6 +16,14 @@
 //!   decided: they hold a name and an address, the member (if approved) holds their own,
 //!   and the audit trail keeps the decision.
 //!
+//! - Jobs [`JOB_RETENTION_DAYS`] after they finished or were given up: their keys keep
+//!   answering "done" for a digest slot or a fan-out while anything could repeat them (a
+//!   slot is at most a week old when it is named), and the given-up ones stay visible to
+//!   administrators (`failedDeliveries`) for a month.
+//! - Notifications [`NOTIFICATION_RETENTION_DAYS`] after they happened: the list in the
+//!   explorer is for what is current, not an archive.
+//! - Unsubscribe links after [`unsubscribe::LINK_RETENTION_DAYS`], when they stop working.
+//!
 //! `serve` runs [`purge_expired`] at start and then periodically ([`spawn`]). With
 //! several processes on one database each purges; the deletes are idempotent, so that
 //! only costs a few cheap, indexed statements.
@@ -24,13 +32,15 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use lkn_entity::{
-    discord_link_attempt, discord_link_code, idempotency_key, membership_request, outbox_message, sign_in_code,
+    discord_link_attempt, discord_link_code, idempotency_key, job, membership_request, notification, outbox_message,
+    sign_in_code, unsubscribe_link,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::error::Result;
 use crate::service::link_code::ATTEMPT_WINDOW_MINUTES;
+use crate::service::notifications::unsubscribe;
 
 /// How long an idempotency key is kept after its first use: a week.
 pub const IDEMPOTENCY_KEY_RETENTION_HOURS: i64 = 7 * 24;
@@ -42,6 +52,10 @@ pub const SIGN_IN_CODE_RETENTION_HOURS: i64 = 2;
 pub const OUTBOX_RETENTION_DAYS: i64 = 30;
 /// How long a decided request to join is kept after its decision.
 pub const MEMBERSHIP_REQUEST_RETENTION_DAYS: i64 = 30;
+/// How long a finished or abandoned job is kept.
+pub const JOB_RETENTION_DAYS: i64 = 30;
+/// How long a notification is kept.
+pub const NOTIFICATION_RETENTION_DAYS: i64 = 180;
 
 /// What one purge deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,6 +72,12 @@ pub struct Purged {
     pub outbox_messages: u64,
     /// Decided requests to join past their retention.
     pub membership_requests: u64,
+    /// Finished or abandoned jobs past their retention.
+    pub jobs: u64,
+    /// Notifications past their retention.
+    pub notifications: u64,
+    /// Unsubscribe links that no longer work.
+    pub unsubscribe_links: u64,
 }
 
 /// Deletes what has expired as of `now`.
@@ -102,7 +122,37 @@ pub async fn purge_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Res
         .exec(db)
         .await?
         .rows_affected;
-    Ok(Purged { link_codes, link_attempts, idempotency_keys, sign_in_codes, outbox_messages, membership_requests })
+    let finished_before = now - Duration::days(JOB_RETENTION_DAYS);
+    let jobs = job::Entity::delete_many()
+        .filter(
+            Condition::any()
+                .add(job::Column::CompletedAt.lte(finished_before))
+                .add(job::Column::FailedAt.lte(finished_before)),
+        )
+        .exec(db)
+        .await?
+        .rows_affected;
+    let notifications = notification::Entity::delete_many()
+        .filter(notification::Column::CreatedAt.lte(now - Duration::days(NOTIFICATION_RETENTION_DAYS)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let unsubscribe_links = unsubscribe_link::Entity::delete_many()
+        .filter(unsubscribe_link::Column::CreatedAt.lte(now - Duration::days(unsubscribe::LINK_RETENTION_DAYS)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(Purged {
+        link_codes,
+        link_attempts,
+        idempotency_keys,
+        sign_in_codes,
+        outbox_messages,
+        membership_requests,
+        jobs,
+        notifications,
+        unsubscribe_links,
+    })
 }
 
 /// Runs [`purge_expired`] now and then every `every`, until the task is aborted. A

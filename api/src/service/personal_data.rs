@@ -6,7 +6,8 @@
 //! Everything that names or reaches the person goes, in one write: their name, e-mail
 //! address, bio, languages and expertise; every token and session; their Discord link and
 //! everything kept about that Discord account; codes and invitations sent to them; mail
-//! to them; and copies of their name, address or Discord id in the audit trail and in
+//! to them; their notifications, notification preferences, unsubscribe links and the
+//! deliveries still waiting for them (digests, Discord messages); and copies of their name, address or Discord id in the audit trail and in
 //! mail to others. The erasure itself is recorded in the audit trail, naming nobody.
 //!
 //! Both run from the command line only (`lkn-api member export|erase --email E`): they
@@ -15,8 +16,9 @@
 use chrono::{DateTime, Utc};
 use lkn_entity::{
     api_token, audit_event, collaboration, collaboration_outcome, collaboration_participant, discord_link_attempt,
-    discord_link_code, discord_preference, endorsement, enrolment_code, follow, idempotency_key, invitation, member,
-    member_expertise, membership_request, outbox_message, partner, reply, sign_in_code, thread,
+    discord_link_code, discord_preference, endorsement, enrolment_code, follow, idempotency_key, invitation, job,
+    member, member_expertise, membership_request, notification, notification_preference, outbox_message, partner,
+    reply, sign_in_code, thread, unsubscribe_link,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
@@ -172,6 +174,15 @@ pub async fn export(db: &impl ConnectionTrait, email: &str) -> Result<Value> {
         .order_by_asc(outbox_message::Column::Id)
         .all(db)
         .await?;
+    let notifications = notification::Entity::find()
+        .filter(notification::Column::MemberId.eq(id))
+        .order_by_asc(notification::Column::Id)
+        .all(db)
+        .await?;
+    let notification_preferences = notification_preference::Entity::find()
+        .filter(notification_preference::Column::MemberId.eq(id))
+        .all(db)
+        .await?;
 
     Ok(json!({
         "member": {
@@ -295,6 +306,25 @@ pub async fn export(db: &impl ConnectionTrait, email: &str) -> Result<Value> {
             "sentAt": m.sent_at,
             "failedAt": m.failed_at,
         })).collect::<Vec<_>>(),
+        "notifications": notifications.iter().map(|n| json!({
+            "id": n.id,
+            "kind": n.kind,
+            "what": n.what,
+            "threadId": n.thread_id,
+            "replyId": n.reply_id,
+            "collaborationId": n.collaboration_id,
+            "actorId": n.actor_id,
+            "partnerId": n.partner_id,
+            "createdAt": time(n.created_at),
+            "readAt": n.read_at,
+        })).collect::<Vec<_>>(),
+        "notificationPreferences": notification_preferences.iter().map(|p| json!({
+            "kind": p.kind,
+            "email": p.email,
+            "discord": p.discord,
+            "updatedAt": time(p.updated_at),
+        })).collect::<Vec<_>>(),
+        "discordDirectMessagesClosedAt": person.discord_dms_closed_at,
     }))
 }
 
@@ -318,6 +348,9 @@ pub struct Erased {
     pub mail: u64,
     /// Follows deleted.
     pub follows: u64,
+    /// Notifications to them, their preferences, unsubscribe links and pending deliveries
+    /// (digests, Discord messages) deleted.
+    pub notifications: u64,
     /// Audit entries and mail to others whose copies of their name, address or Discord
     /// id were scrubbed.
     pub scrubbed: u64,
@@ -407,6 +440,24 @@ pub async fn erase(db: &DatabaseConnection, context: &WriteContext<'_>, email: &
         .await?
         .rows_affected;
 
+    erased.notifications = notification::Entity::delete_many()
+        .filter(notification::Column::MemberId.eq(id))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    erased.notifications += notification_preference::Entity::delete_many()
+        .filter(notification_preference::Column::MemberId.eq(id))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    erased.notifications += unsubscribe_link::Entity::delete_many()
+        .filter(unsubscribe_link::Column::MemberId.eq(id))
+        .exec(txn)
+        .await?
+        .rows_affected;
+    erased.notifications +=
+        job::Entity::delete_many().filter(job::Column::MemberId.eq(id)).exec(txn).await?.rows_affected;
+
     let mut copies = vec![person.email.clone(), person.display_name.clone(), escape(&person.display_name)];
     copies.extend(person.discord_user_id.clone());
     copies.sort_by_key(|copy| std::cmp::Reverse(copy.len()));
@@ -420,6 +471,7 @@ pub async fn erase(db: &DatabaseConnection, context: &WriteContext<'_>, email: &
     row.languages = Set(String::new());
     row.preferred_language = Set(lkn_entity::vocabulary::Language::English);
     row.discord_user_id = Set(None);
+    row.discord_dms_closed_at = Set(None);
     row.erased_at = Set(Some(write.now()));
     row.update(txn).await?;
 

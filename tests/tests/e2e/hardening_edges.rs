@@ -463,8 +463,51 @@ on_both_databases! {
             .await
             .expect("age");
 
+        // A job finished a month ago and one just now; a notification half a year old and a
+        // fresh one; an unsubscribe link over a year old and a new one.
+        use lkn_api::service::jobs::{self, NewJob};
+        use sea_orm::ActiveModelTrait;
+        for (key, age) in [("old-job", 31), ("new-job", 0)] {
+            let done = now - chrono::Duration::days(age);
+            jobs::insert(&app.db, NewJob::new("notify", json!({}), done).keyed(key), done).await.expect("a job");
+            jobs::skip(&app.db, key, "done", done).await.expect("finish it");
+        }
+        for age in [181, 0] {
+            lkn_entity::notification::ActiveModel {
+                member_id: sea_orm::Set(signer.id),
+                kind: sea_orm::Set(lkn_entity::vocabulary::NotificationKind::ReplyOnYourThread),
+                what: sea_orm::Set("REPLIED".into()),
+                source_key: sea_orm::Set(format!("reply:{age}")),
+                created_at: sea_orm::Set(now - chrono::Duration::days(age)),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .expect("a notification");
+            lkn_entity::unsubscribe_link::ActiveModel {
+                fingerprint: sea_orm::Set(format!("{age:064}")),
+                member_id: sea_orm::Set(signer.id),
+                scope: sea_orm::Set("DIGEST_WEEKLY".into()),
+                created_at: sea_orm::Set(now - chrono::Duration::days(age * 2 + 4)),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .expect("a link");
+        }
+
         let purged = purge_expired(&app.db, now).await.expect("purge");
-        let expected = Purged { link_codes: 2, link_attempts: 1, idempotency_keys: 1, sign_in_codes: 1, outbox_messages: 1, membership_requests: 1 };
+        let expected = Purged {
+            link_codes: 2,
+            link_attempts: 1,
+            idempotency_keys: 1,
+            sign_in_codes: 1,
+            outbox_messages: 1,
+            membership_requests: 1,
+            jobs: 1,
+            notifications: 1,
+            unsubscribe_links: 1,
+        };
         assert_eq!(purged, expected);
         assert_eq!(membership_request::Entity::find().count(&app.db).await.expect("count"), 2, "the recent and the pending stay");
         let left: Vec<i64> = discord_link_code::Entity::find().all(&app.db).await.expect("codes").iter().map(|c| c.id).collect();

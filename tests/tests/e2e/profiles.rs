@@ -306,6 +306,13 @@ on_both_databases_with_mail! {
         reply(app, &colleague.token, &theirs, "We buy from the big supplier.").await;
         app.data(Some(&token), "mutation($i: ThreadActionInput!) { endorseThread(input: $i) { userErrors { code } } }", json!({ "i": { "threadId": other } })).await;
 
+        // Notifications: a preference of their own, and the colleague's reply on their thread told to them
+        // (in the list, and by e-mail at once, with its one-click link).
+        let prefer = "mutation { updateNotificationPreferences(input: { preferences: [{ kind: REPLY_ON_YOUR_THREAD, email: IMMEDIATELY }] }) { userErrors { code } } }";
+        app.data(Some(&token), prefer, json!({})).await;
+        reply(app, &colleague.token, &theirs, "And the library suppliers' framework.").await;
+        app.mail().wait_for_count(email, 2).await;
+
         let export = lkn_api(&url, &["member", "export", "--email", email]).await.expect("member export");
         let held: Value = serde_json::from_str(&export).expect("export is JSON");
         assert_eq!(held["member"]["email"], email);
@@ -319,6 +326,8 @@ on_both_databases_with_mail! {
         assert_eq!(held["endorsements"].as_array().map(Vec::len), Some(1));
         assert!(held["mail"].as_array().is_some_and(|m| !m.is_empty()));
         assert_eq!(held["requestsToJoin"][0]["status"], "Declined");
+        assert_eq!(held["notifications"][0]["kind"], "ReplyOnYourThread", "{held:#}");
+        assert_eq!(held["notificationPreferences"][0]["email"], "Immediately");
         for secret in [&token, &second.trim().to_owned(), &session, &code] {
             assert!(!export.contains(secret.as_str()), "the export carries no secrets");
         }
@@ -331,6 +340,21 @@ on_both_databases_with_mail! {
         let traces: Vec<&(String, String)> =
             stored.iter().filter(|(_, text)| needles.iter().any(|n| text.to_lowercase().contains(n.as_str()))).collect();
         assert!(traces.is_empty(), "traces left: {traces:?}");
+        let member_id = lkn_entity::member::Entity::find()
+            .filter(lkn_entity::member::Column::DisplayName.eq("A former member of Glasgow Life"))
+            .one(&app.db)
+            .await
+            .expect("read")
+            .expect("the erased member")
+            .id;
+        for (table, left) in [
+            ("notifications", lkn_entity::notification::Entity::find().filter(lkn_entity::notification::Column::MemberId.eq(member_id)).count(&app.db).await),
+            ("notification_preferences", lkn_entity::notification_preference::Entity::find().filter(lkn_entity::notification_preference::Column::MemberId.eq(member_id)).count(&app.db).await),
+            ("unsubscribe_links", lkn_entity::unsubscribe_link::Entity::find().filter(lkn_entity::unsubscribe_link::Column::MemberId.eq(member_id)).count(&app.db).await),
+            ("jobs", lkn_entity::job::Entity::find().filter(lkn_entity::job::Column::MemberId.eq(member_id)).count(&app.db).await),
+        ] {
+            assert_eq!(left.expect("count"), 0, "{table} still holds rows of the erased member");
+        }
         assert!(stored.iter().any(|(column, text)| column == "members.display_name" && text == "A former member of Glasgow Life"));
 
         // Threads and replies stay, attributed to a former member of the partner.
