@@ -376,3 +376,56 @@ on_both_databases_with_mail! {
         assert!(anonymous["data"]["viewer"].is_null(), "{anonymous}");
     }
 }
+
+/// Links `member`'s Discord account `discord_id` through the bot, as `/link` does.
+async fn link(app: &TestApp, bot: &str, member: &TestMember, discord_id: &str) {
+    let code = app.data(Some(&member.token), "mutation { createDiscordLinkCode { code } }", json!({})).await;
+    let code = code["createDiscordLinkCode"]["code"].as_str().expect("a code").to_owned();
+    let link = "mutation($i: LinkDiscordAccountInput!) { linkDiscordAccount(input: $i) { userErrors { code } } }";
+    app.data(Some(bot), link, json!({ "i": { "code": code, "discordUserId": discord_id } })).await;
+}
+
+on_both_databases_with_mail! {
+    async fn through_the_bot_a_member_reads_and_marks_their_own_and_only_the_bot_takes_direct_messages(app) {
+        let bot = app.member_token("british-library", MemberRole::Bot).await;
+        let author = app.member("glasgow-life", MemberRole::Member).await;
+        let discord_id = format!("71{:016}", rand::random::<u32>());
+        link(app, &bot, &author, &discord_id).await;
+        let thread = ask(app, &author, "Reading Friends groups online").await;
+        let replier = app.member("leeds-city-council", MemberRole::Member).await;
+        reply(app, &replier, &thread, "Ours meet on Tuesdays.").await;
+        fan_out_settled(app).await;
+
+        // The bot acting for the linked member reads their list and marks it read.
+        let acting = [("x-lkn-discord-user", discord_id.as_str())];
+        let listed = app.graphql_with(Some(&bot), &acting, LIST, json!({ "unread": true })).await;
+        let notifications = &listed["data"]["viewer"]["notifications"];
+        assert_eq!(notifications["unreadCount"], 1, "{listed}");
+        let id = notifications["edges"][0]["node"]["id"].clone();
+        let marked = app.graphql_with(Some(&bot), &acting, MARK, json!({ "i": { "ids": [id] } })).await;
+        assert_eq!(marked["data"]["markNotificationsRead"]["unreadCount"], 0, "{marked}");
+
+        // Direct messages are the bot's alone: a member (in person or through the bot) is refused.
+        let claim = "mutation { claimDiscordNotifications(first: 5) { id discordUserId headline threadId } }";
+        for refused in [
+            app.graphql(Some(&author.token), claim, json!({})).await,
+            app.graphql_with(Some(&bot), &acting, claim, json!({})).await,
+        ] {
+            assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused}");
+        }
+        // The bot alone gets the member's direct message (Discord at once is the default for their own threads).
+        let claimed = app.data(Some(&bot), claim, json!({})).await;
+        let messages = claimed["claimDiscordNotifications"].as_array().expect("messages").clone();
+        assert_eq!(messages.len(), 1, "{claimed}");
+        assert_eq!(messages[0]["discordUserId"], discord_id.as_str());
+        assert_eq!(messages[0]["threadId"], thread.as_str());
+        // Held for the bot: a second claim gets nothing until it is settled or its lease ends.
+        let again = app.data(Some(&bot), claim, json!({})).await;
+        assert_eq!(again["claimDiscordNotifications"], json!([]));
+        let settle = "mutation($i: SettleDiscordNotificationInput!) { settleDiscordNotification(input: $i) { settled userErrors { code } } }";
+        let done = app.data(Some(&bot), settle, json!({ "i": { "id": messages[0]["id"], "outcome": "DELIVERED" } })).await;
+        assert_eq!(done["settleDiscordNotification"]["settled"], true, "{done}");
+        let twice = app.data(Some(&bot), settle, json!({ "i": { "id": messages[0]["id"], "outcome": "DELIVERED" } })).await;
+        assert_eq!(twice["settleDiscordNotification"]["userErrors"][0]["code"], "NOT_FOUND", "settled once: {twice}");
+    }
+}
