@@ -429,3 +429,76 @@ on_both_databases_with_mail! {
         assert_eq!(twice["settleDiscordNotification"]["userErrors"][0]["code"], "NOT_FOUND", "settled once: {twice}");
     }
 }
+
+/// The kinds and headlines of `member`'s notifications, newest first.
+async fn told(app: &TestApp, member: &TestMember) -> Vec<(String, String)> {
+    let listed = list(app, member, false).await;
+    listed["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| {
+            let node = &e["node"];
+            (
+                node["kind"].as_str().unwrap_or_default().to_owned(),
+                node["headline"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+on_both_databases_with_mail! {
+    async fn collaborations_tell_the_coordinators_concerned_and_bid_deadlines_are_reminded_once(app) {
+        let lead = app.member("glasgow-life", MemberRole::Coordinator).await;
+        let asking = app.member("leeds-city-council", MemberRole::Coordinator).await;
+        let due = (Utc::now() + chrono::Duration::days(10)).date_naive();
+        let propose = "mutation($i: ProposeCollaborationInput!) { proposeCollaboration(input: $i) { collaboration { id } userErrors { code } } }";
+        let input = json!({ "kind": "FUNDING_APPLICATION", "title": "Libraries of Sanctuary bid", "visibility": "NETWORK",
+                            "bidDeadline": due.to_string() });
+        let proposed = app.data(Some(&lead.token), propose, json!({ "i": input })).await;
+        let collaboration = proposed["proposeCollaboration"]["collaboration"]["id"].clone();
+        let advance = "mutation($i: AdvanceCollaborationInput!) { advanceCollaboration(input: $i) { userErrors { code } } }";
+        app.data(Some(&lead.token), advance, json!({ "i": { "collaborationId": collaboration, "status": "SEEKING_PARTNERS" } })).await;
+
+        let join = "mutation($i: RequestToJoinCollaborationInput!) { requestToJoinCollaboration(input: $i) { userErrors { code } } }";
+        app.data(Some(&asking.token), join, json!({ "i": { "collaborationId": collaboration } })).await;
+        fan_out_settled(app).await;
+        let lead_told = told(app, &lead).await;
+        assert_eq!(lead_told.len(), 1, "{lead_told:?}");
+        assert_eq!(lead_told[0].0, "JOIN_REQUEST");
+        assert!(lead_told[0].1.contains("Leeds"), "{lead_told:?}");
+
+        let decide = "mutation($i: DecideJoinRequestInput!) { decideJoinRequest(input: $i) { userErrors { code } } }";
+        app.data(Some(&lead.token), decide, json!({ "i": { "collaborationId": collaboration, "partnerSlug": "leeds-city-council", "accept": true } })).await;
+        app.data(Some(&lead.token), advance, json!({ "i": { "collaborationId": collaboration, "status": "ACTIVE" } })).await;
+        fan_out_settled(app).await;
+        let kinds: Vec<String> = told(app, &asking).await.into_iter().map(|(kind, _)| kind).collect();
+        assert_eq!(kinds, ["COLLABORATION_STATUS", "JOIN_DECISION"], "the asker hears the decision, then the start");
+
+        // The day's reminders, run twice (a repeated day): one reminder each, saying the real days left.
+        use lkn_api::service::jobs::{self, NewJob};
+        for run in ["a", "b"] {
+            let now = Utc::now();
+            let job = NewJob::new(digest::DEADLINES_TASK, digest::london_today(now), now).keyed(format!("deadlines:test-{run}"));
+            jobs::insert(&app.db, job, now).await.expect("a reminders job");
+            app.events.announce(Event::JobQueued);
+            eventually("the reminders ran", PATIENCE, async || {
+                let done = job::Entity::find()
+                    .filter(job::Column::JobKey.eq(format!("deadlines:test-{run}")))
+                    .filter(job::Column::CompletedAt.is_not_null())
+                    .count(&app.db)
+                    .await
+                    .expect("count");
+                if done == 1 { Ok(()) } else { Err("not yet".to_owned()) }
+            })
+            .await;
+            fan_out_settled(app).await;
+        }
+        for member in [&lead, &asking] {
+            let reminders: Vec<String> =
+                told(app, member).await.into_iter().filter(|(kind, _)| kind == "BID_DEADLINE").map(|(_, h)| h).collect();
+            assert_eq!(reminders.len(), 1, "{reminders:?}");
+            assert!(reminders[0].contains("10 days"), "{reminders:?}");
+        }
+    }
+}

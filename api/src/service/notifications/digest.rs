@@ -156,7 +156,8 @@ pub struct Scheduled {
     pub skipped: Vec<String>,
 }
 
-/// Names the latest slot of each digest and today's deadline reminders as jobs, once.
+/// Names the latest slot of each digest, and today's deadline reminders (due at the
+/// digest hour), as jobs, once.
 pub async fn schedule_due(db: &impl ConnectionTrait, schedule: Schedule, now: DateTime<Utc>) -> Result<Scheduled> {
     let mut done = Scheduled::default();
     for cadence in [DigestCadence::Daily, DigestCadence::Weekly] {
@@ -183,7 +184,10 @@ pub async fn schedule_due(db: &impl ConnectionTrait, schedule: Schedule, now: Da
     }
     let today = london_today(now);
     let key = format!("deadlines:{today}");
-    if jobs::insert(db, NewJob::new(DEADLINES_TASK, today, now).keyed(key.clone()), now).await? {
+    // Written at the day's first look, done at the digest hour.
+    let at = std::cmp::max(now, london_moment(today, schedule.hour));
+    let reminders = NewJob { run_at: at, ..NewJob::new(DEADLINES_TASK, today, now).keyed(key.clone()) };
+    if jobs::insert(db, reminders, now).await? {
         done.created.push(key);
     }
     Ok(done)

@@ -259,9 +259,11 @@ async fn audience(db: &impl ConnectionTrait, source: &Source) -> Result<Option<(
                 told.into_iter().map(|id| (id, NotificationKind::CollaborationStatus, what.clone())).collect(),
             )
         }
-        Source::DeadlineNear { collaboration_id, days, .. } => {
+        Source::DeadlineNear { collaboration_id, due_on, .. } => {
             let Some(told) = involved(db, *collaboration_id).await? else { return Ok(None) };
-            let what = NoticeWhat::DeadlineIn { days: *days };
+            // The reminder is keyed by 14 or 3; it says how many days are really left.
+            let days = (*due_on - super::digest::london_today(chrono::Utc::now())).num_days();
+            let what = NoticeWhat::DeadlineIn { days };
             (
                 Subject { collaboration_id: Some(*collaboration_id), ..Subject::default() },
                 told.into_iter().map(|id| (id, NotificationKind::BidDeadline, what.clone())).collect(),
