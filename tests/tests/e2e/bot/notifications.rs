@@ -341,3 +341,37 @@ on_both_databases! {
         bot.stop().await;
     }
 }
+
+on_both_databases_with_mail! {
+    /// A follower who asked for e-mail and Discord at once hears of a reply exactly once on
+    /// each: one notification, one e-mail at the SMTP server, one direct message at Discord.
+    async fn a_reply_to_a_followed_thread_is_one_notification_one_e_mail_and_one_direct_message(app) {
+        let bot_token = app.member_token("british-library", MemberRole::Bot).await;
+        let author = app.member("national-library-of-wales", MemberRole::Member).await;
+        let follower = app.member("glasgow-life", MemberRole::Member).await;
+        let replier = app.member_token("leeds-city-council", MemberRole::Member).await;
+        let bot = RunningBot::start(app, &bot_token).await;
+        let rhona = DiscordUser::new(500_000_000_000_000_311, "rhona");
+        link(app, &bot, &rhona, &follower.token).await;
+        let prefer = "mutation { updateNotificationPreferences(input: { preferences: [
+            { kind: REPLY_ON_FOLLOWED_THREAD, email: IMMEDIATELY, discord: IMMEDIATELY }] }) { userErrors { code } } }";
+        app.data(Some(&follower.token), prefer, json!({})).await;
+
+        let title = "Seed libraries in branch libraries";
+        let thread_id = post_thread(app, &author.token, title, &[]).await;
+        app.data(Some(&follower.token), "mutation($id: ID!) { followThread(input: { threadId: $id }) { thread { id } } }", json!({ "id": thread_id })).await;
+        reply(app, &replier, &thread_id, "Ours lends tomato seeds every spring.").await;
+
+        bot.discord.wait_for_direct_message(rhona.id, title, WAIT).await.expect("the follower is told on Discord");
+        let mail = app.mail().wait_for(&follower.email).await;
+        assert!(mail.subject.contains(title), "{}", mail.subject);
+        wait_until_settled(app, &follower, 1).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(bot.discord.direct_messages(rhona.id).len(), 1, "one direct message");
+        assert_eq!(app.mail().messages_to(&follower.email).len(), 1, "one e-mail");
+        let listed = app.data(Some(&follower.token), "{ viewer { notifications { totalCount edges { node { kind } } } } }", json!({})).await;
+        assert_eq!(listed["viewer"]["notifications"]["totalCount"], 1, "one notification: {listed}");
+        assert_eq!(listed["viewer"]["notifications"]["edges"][0]["node"]["kind"], "REPLY_ON_FOLLOWED_THREAD");
+        bot.stop().await;
+    }
+}
