@@ -19,8 +19,8 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::explorer::CONTENT_SECURITY_POLICY;
+use crate::mail::digest::DigestCadence;
 use crate::mail::letters::escape;
-use crate::mail::notices::DigestCadence;
 use crate::service::notifications::unsubscribe::{self, Scope};
 
 /// The link's query.

@@ -1,5 +1,5 @@
 //! Outgoing e-mail: what a message says ([`letters`] for the messages a member asked for,
-//! [`notices`] for notifications and digests), how it leaves ([`delivery`]:
+//! [`notices`] for notifications, [`digest`] for the daily and weekly round-ups), how it leaves ([`delivery`]:
 //! an SMTP server, or `.eml` files in a folder when none is configured) and the sender
 //! that works through the outbox ([`sender`]).
 //!
@@ -9,6 +9,7 @@
 //! committed; the sender delivers it afterwards, retries what fails, and marks what went.
 
 pub mod delivery;
+pub mod digest;
 pub mod letters;
 pub mod notices;
 pub mod sender;

@@ -244,8 +244,8 @@ on_both_databases_with_mail! {
 pub async fn weekly_digest_due(app: &TestApp) {
     let schedule = Schedule::default();
     let now = Utc::now();
-    let (slot, _) = digest::latest_slot(now, schedule, lkn_api::mail::notices::DigestCadence::Weekly);
-    let key = digest::slot_key(lkn_api::mail::notices::DigestCadence::Weekly, slot);
+    let (slot, _) = digest::latest_slot(now, schedule, lkn_api::mail::digest::DigestCadence::Weekly);
+    let key = digest::slot_key(lkn_api::mail::digest::DigestCadence::Weekly, slot);
     // The server's scheduler looks at start, then each minute: let its first look (which
     // records this slot as skipped on a new database) happen before rearranging.
     eventually("the server's first look at the schedule", PATIENCE, async || {

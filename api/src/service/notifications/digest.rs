@@ -29,9 +29,10 @@ use serde::{Deserialize, Serialize};
 use super::{Source, announce_by, describe, preferences};
 use crate::error::Result;
 use crate::mail::Links;
-use crate::mail::notices::{
-    CollaborationLine, DeadlineLine, Digest, DigestCadence, PeriodFigures, Recipient, ThreadLine, digest_letter,
+use crate::mail::digest::{
+    CollaborationLine, DeadlineLine, Digest, DigestCadence, PeriodFigures, ThreadLine, digest_letter,
 };
+use crate::mail::notices::Recipient;
 use crate::service::jobs::{self, NewJob};
 use crate::service::outbox;
 use crate::service::write::Write;

@@ -11,7 +11,7 @@ use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, Entity
 use super::preferences;
 use crate::error::Result;
 use crate::mail::Links;
-use crate::mail::notices::DigestCadence;
+use crate::mail::digest::DigestCadence;
 use crate::service::secret::{fingerprint, random_secret};
 use crate::service::write::Write;
 
