@@ -294,13 +294,13 @@ on_both_databases_with_mail! {
         let quiet = app.member("edinburgh-council", MemberRole::Member).await;
 
         weekly_digest_due(app).await;
+        digests_settled(app).await;
         let mail = app.mail().wait_for(&welsh.email).await;
         assert!(mail.subject.contains("wythnos"), "a Welsh subject: {}", mail.subject);
         assert!(mail.text.contains("Llyfrau Cymraeg i ddysgwyr"), "the unanswered question in their nation");
         assert!(mail.header("Content-Language").unwrap_or_default().starts_with("cy"), "{:?}", mail.headers);
         assert!(mail.header("List-Unsubscribe").is_some());
 
-        digests_settled(app).await;
         tokio::time::sleep(Duration::from_secs(2)).await;
         assert!(app.mail().messages_to(&quiet.email).is_empty(), "nothing new, nothing sent");
         assert_eq!(app.mail().messages_to(&welsh.email).len(), 1);

@@ -153,6 +153,12 @@ impl TestApp {
         mail_settings: MailSettings,
         mail: Option<&'static MailCatcher>,
     ) -> Option<Self> {
+        // `LKN_TEST_LOG=1` prints the servers' logs (every test's, interleaved; filter with
+        // RUST_LOG): for finding out why a test failed, not for reading in CI.
+        if std::env::var("LKN_TEST_LOG").is_ok() {
+            static ONCE: std::sync::Once = std::sync::Once::new();
+            ONCE.call_once(|| lkn_api::telemetry::init(lkn_api::config::LogFormat::Text));
+        }
         let database = TestDb::create(backend).await?;
         let settings = Settings {
             database: database.settings.clone(),

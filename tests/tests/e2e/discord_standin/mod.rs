@@ -287,8 +287,18 @@ impl DiscordStandIn {
         inner.dispatch("INTERACTION_CREATE", payload);
     }
 
-    /// A user submits a modal: `fields` are (text input custom_id, value) pairs.
+    /// A user submits a modal: `fields` are (text input custom_id, value) pairs. As a
+    /// person does, it submits only once the form is on screen (the bot answered with the
+    /// modal) and a moment has passed: poise listens for the submission only after its
+    /// answer went out, and on a loaded machine an instant submission would race that.
     pub async fn modal_submit(&self, user: &DiscordUser, custom_id: &str, fields: &[(&str, &str)]) -> Interaction {
+        let shown = format!("/interactions/{custom_id}/");
+        self.wait_for_call("the modal on screen", std::time::Duration::from_secs(15), |c| {
+            c.path.contains(&shown) && c.body["type"] == 9
+        })
+        .await
+        .expect("the bot showed the modal");
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         let rows: Vec<Value> = fields
             .iter()
             .map(|(id, value)| json!({ "type": 1, "components": [{ "type": 4, "custom_id": id, "value": value }] }))
