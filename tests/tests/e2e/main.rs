@@ -14,6 +14,7 @@ mod digest_processes;
 mod discord_standin;
 pub mod edge;
 mod explorer;
+mod fan_out_benchmark;
 mod hardening_edges;
 mod http;
 mod live_benchmark;
