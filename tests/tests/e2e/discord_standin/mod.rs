@@ -287,18 +287,21 @@ impl DiscordStandIn {
         inner.dispatch("INTERACTION_CREATE", payload);
     }
 
-    /// A user submits a modal: `fields` are (text input custom_id, value) pairs. As a
-    /// person does, it submits only once the form is on screen (the bot answered with the
-    /// modal) and a moment has passed: poise listens for the submission only after its
+    /// A user submits a modal: `fields` are (text input custom_id, value) pairs. For a form
+    /// a command of ours opened (poise names it after the interaction), it submits as a
+    /// person does, only once the form is on screen and a moment has passed: poise listens for the submission only after its
     /// answer went out, and on a loaded machine an instant submission would race that.
     pub async fn modal_submit(&self, user: &DiscordUser, custom_id: &str, fields: &[(&str, &str)]) -> Interaction {
-        let shown = format!("/interactions/{custom_id}/");
-        self.wait_for_call("the modal on screen", std::time::Duration::from_secs(15), |c| {
-            c.path.contains(&shown) && c.body["type"] == 9
-        })
-        .await
-        .expect("the bot showed the modal");
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let answers_one_of_ours =
+            custom_id.parse::<u64>().is_ok_and(|id| self.shared.lock().interactions.contains_key(&id));
+        if answers_one_of_ours {
+            self.wait_for_call("the modal on screen", std::time::Duration::from_secs(15), |c| {
+                c.body["type"] == 9 && c.body["data"]["custom_id"] == custom_id
+            })
+            .await
+            .expect("the bot showed the modal");
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
         let rows: Vec<Value> = fields
             .iter()
             .map(|(id, value)| json!({ "type": 1, "components": [{ "type": 4, "custom_id": id, "value": value }] }))
