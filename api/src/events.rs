@@ -81,12 +81,14 @@ pub enum Event {
     MailQueued,
     /// A write queued a job: workers look now rather than at their next periodic look.
     JobQueued,
-    /// A member was told something (their notification list grew).
-    NotificationCreated {
-        /// Who.
-        member_id: i64,
-        /// The notification.
-        notification_id: i64,
+    /// One change was told to its members: one event for the whole fan-out, however many
+    /// were told (one per member would overrun every subscriber's buffer on a thread with
+    /// a thousand followers). Subscribers look up their own rows in the range.
+    NotificationsCreated {
+        /// The smallest id stored.
+        first_id: i64,
+        /// The largest id stored.
+        last_id: i64,
     },
     /// A collaboration changed.
     CollaborationChanged {

@@ -9,7 +9,7 @@
 //! rather than the server buffering without bound.
 
 use async_graphql::{Context, Enum, ID, SimpleObject, Subscription};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::error::ServiceError;
@@ -45,6 +45,9 @@ pub struct CollaborationChanged {
     /// The collaboration after the change.
     pub collaboration: Collaboration,
 }
+
+/// How many notification ids a `notificationReceived` subscriber remembers sending.
+const RECENTLY_SENT: usize = 256;
 
 /// Why a subscriber's stream ends early.
 fn ended(reason: &str) -> async_graphql::Error {
@@ -198,19 +201,40 @@ impl SubscriptionRoot {
         let member = request(ctx)?.viewer.require_member().map_err(ServiceError::into_graphql)?.clone();
         let database = db(ctx)?.clone();
         let links = crate::graphql::sign_in::links(ctx)?.clone();
-        Ok(events(ctx, move |event| {
-            let (member, database, links) = (member.clone(), database.clone(), links.clone());
+        // Ids already sent: side-by-side fan-outs may name overlapping ranges.
+        let sent = std::sync::Arc::new(std::sync::Mutex::new(std::collections::VecDeque::<i64>::new()));
+        let batches = events(ctx, move |event| {
+            let (member, database, links, sent) = (member.clone(), database.clone(), links.clone(), sent.clone());
             async move {
-                let Event::NotificationCreated { member_id, notification_id } = event else { return Ok(None) };
-                if member_id != member.id {
+                let Event::NotificationsCreated { first_id, last_id } = event else { return Ok(None) };
+                let mut rows = notifications::in_range(&database, member.id, first_id, last_id).await?;
+                if let Ok(mut sent) = sent.lock() {
+                    rows.retain(|row| !sent.contains(&row.id));
+                    for row in &rows {
+                        sent.push_back(row.id);
+                        if sent.len() > RECENTLY_SENT {
+                            sent.pop_front();
+                        }
+                    }
+                }
+                if rows.is_empty() {
                     return Ok(None);
                 }
-                let Some(row) = notifications::find_for(&database, member.id, notification_id).await? else {
-                    return Ok(None);
-                };
-                let notice = notifications::describe::notices(&database, std::slice::from_ref(&row), &links).await?;
-                Ok(notice.into_iter().next().map(|notice| Notification::new(row, notice, member.preferred_language)))
+                let notices = notifications::describe::notices(&database, &rows, &links).await?;
+                let language = member.preferred_language;
+                Ok(Some(
+                    rows.into_iter()
+                        .zip(notices)
+                        .map(|(row, notice)| Notification::new(row, notice, language))
+                        .collect::<Vec<_>>(),
+                ))
             }
+        });
+        Ok(batches.flat_map(|batch: async_graphql::Result<Vec<Notification>>| {
+            futures_util::stream::iter(match batch {
+                Ok(all) => all.into_iter().map(Ok).collect::<Vec<_>>(),
+                Err(error) => vec![Err(error)],
+            })
         }))
     }
 

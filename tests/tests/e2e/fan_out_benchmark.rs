@@ -13,7 +13,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use lkn_api::events::Event;
 use lkn_api::graphql::ids::{self, NodeType};
 use lkn_api::mail::Links;
 use lkn_api::service::access::{self, Authority, NewMember};
@@ -315,26 +314,6 @@ async fn synchronous_fan_out(db: &DatabaseConnection, thread_id: i64, replier: &
     took
 }
 
-/// On PostgreSQL, `n` statements `SELECT pg_notify(..)` with a notification's event, in
-/// one transaction, as the fan-out stages one per notification; in ms, with the commit.
-async fn notify_statements(db: &DatabaseConnection, n: i64) -> f64 {
-    use sea_orm::TransactionTrait;
-    let started = Instant::now();
-    let txn = db.begin().await.expect("begin");
-    for id in 0..n {
-        let event = Event::NotificationCreated { member_id: id, notification_id: id };
-        let payload = serde_json::to_string(&event).expect("json");
-        let statement = sea_orm::Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
-            "SELECT pg_notify($1, $2)",
-            ["lkn_bench_probe".into(), payload.into()],
-        );
-        txn.execute_raw(statement).await.expect("pg_notify");
-    }
-    txn.commit().await.expect("commit");
-    ms(started.elapsed())
-}
-
 /// One database: arranges the members and threads, starts the server, measures.
 async fn run(backend: Backend, name: &str) -> Vec<String> {
     let database = TestDb::create(backend).await.expect("a database (PostgreSQL at 127.0.0.1:5432 for its half)");
@@ -405,12 +384,6 @@ async fn run(backend: Backend, name: &str) -> Vec<String> {
     for replier in &synchronous_repliers {
         synchronous.push(synchronous_fan_out(&db, *largest_thread, replier, largest + 1).await);
     }
-    let mut notifies = Vec::new();
-    if backend == Backend::Postgres {
-        for _ in 0..SYNCHRONOUS_RUNS {
-            notifies.push(notify_statements(&db, *largest as i64 + 1).await);
-        }
-    }
     // What one poll costs once the table holds every reply's notifications.
     let mut poll_costs = Vec::new();
     for _ in 0..20 {
@@ -447,14 +420,6 @@ async fn run(backend: Backend, name: &str) -> Vec<String> {
         percentile(&job_rows, 0.5),
         percentile(&poll_costs, 0.5),
     ));
-    if !notifies.is_empty() {
-        rows.push(format!(
-            "\n{name}: for comparison, the {} `SELECT pg_notify` statements the fan-out stages (one event per \
-             notification), alone in one transaction: median {:.1} ms of {SYNCHRONOUS_RUNS}.",
-            largest + 1,
-            percentile(&notifies, 0.5)
-        ));
-    }
     rows
 }
 

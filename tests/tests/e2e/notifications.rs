@@ -524,3 +524,41 @@ on_both_databases_with_mail! {
         }
     }
 }
+
+on_both_databases_with_mail! {
+    async fn a_reply_to_a_thread_with_hundreds_of_followers_leaves_every_subscriber_listening(app) {
+        let author = app.member("british-library", MemberRole::Member).await;
+        let thread = ask(app, &author, "Digital inclusion volunteers").await;
+        let thread_id = lkn_api::graphql::ids::decode(lkn_api::graphql::ids::NodeType::Thread, &thread).expect("an id");
+        // More followers than a subscriber's buffer holds events (256).
+        let mut followers = Vec::new();
+        for _ in 0..300 {
+            followers.push(app.member("glasgow-life", MemberRole::Member).await);
+        }
+        let rows: Vec<lkn_entity::follow::ActiveModel> = followers
+            .iter()
+            .map(|f| lkn_entity::follow::ActiveModel {
+                thread_id: sea_orm::Set(thread_id),
+                member_id: sea_orm::Set(f.id),
+                created_at: sea_orm::Set(Utc::now()),
+            })
+            .collect();
+        lkn_entity::follow::Entity::insert_many(rows).exec_without_returning(&app.db).await.expect("follows");
+        let last = followers.last().expect("a follower");
+        let mut theirs = Subscriber::start(app.address, Some(&last.token), "subscription { notificationReceived { kind } }", json!({})).await;
+        let mut replies = Subscriber::start(app.address, Some(&author.token), "subscription { replyPosted { body } }", json!({})).await;
+        crate::waiting::live_subscriptions(app.address, 2).await;
+        let replier = app.member("leeds-city-council", MemberRole::Member).await;
+        reply(app, &replier, &thread, "We train ours with the Good Things Foundation.").await;
+        let heard = theirs.next_event(PATIENCE).await.expect("the follower hears of it");
+        assert_eq!(heard["data"]["notificationReceived"]["kind"], "REPLY_ON_FOLLOWED_THREAD");
+        fan_out_settled(app).await;
+        // Both sockets are still subscribed: a second reply reaches them too.
+        assert!(replies.next_event(PATIENCE).await.is_some(), "the first reply");
+        reply(app, &replier, &thread, "And a second session in March.").await;
+        let second = replies.next_event(PATIENCE).await.expect("the reply subscriber is still listening");
+        assert_eq!(second["data"]["replyPosted"]["body"], "And a second session in March.");
+        let again = theirs.next_event(PATIENCE).await.expect("the follower still listens");
+        assert_eq!(again["data"]["notificationReceived"]["kind"], "REPLY_ON_FOLLOWED_THREAD");
+    }
+}

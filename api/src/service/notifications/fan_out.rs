@@ -98,7 +98,9 @@ pub async fn run(write: &Write<'_>, announcement: &Announcement, links: &Links) 
             continue;
         };
         deliver(write, row, member, preference, &notice, links).await?;
-        write.stage(Event::NotificationCreated { member_id: row.member_id, notification_id: row.id }).await?;
+    }
+    if let (Some(first_id), Some(last_id)) = (stored.iter().map(|r| r.id).min(), stored.iter().map(|r| r.id).max()) {
+        write.stage(Event::NotificationsCreated { first_id, last_id }).await?;
     }
     Ok(stored.len())
 }

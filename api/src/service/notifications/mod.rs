@@ -189,6 +189,22 @@ pub async fn unread_count(db: &impl ConnectionTrait, member_id: i64) -> Result<u
         .await?)
 }
 
+/// `member_id`'s notifications with ids from `first_id` to `last_id`, oldest first: what
+/// one fan-out told them (one row; more only when fan-outs ran side by side).
+pub async fn in_range(
+    db: &impl ConnectionTrait,
+    member_id: i64,
+    first_id: i64,
+    last_id: i64,
+) -> Result<Vec<notification::Model>> {
+    Ok(notification::Entity::find()
+        .filter(notification::Column::MemberId.eq(member_id))
+        .filter(notification::Column::Id.between(first_id, last_id))
+        .order_by_asc(notification::Column::Id)
+        .all(db)
+        .await?)
+}
+
 /// The notification `id` if it is `member_id`'s.
 pub async fn find_for(db: &impl ConnectionTrait, member_id: i64, id: i64) -> Result<Option<notification::Model>> {
     Ok(notification::Entity::find_by_id(id).filter(notification::Column::MemberId.eq(member_id)).one(db).await?)
