@@ -43,9 +43,10 @@ pub async fn run(write: &Write<'_>, announcement: &Announcement, links: &Links) 
         return Ok(0);
     };
     // First kind wins: the author hears "a reply on your thread", not also "on a thread you follow".
+    let mut seen = std::collections::HashSet::new();
     let mut told: Vec<(i64, NotificationKind, NoticeWhat)> = Vec::new();
     for (member_id, kind, what) in audience {
-        if Some(member_id) != announcement.actor_id && !told.iter().any(|(m, _, _)| *m == member_id) {
+        if Some(member_id) != announcement.actor_id && seen.insert(member_id) {
             told.push((member_id, kind, what));
         }
     }
