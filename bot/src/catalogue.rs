@@ -516,40 +516,7 @@ pub fn say(lang: Lang, msg: &Msg<'_>) -> String {
 
 /// A date written out, as people read it: "30 November 2026", "30 Tachwedd 2026".
 pub fn date(lang: Lang, day: chrono::NaiveDate) -> String {
-    use chrono::Datelike as _;
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const CY: [&str; 12] = [
-        "Ionawr",
-        "Chwefror",
-        "Mawrth",
-        "Ebrill",
-        "Mai",
-        "Mehefin",
-        "Gorffennaf",
-        "Awst",
-        "Medi",
-        "Hydref",
-        "Tachwedd",
-        "Rhagfyr",
-    ];
-    let months = match lang {
-        Lang::En => &EN,
-        Lang::Cy => &CY,
-    };
-    format!("{} {} {}", day.day(), months[day.month0() as usize], day.year())
+    lkn_codes::calendar::written_date(day, lang == Lang::Cy)
 }
 
 /// The name of a thread kind.

@@ -12,14 +12,15 @@
 //! week's round-up; a post that Discord refuses is tried again the next minute, for as
 //! long as the process lives and the week lasts.
 //!
-//! UK time is worked out here, without a time-zone database: British Summer Time runs
-//! from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October.
+//! UK time comes from `lkn_codes::calendar`, the same rule the API's digests follow.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Timelike, Utc, Weekday};
+
+pub use lkn_codes::calendar::london;
 
 use crate::api::{Caller, Lkn, MirrorKey, ThreadFeed, ThreadFilter, ThreadKind, ThreadStatus, ThreadSummary};
 use crate::catalogue::{self, Lang, Msg, say};
@@ -37,32 +38,6 @@ pub struct Schedule {
     pub weekday: Weekday,
     /// The hour (0–23) from which it is posted that day.
     pub hour: u32,
-}
-
-/// The last Sunday of `month` in `year`, at 01:00 UTC: when the UK's clocks change.
-fn last_sunday_at_one(year: i32, month: u32) -> Option<DateTime<Utc>> {
-    let first_of_next = if month == 12 {
-        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
-    } else {
-        NaiveDate::from_ymd_opt(year, month + 1, 1)?
-    };
-    let last = first_of_next.pred_opt()?;
-    let sunday = last.checked_sub_days(Days::new(u64::from(last.weekday().num_days_from_sunday())))?;
-    Some(sunday.and_time(NaiveTime::from_hms_opt(1, 0, 0)?).and_utc())
-}
-
-/// Whether British Summer Time is in force at `now`.
-pub fn is_summer_time(now: DateTime<Utc>) -> bool {
-    match (last_sunday_at_one(now.year(), 3), last_sunday_at_one(now.year(), 10)) {
-        (Some(starts), Some(ends)) => starts <= now && now < ends,
-        _ => false,
-    }
-}
-
-/// The time in the UK (Europe/London) at `now`.
-pub fn london(now: DateTime<Utc>) -> NaiveDateTime {
-    let offset = if is_summer_time(now) { chrono::Duration::hours(1) } else { chrono::Duration::zero() };
-    (now + offset).naive_utc()
 }
 
 /// An ISO week as the API names it: `2026-W49`.
@@ -227,32 +202,6 @@ mod tests {
 
     fn utc(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text).expect("a time").with_timezone(&Utc)
-    }
-
-    #[test]
-    fn summer_time_starts_and_ends_at_one_in_the_morning_utc_on_the_last_sundays_of_march_and_october() {
-        // 2026: the clocks go forward on 29 March and back on 25 October.
-        assert!(!is_summer_time(utc("2026-03-29T00:59:59Z")));
-        assert!(is_summer_time(utc("2026-03-29T01:00:00Z")));
-        assert!(is_summer_time(utc("2026-10-25T00:59:59Z")));
-        assert!(!is_summer_time(utc("2026-10-25T01:00:00Z")));
-        // 2027: 28 March and 31 October (the last day of the month is itself a Sunday).
-        assert!(!is_summer_time(utc("2027-03-28T00:30:00Z")));
-        assert!(is_summer_time(utc("2027-03-28T01:30:00Z")));
-        assert!(is_summer_time(utc("2027-10-31T00:30:00Z")));
-        assert!(!is_summer_time(utc("2027-10-31T01:00:00Z")));
-        assert!(!is_summer_time(utc("2026-12-02T12:00:00Z")));
-        assert!(is_summer_time(utc("2026-07-01T12:00:00Z")));
-    }
-
-    #[test]
-    fn uk_time_is_utc_in_winter_and_an_hour_ahead_in_summer() {
-        let winter = london(utc("2026-12-07T08:30:00Z"));
-        assert_eq!((winter.hour(), winter.minute()), (8, 30));
-        let summer = london(utc("2026-06-01T08:30:00Z"));
-        assert_eq!((summer.hour(), summer.minute()), (9, 30));
-        let new_day = london(utc("2026-06-07T23:30:00Z"));
-        assert_eq!((new_day.weekday(), new_day.hour()), (Weekday::Mon, 0));
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! request, and whether a client may simply retry. The API maps its errors through it,
 //! and the bot (or any Rust client) recognises what it receives through it, so a code
 //! added here is known to both at once — in the manner of meilisearch's error table.
-//! This crate depends on nothing, so clients need not build the API to use it.
+//! This crate depends on chrono alone, so clients need not build the API to use it.
 //!
-//! It also holds the other strings both sides must spell alike: the [`mirror`] keys.
+//! It also holds the other things both sides must spell alike: the [`mirror`] keys, and
+//! UK time and written dates ([`calendar`]).
 
+pub mod calendar;
 pub mod mirror;
 
 /// Declares [`ErrorCode`] and its table from one line per code.

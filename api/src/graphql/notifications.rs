@@ -381,34 +381,29 @@ impl NotificationQuery {
             return Err(ServiceError::BadRequest(format!("`first` must be between 1 and {MAX_FAILED}")).into_graphql());
         }
         let (jobs, mails) = notifications::given_up(db(ctx)?, first as u64).await.gql()?;
-        let loader = &request(ctx)?.loader;
+        // Every member named, in one batch.
+        let ids = jobs.iter().filter_map(|j| j.member_id).chain(mails.iter().filter_map(|m| m.member_id));
+        let members = request(ctx)?.loader.load_many(ids.map(MemberById)).await?;
+        let member = |id: Option<i64>| id.and_then(|id| members.get(&MemberById(id)).cloned()).map(Member);
         let mut failed = Vec::new();
         for row in jobs {
-            let member = match row.member_id {
-                Some(id) => loader.load_one(MemberById(id)).await?.map(Member),
-                None => None,
-            };
             let channel = if row.task == direct::DM_TASK { DeliveryChannel::Discord } else { DeliveryChannel::Job };
             failed.push(FailedDelivery {
                 id: ID(format!("job:{}", row.id)),
                 channel,
                 description: row.task,
-                member,
+                member: member(row.member_id),
                 attempts: row.attempts,
                 last_error: row.last_error,
                 failed_at: row.failed_at.unwrap_or(row.created_at),
             });
         }
         for row in mails {
-            let member = match row.member_id {
-                Some(id) => loader.load_one(MemberById(id)).await?.map(Member),
-                None => None,
-            };
             failed.push(FailedDelivery {
                 id: ID(format!("email:{}", row.id)),
                 channel: DeliveryChannel::Email,
                 description: row.subject,
-                member,
+                member: member(row.member_id),
                 attempts: row.attempts,
                 last_error: row.last_error,
                 failed_at: row.failed_at.unwrap_or(row.created_at),

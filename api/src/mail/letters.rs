@@ -242,36 +242,7 @@ pub fn writing_language(preferred: Language) -> Language {
 
 /// A day as people write it: `9 December 2026`, `9 Rhagfyr 2026`.
 pub(super) fn date(at: impl Datelike, language: Language) -> String {
-    const EN: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    const CY: [&str; 12] = [
-        "Ionawr",
-        "Chwefror",
-        "Mawrth",
-        "Ebrill",
-        "Mai",
-        "Mehefin",
-        "Gorffennaf",
-        "Awst",
-        "Medi",
-        "Hydref",
-        "Tachwedd",
-        "Rhagfyr",
-    ];
-    let months = if language == Language::Welsh { CY } else { EN };
-    format!("{} {} {}", at.day(), months[at.month0() as usize], at.year())
+    lkn_codes::calendar::written_date(at, language == Language::Welsh)
 }
 
 /// The e-mail with a sign-in code and the link that completes it.

@@ -1,6 +1,8 @@
 //! The daily and weekly digests and the bid-deadline reminders: scheduled work, made
 //! exactly once per slot however many processes run and however long they were down.
 //!
+//! UK time comes from `lkn_codes::calendar`, the same rule the bot's round-up follows.
+//!
 //! Every process's scheduler names the latest slot that has begun (the digest hour in
 //! Europe/London, every day and on the weekly digest's day) as a job keyed by the slot;
 //! the key being unique, one job exists per slot. A slot missed while everything was
@@ -63,25 +65,7 @@ impl Default for Schedule {
     }
 }
 
-/// Last Sunday of `month` in `year`.
-fn last_sunday(year: i32, month: u32) -> NaiveDate {
-    let first_of_next =
-        if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) }
-            .unwrap_or_default();
-    let last = first_of_next - Duration::days(1);
-    last - Duration::days(i64::from(last.weekday().num_days_from_sunday()))
-}
-
-/// Europe/London's offset from UTC at `at`: British Summer Time (+1) from 01:00 UTC on the
-/// last Sunday of March to 01:00 UTC on the last Sunday of October, GMT otherwise — the
-/// rule since 1996, written out rather than carrying a time-zone database for one zone.
-pub fn london_offset(at: DateTime<Utc>) -> FixedOffset {
-    let year = at.year();
-    let starts = last_sunday(year, 3).and_hms_opt(1, 0, 0).unwrap_or_default().and_utc();
-    let ends = last_sunday(year, 10).and_hms_opt(1, 0, 0).unwrap_or_default().and_utc();
-    let hours = if at >= starts && at < ends { 1 } else { 0 };
-    FixedOffset::east_opt(hours * 3_600).unwrap_or_else(|| FixedOffset::east_opt(0).expect("UTC"))
-}
+use lkn_codes::calendar::london_offset;
 
 /// Today's date in London.
 pub fn london_today(now: DateTime<Utc>) -> NaiveDate {
@@ -514,17 +498,6 @@ mod tests {
 
     fn at(text: &str) -> DateTime<Utc> {
         text.parse().expect("a moment")
-    }
-
-    #[test]
-    fn london_is_an_hour_ahead_in_summer_only() {
-        assert_eq!(london_offset(at("2026-07-01T12:00:00Z")).local_minus_utc(), 3_600);
-        assert_eq!(london_offset(at("2026-12-02T12:00:00Z")).local_minus_utc(), 0);
-        // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
-        assert_eq!(london_offset(at("2026-03-29T00:59:00Z")).local_minus_utc(), 0);
-        assert_eq!(london_offset(at("2026-03-29T01:00:00Z")).local_minus_utc(), 3_600);
-        assert_eq!(london_offset(at("2026-10-25T00:59:00Z")).local_minus_utc(), 3_600);
-        assert_eq!(london_offset(at("2026-10-25T01:00:00Z")).local_minus_utc(), 0);
     }
 
     #[test]
